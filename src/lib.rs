@@ -1,0 +1,9 @@
+//! `oversell`: replays Poisson order arrivals across sales channels against an inventory
+//! integration stack (polls, webhooks, ERP queues, safety stock, reconciliation) and measures the
+//! oversells and penalties to expect, over many Monte Carlo trials.
+//!
+//! The engine (`sim`) and the statistics (`stats`) are pure; the command layer (`commands`) and the
+//! report layer (`report`) do all input and output.
+
+pub mod scenario;
+pub mod sim;

@@ -1,0 +1,228 @@
+//! The checked scenario: every name resolved to an index, every duration in seconds, every
+//! distribution parsed. The engine reads only this; `load` builds it from TOML.
+
+use crate::sim::dist::{Dist, QtyDist};
+
+/// A scenario that passed validation. All times are seconds since the start of the trial.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Display name (`name`).
+    pub name: String,
+    /// What the scenario models (`description`), possibly empty.
+    pub description: String,
+    /// Length of one trial, seconds (`horizon`). Events at or after it are not handled.
+    pub horizon: f64,
+    /// Currency of penalties and margins (`currency`, default "USD").
+    pub currency: String,
+    /// Default Monte Carlo settings (`[monte_carlo]`); command-line flags override them.
+    pub monte_carlo: MonteCarlo,
+    /// Physical stock, receipts and the reorder policy (`[stock]`).
+    pub stock: Stock,
+    /// Declared nodes in file order, then the implicit node of every channel that sells against
+    /// its own name without declaring it, in channel order. At most 64.
+    pub nodes: Vec<Node>,
+    /// Index into `nodes` of the node with `record = true`, if any.
+    pub record: Option<usize>,
+    /// Channels in file order.
+    pub channels: Vec<Channel>,
+    /// Links in file order.
+    pub links: Vec<Link>,
+    /// Demand peaks in file order.
+    pub peaks: Vec<Peak>,
+    /// Scheduled orders in file order.
+    pub scheduled_orders: Vec<ScheduledOrder>,
+    /// The periodic recount (`[reconcile]`), if any.
+    pub reconcile: Option<Reconcile>,
+}
+
+/// `[monte_carlo]` defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonteCarlo {
+    /// Number of trials (default 10000).
+    pub trials: u64,
+    /// Base seed (default 2026).
+    pub seed: u64,
+}
+
+/// `[stock]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stock {
+    /// Physical units on hand at time 0.
+    pub initial: i64,
+    /// Margin per unit, currency; withheld units cost this much (`lost_margin`).
+    pub unit_margin: f64,
+    /// Fixed receipts, in file order.
+    pub receipts: Vec<Receipt>,
+    /// The (s, Q) reorder policy, if any.
+    pub reorder: Option<Reorder>,
+}
+
+/// One receipt: `qty` units arrive at `at`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Receipt {
+    /// Time of arrival, seconds.
+    pub at: f64,
+    /// Units received (>= 0).
+    pub qty: i64,
+}
+
+/// (s, Q) reorder policy: when the record's view is <= `point` and no order is open, `qty` units
+/// are received `lead_time` later.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reorder {
+    /// Reorder point s, units.
+    pub point: i64,
+    /// Order quantity Q, units (>= 1).
+    pub qty: i64,
+    /// Lead time, seconds.
+    pub lead_time: Dist,
+}
+
+/// A system that keeps a view of the stock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Node name (the key under `[nodes]`, or the channel's name for an implicit node).
+    pub name: String,
+    /// Whether this is the inventory of record.
+    pub record: bool,
+    /// Starting view, units; `None` means `stock.initial`.
+    pub initial: Option<i64>,
+    /// The order-processing queue, if any.
+    pub processing: Option<Processing>,
+}
+
+/// A FIFO queue of orders arriving over links.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Processing {
+    /// Service time per order, seconds.
+    pub service: Dist,
+    /// Number of parallel servers (>= 1).
+    pub servers: u32,
+    /// Rate of other orders (other SKUs) that take service time but change no view, per hour.
+    pub background_per_hour: f64,
+}
+
+/// A sales channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    /// Channel name (the key under `[channels]`).
+    pub name: String,
+    /// Index of the node whose view it sells against.
+    pub node: usize,
+    /// Base Poisson demand, orders per hour (`orders_per_day` is divided by 24).
+    pub orders_per_hour: f64,
+    /// Units per order.
+    pub qty: QtyDist,
+    /// Units held back from the listing.
+    pub buffer: i64,
+    /// Percentage of the (buffered) view that is listed, in [0, 100], if set.
+    pub list_percent: Option<f64>,
+    /// List 0 when the view is at or below this, if set.
+    pub out_of_stock_at: Option<i64>,
+    /// Upper bound of the listing, if set.
+    pub max_listed: Option<i64>,
+    /// Cost of one oversold (cancelled) order, currency.
+    pub penalty: Dist,
+    /// Cancel-rate limit in [0, 1]; over it when strictly greater.
+    pub cancel_rate_limit: Option<f64>,
+    /// 24 hourly demand multipliers (the channel's own or the scenario's), if any.
+    pub hourly_profile: Option<[f64; 24]>,
+}
+
+/// What a link carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carries {
+    /// Each order is relayed.
+    Orders,
+    /// Absolute views overwrite the receiver's.
+    Levels,
+}
+
+/// A directed integration between two nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    /// Link name (`name`, default `from->to`); unique.
+    pub name: String,
+    /// What it carries.
+    pub carries: Carries,
+    /// Index of the sending node.
+    pub from: usize,
+    /// Index of the receiving node.
+    pub to: usize,
+    /// For levels: ignore messages sent earlier than the last one applied.
+    pub ordered: bool,
+    /// Windows `[from, to)` in which every attempt or poll fails, sorted by start.
+    pub outages: Vec<Window>,
+    /// How messages travel.
+    pub transport: Transport,
+}
+
+/// How a link moves messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transport {
+    /// One message per change or order, pushed.
+    Webhook {
+        /// Delivery delay of a successful attempt, seconds.
+        latency: Dist,
+        /// Probability in [0, 1] that an attempt fails.
+        drop: f64,
+        /// Delays between a failed attempt and the next one, seconds.
+        retries: Vec<f64>,
+    },
+    /// The receiver pulls on a schedule.
+    Poll {
+        /// Interval between polls, seconds (> 0).
+        every: f64,
+        /// First poll time in [0, every); `None` draws it uniformly per trial.
+        phase: Option<f64>,
+        /// Delay from poll to application, seconds.
+        latency: Dist,
+    },
+}
+
+/// A half-open time window `[from, to)`, seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    /// Start, inclusive.
+    pub from: f64,
+    /// End, exclusive.
+    pub to: f64,
+}
+
+impl Window {
+    /// Whether `t` lies in `[from, to)`.
+    pub fn contains(&self, t: f64) -> bool {
+        self.from <= t && t < self.to
+    }
+}
+
+/// A demand multiplier over a window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Peak {
+    /// When it applies.
+    pub window: Window,
+    /// Factor on the demand rate (>= 0).
+    pub multiplier: f64,
+    /// Channel indices it applies to; `None` means all channels.
+    pub channels: Option<Vec<usize>>,
+}
+
+/// An order placed at a fixed time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduledOrder {
+    /// Time, seconds.
+    pub at: f64,
+    /// Channel index.
+    pub channel: usize,
+    /// Units.
+    pub qty: QtyDist,
+}
+
+/// The periodic recount that sets every view to the physical stock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reconcile {
+    /// First recount, seconds (default `every`).
+    pub first: f64,
+    /// Interval, seconds (> 0).
+    pub every: f64,
+}
