@@ -5,5 +5,10 @@
 //! The engine (`sim`) and the statistics (`stats`) are pure; the command layer (`commands`) and the
 //! report layer (`report`) do all input and output.
 
+pub mod cli;
+pub mod commands;
+pub mod montecarlo;
+pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod stats;

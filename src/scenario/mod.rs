@@ -1,5 +1,17 @@
 //! Scenario files: TOML types, loading with positions, validation, built-in scenarios.
 
+mod channels;
+mod error;
+mod fields;
+mod links;
+mod load;
+mod locate;
 pub mod model;
+mod nodes;
+mod path;
+mod raw;
+mod validate;
 
+pub use error::ScenarioError;
+pub use load::{BUILTIN_REFERENCE, load_file, load_str};
 pub use model::*;

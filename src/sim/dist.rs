@@ -237,7 +237,7 @@ impl QtyDist {
 
     /// A geometric count on 1, 2, 3, ... with the given mean (>= 1).
     pub fn geometric(mean: f64) -> Result<QtyDist, String> {
-        if !(mean >= 1.0) || !mean.is_finite() {
+        if mean.is_nan() || mean < 1.0 || mean.is_infinite() {
             return Err(format!("the mean must be at least 1, got {mean}"));
         }
         Geometric::new(1.0 / mean)

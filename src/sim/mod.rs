@@ -1,4 +1,13 @@
 //! The engine: one trial of the model in MODEL.md, pure (no I/O).
 
+pub mod demand;
 pub mod dist;
+pub mod engine;
 pub mod outcome;
+pub mod plan;
+pub mod queue;
+pub mod rng;
+
+pub use engine::{Engine, Event, Payload, Snapshot};
+pub use outcome::{ChannelOutcome, TrialOutcome};
+pub use plan::Plan;

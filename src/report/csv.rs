@@ -1,0 +1,113 @@
+//! `trials.csv`: one row per trial with every measure of every channel and of all channels.
+
+use anyhow::Context;
+
+use crate::scenario::Scenario;
+use crate::sim::outcome::TrialOutcome;
+use crate::stats::{Metric, Scope, metric_value};
+
+/// The trials as CSV: a `trial` column (from 0), `<channel>.<metric>` for every channel and
+/// metric, `total.<metric>`, `total.reconciled_units` and `events`. Counts are written as
+/// integers, other values with Rust's shortest round-trip formatting.
+pub fn trials_csv(scenario: &Scenario, trials: &[TrialOutcome]) -> anyhow::Result<Vec<u8>> {
+    let scopes: Vec<(String, Scope)> = scenario
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(i, channel)| (channel.name.clone(), Scope::Channel(i)))
+        .chain(std::iter::once(("total".to_string(), Scope::Total)))
+        .collect();
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    writer.write_record(header(&scopes))?;
+    let mut row = Vec::new();
+    for (index, trial) in trials.iter().enumerate() {
+        row.clear();
+        row.push(index.to_string());
+        for &(_, scope) in &scopes {
+            for m in Metric::ALL {
+                row.push(format_value(m, metric_value(scenario, trial, scope, m)));
+            }
+        }
+        row.push(trial.reconciled_units.to_string());
+        row.push(trial.events.to_string());
+        writer.write_record(&row)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("finishing the trials CSV")
+}
+
+fn header(scopes: &[(String, Scope)]) -> Vec<String> {
+    let mut header = vec!["trial".to_string()];
+    for (name, _) in scopes {
+        header.extend(Metric::ALL.iter().map(|m| format!("{name}.{}", m.name())));
+    }
+    header.push("total.reconciled_units".to_string());
+    header.push("events".to_string());
+    header
+}
+
+fn format_value(m: Metric, value: f64) -> String {
+    if m.is_count() {
+        // Counts are exact integers in f64.
+        (value as u64).to_string()
+    } else {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::test_fixtures::{outcome, scenario};
+
+    #[test]
+    fn header_and_rows() {
+        let s = scenario(Some(0.1), None);
+        let trials = [
+            outcome(
+                [(8, 2, 3, 12.5, 60.0), (4, 0, 1, 0.0, 30.0)],
+                90.0,
+                500.0,
+                7,
+            ),
+            outcome([(6, 0, 0, 0.0, 0.0), (2, 0, 0, 0.0, 0.0)], 0.0, 86_400.0, 1),
+        ];
+        let text = String::from_utf8(trials_csv(&s, &trials).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        let metrics = "arrivals,accepted,fulfilled,oversold,rejected_withheld,rejected_stockout,\
+                       penalty,lost_margin,cancel_rate,exposure_seconds,first_stockout_seconds";
+        let prefixed = |scope: &str| {
+            metrics
+                .split(',')
+                .map(|m| format!("{scope}.{m}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let expected = format!(
+            "trial,{},{},{},total.reconciled_units,events",
+            prefixed("web"),
+            prefixed("pos"),
+            prefixed("total")
+        );
+        assert_eq!(lines[0], expected);
+        assert_eq!(lines[0].split(',').count(), 1 + 3 * 11 + 2);
+        // web: 11 arrivals, 8 accepted, 6 fulfilled, 2 oversold, 3 withheld, 0 stockout,
+        // penalty 12.5, lost margin 12, cancel rate 0.25, exposure 60, first stockout 500.
+        assert!(
+            lines[1].starts_with("0,11,8,6,2,3,0,12.5,12,0.25,60,500,"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[1].ends_with(",7,100"), "{}", lines[1]);
+        assert!(
+            lines[2].starts_with("1,6,6,6,0,0,0,0,0,0,0,86400,"),
+            "{}",
+            lines[2]
+        );
+        let total_cancel_rate = lines[1].split(',').nth(1 + 2 * 11 + 8).unwrap();
+        assert_eq!(total_cancel_rate, (2.0f64 / 12.0).to_string());
+    }
+}

@@ -1,0 +1,14 @@
+//! The report layer: everything a run writes (JSON summary, per-trial CSV, run info, the terminal
+//! table) and the one place that writes files.
+
+mod csv;
+mod json;
+mod output;
+mod run_info;
+mod table;
+
+pub use self::csv::trials_csv;
+pub use self::json::summary_json;
+pub use self::output::{out_dir, slug, write_atomic};
+pub use self::run_info::{RunInfo, run_info_json, sha256_hex};
+pub use self::table::summary_table;

@@ -1,0 +1,100 @@
+//! Output paths and atomic file writes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// Writes `bytes` to `path` atomically: into a temporary file in the same folder, flushed and
+/// synced, then renamed over `path`. Creates the folder if needed. A reader sees the old file or
+/// the new one, never half of one; on failure no temporary file is left behind.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic_inner(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+fn write_atomic_inner(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("creating folder {}", parent.display()))?;
+    let mut file = tempfile::NamedTempFile::new_in(parent)?;
+    file.write_all(bytes)?;
+    file.flush()?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The folder for one run's outputs: `base/slug`.
+pub fn out_dir(base: &Path, slug: &str) -> PathBuf {
+    base.join(slug)
+}
+
+/// A file-name-safe form of `text`: lowercase ASCII letters and digits, every run of other
+/// characters replaced by one `-`, no `-` at either end ("Polling 15m!" -> "polling-15m").
+/// Text without any ASCII letter or digit gives "run", so a slug is never empty.
+pub fn slug(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    if slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.is_empty() {
+        slug.push_str("run");
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Polling 15m!"), "polling-15m");
+        assert_eq!(slug("  ERP -- webhooks / 5s "), "erp-webhooks-5s");
+        assert_eq!(slug("Café au lait"), "caf-au-lait");
+        assert_eq!(slug("!!!"), "run");
+    }
+
+    #[test]
+    fn out_dir_joins() {
+        assert_eq!(
+            out_dir(Path::new("out"), "polling-15m"),
+            Path::new("out").join("polling-15m")
+        );
+    }
+
+    #[test]
+    fn write_atomic_replaces_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("summary.json");
+        write_atomic(&path, b"first version, longer").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["summary.json"]);
+    }
+
+    #[test]
+    fn write_atomic_names_the_file_on_error() {
+        let dir = tempfile::tempdir().unwrap();
+        // The parent "folder" is a file, so it cannot be created.
+        let blocker = dir.path().join("blocker");
+        std::fs::write(&blocker, b"x").unwrap();
+        let path = blocker.join("summary.json");
+        let err = write_atomic(&path, b"y").unwrap_err();
+        assert!(format!("{err}").contains("summary.json"), "{err:#}");
+    }
+}

@@ -1,0 +1,65 @@
+//! Per-trial random streams. Trial `i` of seed `s` draws only from generators seeded from
+//! `(s, i, stream)`, with a portable generator (xoshiro256++) and a fixed seed expansion
+//! (SplitMix64), so results do not depend on threads, work order, machine or `rand` defaults.
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The generator every trial draws from.
+pub type TrialRng = Xoshiro256PlusPlus;
+
+/// The stream for everything that is not a channel's demand or penalty: poll phases, latencies,
+/// drops, service times, background orders, lead times, scheduled quantities.
+pub const SYSTEM_STREAM: u64 = 0;
+
+/// SplitMix64's output function: a bijective 64-bit mixer.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The generator of `stream` in trial `trial` of a run seeded with `seed`.
+pub fn trial_rng(seed: u64, trial: u64, stream: u64) -> TrialRng {
+    let mut state = mix64(mix64(mix64(seed) ^ trial) ^ stream);
+    let mut bytes = [0u8; 32];
+    for chunk in bytes.chunks_exact_mut(8) {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        chunk.copy_from_slice(&mix64(state).to_le_bytes());
+    }
+    Xoshiro256PlusPlus::from_seed(bytes)
+}
+
+/// A stable stream id for a named purpose (`"demand"`, `"penalty"`) of a named channel, so that
+/// two scenarios with a channel of the same name draw the same demand (common random numbers).
+pub fn named_stream(purpose: &str, name: &str) -> u64 {
+    // FNV-1a: stable across versions and platforms, unlike std's hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in purpose.bytes().chain([0]).chain(name.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h | 1 // never SYSTEM_STREAM
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn streams_are_pinned() {
+        // A change here changes every published number: it must be deliberate.
+        let mut rng = trial_rng(2026, 0, SYSTEM_STREAM);
+        let first = rng.next_u64();
+        let mut again = trial_rng(2026, 0, SYSTEM_STREAM);
+        assert_eq!(first, again.next_u64());
+        assert_ne!(first, trial_rng(2026, 1, SYSTEM_STREAM).next_u64());
+        assert_ne!(first, trial_rng(2027, 0, SYSTEM_STREAM).next_u64());
+        assert_ne!(
+            named_stream("demand", "amazon"),
+            named_stream("penalty", "amazon")
+        );
+        assert_eq!(named_stream("demand", "amazon"), 14134690100166527739);
+    }
+}

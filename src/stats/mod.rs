@@ -1,0 +1,13 @@
+//! Statistics over the trials of a run: per-trial measures (`metric_value`), their summaries
+//! (mean, sd, 95% confidence interval, quantiles) and the run summary that the report layer
+//! writes. Pure: no I/O.
+
+mod metric;
+mod run;
+mod summary;
+#[cfg(test)]
+pub(crate) mod test_fixtures;
+
+pub use metric::{Metric, Scope, has_limit, metric_value, over_limit};
+pub use run::{RunSummary, ScopeSummary, summarize_run};
+pub use summary::{MetricSummary, ordered_sum, summarize};

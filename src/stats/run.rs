@@ -1,0 +1,202 @@
+//! The summary of a whole run: every measure of every channel and of all channels together.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use crate::scenario::Scenario;
+use crate::sim::outcome::TrialOutcome;
+
+use super::metric::{Metric, Scope, has_limit, metric_value, over_limit};
+use super::summary::{MetricSummary, summarize};
+
+/// The summaries of one scope (a channel or all channels together).
+///
+/// Serialises as a map: the 11 metrics in [`Metric::ALL`] order, then `reconciled_units` (total
+/// only), `p_any_oversell` and `p_cancel_rate_over_limit` (`null` without a limit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeSummary {
+    /// One summary per metric, indexed by [`Metric::index`].
+    pub metrics: [MetricSummary; 11],
+    /// Units corrected by reconciliations; only for all channels together.
+    pub reconciled_units: Option<MetricSummary>,
+    /// Share of trials with at least one oversold order, in [0, 1].
+    pub p_any_oversell: f64,
+    /// Share of trials with the cancel rate strictly over the limit (total: any channel over its
+    /// own), in [0, 1]; `None` when there is no limit.
+    pub p_cancel_rate_over_limit: Option<f64>,
+}
+
+impl ScopeSummary {
+    /// The summary of one metric.
+    pub fn metric(&self, m: Metric) -> &MetricSummary {
+        &self.metrics[m.index()]
+    }
+}
+
+impl Serialize for ScopeSummary {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for m in Metric::ALL {
+            map.serialize_entry(m.name(), self.metric(m))?;
+        }
+        if let Some(reconciled) = &self.reconciled_units {
+            map.serialize_entry("reconciled_units", reconciled)?;
+        }
+        map.serialize_entry("p_any_oversell", &self.p_any_oversell)?;
+        map.serialize_entry("p_cancel_rate_over_limit", &self.p_cancel_rate_over_limit)?;
+        map.end()
+    }
+}
+
+/// Everything a run measured, summarised over its trials. Serialises to `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Number of trials.
+    pub trials: u64,
+    /// Base seed of the run.
+    pub seed: u64,
+    /// Length of one trial, seconds.
+    pub horizon_seconds: f64,
+    /// Currency of `penalty` and `lost_margin`.
+    pub currency: String,
+    /// Per channel, keyed by name, in scenario order.
+    pub channels: IndexMap<String, ScopeSummary>,
+    /// All channels together.
+    pub total: ScopeSummary,
+}
+
+impl RunSummary {
+    /// The summaries of the channel called `name`.
+    pub fn channel(&self, name: &str) -> Option<&ScopeSummary> {
+        self.channels.get(name)
+    }
+
+    /// The summaries of `scope`; `None` for a channel index out of range.
+    pub fn scope(&self, scope: Scope) -> Option<&ScopeSummary> {
+        match scope {
+            Scope::Channel(i) => self.channels.get_index(i).map(|(_, summary)| summary),
+            Scope::Total => Some(&self.total),
+        }
+    }
+
+    /// The summary of metric `m` over `scope`; `None` for a channel index out of range.
+    pub fn metric(&self, scope: Scope, m: Metric) -> Option<&MetricSummary> {
+        self.scope(scope).map(|summary| summary.metric(m))
+    }
+}
+
+/// Summarises the trials of a run (in trial order) of `scenario` with base seed `seed`.
+pub fn summarize_run(scenario: &Scenario, seed: u64, trials: &[TrialOutcome]) -> RunSummary {
+    // One buffer of per-trial values, refilled for each metric, keeps memory at one column.
+    let mut values = Vec::with_capacity(trials.len());
+    let channels = scenario
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(i, channel)| {
+            let summary = summarize_scope(scenario, trials, Scope::Channel(i), &mut values);
+            (channel.name.clone(), summary)
+        })
+        .collect();
+    let mut total = summarize_scope(scenario, trials, Scope::Total, &mut values);
+    values.clear();
+    values.extend(trials.iter().map(|t| t.reconciled_units as f64));
+    total.reconciled_units = Some(summarize(&values));
+    RunSummary {
+        scenario: scenario.name.clone(),
+        trials: trials.len() as u64,
+        seed,
+        horizon_seconds: scenario.horizon,
+        currency: scenario.currency.clone(),
+        channels,
+        total,
+    }
+}
+
+fn summarize_scope(
+    scenario: &Scenario,
+    trials: &[TrialOutcome],
+    scope: Scope,
+    values: &mut Vec<f64>,
+) -> ScopeSummary {
+    let metrics = Metric::ALL.map(|m| {
+        values.clear();
+        values.extend(trials.iter().map(|t| metric_value(scenario, t, scope, m)));
+        summarize(values)
+    });
+    let any_oversell = share(trials, |t| {
+        metric_value(scenario, t, scope, Metric::Oversold) >= 1.0
+    });
+    let over = has_limit(scenario, scope)
+        .then(|| share(trials, |t| over_limit(scenario, t, scope) == Some(true)));
+    ScopeSummary {
+        metrics,
+        reconciled_units: None,
+        p_any_oversell: any_oversell,
+        p_cancel_rate_over_limit: over,
+    }
+}
+
+/// Share of trials for which `holds` is true; 0 without trials.
+fn share(trials: &[TrialOutcome], holds: impl Fn(&TrialOutcome) -> bool) -> f64 {
+    if trials.is_empty() {
+        return 0.0;
+    }
+    trials.iter().filter(|t| holds(t)).count() as f64 / trials.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::test_fixtures::{outcome, scenario};
+
+    fn two_trials() -> Vec<TrialOutcome> {
+        vec![
+            // web oversells 2 of 8 (over a 0.1 limit), pos none.
+            outcome(
+                [(8, 2, 3, 12.5, 60.0), (4, 0, 1, 0.0, 30.0)],
+                90.0,
+                500.0,
+                7,
+            ),
+            // nobody oversells.
+            outcome([(6, 0, 0, 0.0, 0.0), (2, 0, 0, 0.0, 0.0)], 0.0, 86_400.0, 1),
+        ]
+    }
+
+    #[test]
+    fn shares_and_summaries() {
+        let s = scenario(Some(0.1), None);
+        let run = summarize_run(&s, 42, &two_trials());
+        assert_eq!(run.trials, 2);
+        assert_eq!(run.seed, 42);
+        let web = run.channel("web").unwrap();
+        assert_eq!(web.p_any_oversell, 0.5);
+        assert_eq!(web.p_cancel_rate_over_limit, Some(0.5));
+        assert_eq!(web.metric(Metric::Oversold).mean, 1.0);
+        assert_eq!(web.metric(Metric::Oversold).max, 2.0);
+        assert!(web.reconciled_units.is_none());
+        let pos = run.scope(Scope::Channel(1)).unwrap();
+        assert_eq!(pos.p_any_oversell, 0.0);
+        assert_eq!(pos.p_cancel_rate_over_limit, None);
+        assert_eq!(run.total.p_any_oversell, 0.5);
+        assert_eq!(run.total.p_cancel_rate_over_limit, Some(0.5));
+        assert_eq!(run.total.reconciled_units.unwrap().mean, 4.0);
+        let accepted = run.metric(Scope::Total, Metric::Accepted).unwrap();
+        assert_eq!(
+            (accepted.mean, accepted.p50, accepted.max),
+            (10.0, 10.0, 12.0)
+        );
+        assert!(run.scope(Scope::Channel(2)).is_none());
+    }
+
+    #[test]
+    fn no_trials_gives_zeros() {
+        let run = summarize_run(&scenario(None, None), 1, &[]);
+        assert_eq!(run.total.p_any_oversell, 0.0);
+        assert_eq!(run.total.metric(Metric::Penalty), &MetricSummary::default());
+    }
+}
