@@ -48,12 +48,16 @@ impl Nodes {
     pub(crate) fn lookup(&self, name: &str, path: &KeyPath) -> Check<usize> {
         self.find(name).ok_or_else(|| {
             let known: Vec<String> = self.list.iter().map(|n| format!("`{}`", n.name)).collect();
+            let known = if known.is_empty() {
+                "there are none".to_owned()
+            } else {
+                format!("the nodes are {}", known.join(", "))
+            };
             Invalid::new(
                 path,
                 format!(
-                    "no node is called `{name}`; the nodes are {} (declared under [nodes], or a \
-                     channel's own name when the channel has no `node`)",
-                    known.join(", ")
+                    "no node is called `{name}`; {known} (declared under [nodes], or a \
+                     channel's own name when the channel has no `node`)"
                 ),
             )
         })
