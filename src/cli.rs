@@ -20,6 +20,13 @@ pub enum Command {
     Run(RunArgs),
     /// Validate scenario files without running them.
     Check(CheckArgs),
+    /// Run several scenarios on common random numbers and compare them side by side.
+    Compare(CompareArgs),
+    /// Trace one trial in full: stock, listings, oversells and sync deliveries over time.
+    Timeline(TimelineArgs),
+    /// Polling versus event-driven in one command: compare the built-in stacks, trace a trial of
+    /// each, and write out/demo/report.html.
+    Demo(DemoArgs),
 }
 
 /// Output format on stdout.
@@ -31,10 +38,9 @@ pub enum Format {
     Json,
 }
 
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Scenario file (TOML); without it, the built-in reference stack.
-    pub file: Option<PathBuf>,
+/// Options shared by every command that runs trials.
+#[derive(Debug, Clone, Args)]
+pub struct RunOptions {
     /// Number of trials [default: the scenario's monte_carlo.trials, else 10000].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub trials: Option<u64>,
@@ -47,9 +53,50 @@ pub struct RunArgs {
     /// Folder for results; they go to DIR/<scenario-slug>/.
     #[arg(long, default_value = "out")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML); without it, the built-in reference stack.
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files (TOML); the first is the baseline the others are compared with.
+    #[arg(required = true, num_args = 2..)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub options: RunOptions,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Scenario file (TOML); without it, the built-in reference stack.
+    pub file: Option<PathBuf>,
+    /// Which trial to trace (its row in the run's trials.csv).
+    #[arg(long, default_value_t = 0)]
+    pub trial: u64,
+    /// Base seed [default: the scenario's monte_carlo.seed].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Folder for results; they go to DIR/<scenario-slug>/timeline/.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub options: RunOptions,
 }
 
 #[derive(Debug, Args)]

@@ -1,18 +1,39 @@
 //! One module per subcommand: resolve arguments, call the engine, hand results to `report`.
 
 pub mod check;
+pub mod compare;
+pub mod demo;
 pub mod run;
 pub mod source;
+pub mod timeline;
 
 use std::io::Write;
 
-use crate::cli::Command;
+use crate::cli::{Command, RunOptions};
+use crate::montecarlo::RunConfig;
+use crate::scenario::Scenario;
+
+impl RunOptions {
+    /// The run settings: flags first, then the scenario's `[monte_carlo]`, then all cores.
+    pub fn config(&self, scenario: &Scenario) -> RunConfig {
+        RunConfig {
+            trials: self.trials.unwrap_or(scenario.monte_carlo.trials),
+            seed: self.seed.unwrap_or(scenario.monte_carlo.seed),
+            threads: self
+                .threads
+                .map_or_else(rayon::current_num_threads, usize::from),
+        }
+    }
+}
 
 /// Runs one subcommand, writing its result to `stdout`.
 pub fn dispatch(command: Command, stdout: &mut dyn Write) -> anyhow::Result<()> {
     match command {
         Command::Run(args) => run::run(&args, stdout),
         Command::Check(args) => check::check(&args, stdout),
+        Command::Compare(args) => compare::compare(&args, stdout),
+        Command::Timeline(args) => timeline::timeline(&args, stdout),
+        Command::Demo(args) => demo::demo(&args, stdout),
     }
 }
 

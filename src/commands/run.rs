@@ -17,13 +17,7 @@ use crate::stats::summarize_run;
 /// Runs the scenario, writes summary.json, trials.csv and run.json, and prints the summary.
 pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let source = Source::load(args.file.as_deref())?;
-    let config = RunConfig {
-        trials: args.trials.unwrap_or(source.scenario.monte_carlo.trials),
-        seed: args.seed.unwrap_or(source.scenario.monte_carlo.seed),
-        threads: args
-            .threads
-            .map_or_else(rayon::current_num_threads, usize::from),
-    };
+    let config = args.options.config(&source.scenario);
     let plan = Plan::new(source.scenario.clone());
     let bar = progress_bar(config.trials);
     let outcomes = run_trials(&plan, config, &|n| bar.inc(n))?;
@@ -31,7 +25,7 @@ pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
 
     let summary = summarize_run(&plan.scenario, config.seed, &outcomes);
     let json = summary_json(&summary);
-    let dir = out_dir(&args.out, &source.slug);
+    let dir = out_dir(&args.options.out, &source.slug);
     write_atomic(&dir.join("summary.json"), json.as_bytes())?;
     write_atomic(
         &dir.join("trials.csv"),

@@ -1,6 +1,7 @@
 //! The report layer: everything a run writes (JSON summary, per-trial CSV, run info, the terminal
 //! table) and the one place that writes files.
 
+pub mod charts;
 mod csv;
 mod json;
 mod output;

@@ -1,0 +1,120 @@
+//! The one place for chart style: size, palette, fonts, and saving a figure as PNG and SVG.
+//!
+//! Text is drawn with DejaVu Sans embedded in the binary (plotters' `ab_glyph` feature), so no
+//! fontconfig or system font is needed to build or run.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use anyhow::{Context, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::report::write_atomic;
+
+/// Chart size in pixels (width, height).
+pub const SIZE: (u32, u32) = (1000, 560);
+/// The font family every chart uses.
+pub const FONT: &str = "sans-serif";
+/// Title text size, pixels.
+pub const TITLE_SIZE: u32 = 24;
+/// Axis label size, pixels.
+pub const LABEL_SIZE: u32 = 16;
+/// Tick and legend text size, pixels.
+pub const TICK_SIZE: u32 = 13;
+/// Background.
+pub const BACKGROUND: RGBColor = WHITE;
+/// Text and axes.
+pub const INK: RGBColor = RGBColor(40, 40, 48);
+/// Grid lines.
+pub const GRID: RGBColor = RGBColor(225, 225, 232);
+/// Physical stock and other "truth" lines.
+pub const TRUTH: RGBColor = RGBColor(20, 20, 20);
+/// Oversells and penalties.
+pub const ALERT: RGBColor = RGBColor(214, 39, 40);
+
+/// One colour per series (channel or scenario), colour-blind-safe (Okabe-Ito).
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(100, 100, 100),
+];
+
+/// The colour of series `i`.
+pub fn series_color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Registers the embedded font once per process.
+pub fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is compiled in and valid; a failure here would be a build defect.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// A chart that can draw itself on any plotters backend.
+pub trait Figure {
+    /// Draws the whole chart on `area` (already filled with the background).
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> anyhow::Result<()>;
+}
+
+/// Turns a plotters error (which is not `'static`) into an `anyhow` error.
+pub fn plot_err<E: std::fmt::Display>(error: E) -> anyhow::Error {
+    anyhow!("drawing a chart: {error}")
+}
+
+/// Draws `figure` and writes `<stem>.svg` and `<stem>.png`, each atomically; returns both paths.
+pub fn save(figure: &impl Figure, stem: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    register_fonts();
+    let svg_path = stem.with_extension("svg");
+    let png_path = stem.with_extension("png");
+
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        area.fill(&BACKGROUND).map_err(plot_err)?;
+        figure.draw(&area)?;
+        area.present().map_err(plot_err)?;
+    }
+    write_atomic(&svg_path, svg.as_bytes())?;
+
+    let (w, h) = SIZE;
+    let mut pixels = vec![0u8; (w * h * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
+        area.fill(&BACKGROUND).map_err(plot_err)?;
+        figure.draw(&area)?;
+        area.present().map_err(plot_err)?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&pixels, w, h, image::ColorType::Rgb8)
+        .with_context(|| format!("encoding {}", png_path.display()))?;
+    write_atomic(&png_path, &png)?;
+    Ok(vec![png_path, svg_path])
+}
+
+use image::ImageEncoder;
+
+/// A title style.
+pub fn title_font() -> TextStyle<'static> {
+    (FONT, TITLE_SIZE).into_font().color(&INK)
+}
+
+/// An axis-label style.
+pub fn label_font() -> TextStyle<'static> {
+    (FONT, LABEL_SIZE).into_font().color(&INK)
+}
+
+/// A tick and legend style.
+pub fn tick_font() -> TextStyle<'static> {
+    (FONT, TICK_SIZE).into_font().color(&INK)
+}
