@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::source::Source;
 use crate::cli::{Format, RunArgs};
-use crate::montecarlo::{RunConfig, run_trials};
+use crate::montecarlo::run_trials;
 use crate::report::{
     RunInfo, out_dir, run_info_json, summary_json, summary_table, trials_csv, write_atomic,
 };
