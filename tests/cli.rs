@@ -171,6 +171,17 @@ fn number(value: &Value, what: &str) -> f64 {
         .unwrap_or_else(|| panic!("{what} is not a number: {value}"))
 }
 
+/// Every file a run writes, sorted: nothing else (no temporary file) may be left.
+const RESULT_FILES: [&str; 7] = [
+    "oversold_histogram.png",
+    "oversold_histogram.svg",
+    "penalty_distribution.png",
+    "penalty_distribution.svg",
+    "run.json",
+    "summary.json",
+    "trials.csv",
+];
+
 #[test]
 fn results_do_not_depend_on_thread_count_but_do_on_seed() {
     let sandbox = Sandbox::new();
@@ -280,7 +291,7 @@ fn check_statistic(what: &str, stat: &Value) {
 }
 
 #[test]
-fn run_writes_exactly_three_result_files() {
+fn run_writes_exactly_its_result_files() {
     let sandbox = Sandbox::new();
     sandbox.run_builtin("out", &["--trials", "400", "--seed", "3", "--threads", "2"]);
     let out = sandbox.path().join("out");
@@ -288,7 +299,7 @@ fn run_writes_exactly_three_result_files() {
     let dir = out.join("reference");
     assert_eq!(
         file_names(&dir),
-        ["run.json", "summary.json", "trials.csv"],
+        RESULT_FILES,
         "stray (temporary?) files in {}",
         dir.display()
     );
@@ -336,7 +347,7 @@ fn a_second_run_replaces_the_files() {
     assert_eq!(summary["trials"], 200);
     assert_eq!(summary["seed"], 6);
     assert_eq!(read_json(&dir.join("run.json"))["trials"], 200);
-    assert_eq!(file_names(&dir), ["run.json", "summary.json", "trials.csv"]);
+    assert_eq!(file_names(&dir), RESULT_FILES);
 }
 
 #[test]
@@ -544,7 +555,7 @@ fn a_failed_run_leaves_earlier_results_alone() {
     assert!(read(&summary_path) == before, "summary.json changed");
     assert_eq!(
         file_names(&sandbox.path().join("out/scenario")),
-        ["run.json", "summary.json", "trials.csv"]
+        RESULT_FILES
     );
 }
 

@@ -9,7 +9,7 @@ use super::source::Source;
 use crate::cli::{Format, RunArgs};
 use crate::montecarlo::run_trials;
 use crate::report::{
-    RunInfo, out_dir, run_info_json, summary_json, summary_table, trials_csv, write_atomic,
+    RunInfo, charts, out_dir, run_info_json, summary_json, summary_table, trials_csv, write_atomic,
 };
 use crate::sim::Plan;
 use crate::stats::summarize_run;
@@ -41,6 +41,7 @@ pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         std::env::args().collect(),
     );
     write_atomic(&dir.join("run.json"), run_info_json(&info).as_bytes())?;
+    charts::run_charts(&dir, &plan.scenario, &summary, &outcomes)?;
 
     match args.format {
         Format::Json => stdout.write_all(json.as_bytes())?,

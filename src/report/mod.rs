@@ -2,13 +2,16 @@
 //! table) and the one place that writes files.
 
 pub mod charts;
+pub mod compare_table;
 mod csv;
+mod events_csv;
 mod json;
 mod output;
 mod run_info;
 mod table;
 
 pub use self::csv::trials_csv;
+pub use self::events_csv::events_csv;
 pub use self::json::summary_json;
 pub use self::output::{out_dir, slug, write_atomic};
 pub use self::run_info::{RunInfo, run_info_json, sha256_hex};

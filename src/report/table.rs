@@ -79,7 +79,7 @@ fn with_quantiles(s: &MetricSummary) -> String {
 }
 
 /// A number with about three significant digits; whole numbers without decimals.
-fn number(x: f64) -> String {
+pub(crate) fn number(x: f64) -> String {
     let magnitude = x.abs();
     if x.fract() == 0.0 || magnitude >= 100.0 {
         format!("{x:.0}")
@@ -93,7 +93,7 @@ fn number(x: f64) -> String {
 }
 
 /// A share in [0, 1] as a percentage; shares that would round to 0% or 100% but are not say so.
-fn percent(share: f64) -> String {
+pub(crate) fn percent(share: f64) -> String {
     if share > 0.0 && share < 0.0005 {
         "<0.1%".to_string()
     } else if share < 1.0 && share > 0.9995 {

@@ -1,5 +1,6 @@
 //! Scenario files: TOML types, loading with positions, validation, built-in scenarios.
 
+pub mod builtin;
 mod channels;
 mod error;
 mod fields;

@@ -10,7 +10,7 @@ use super::outcome::{ChannelOutcome, TrialOutcome};
 use super::plan::Plan;
 use super::queue::EventQueue;
 use super::rng::{SYSTEM_STREAM, TrialRng, named_stream, trial_rng};
-use crate::scenario::{Carries, Transport};
+use crate::scenario::{Carries, Channel, Transport};
 
 /// Marks a background order (another SKU) in a processing queue.
 const BACKGROUND: u32 = u32::MAX;
@@ -99,6 +99,8 @@ pub struct Engine<'a> {
     /// Per node: servers busy.
     busy: Vec<u32>,
     reorder_open: bool,
+    /// Units of the last order that arrived at a channel (for tracing).
+    sale_qty: u32,
     /// A view or the physical stock changed during the current event.
     dirty: bool,
     exposure: Vec<Exposure>,
@@ -129,6 +131,7 @@ impl<'a> Engine<'a> {
             waiting: vec![Default::default(); nodes],
             busy: vec![0; nodes],
             reorder_open: false,
+            sale_qty: 0,
             dirty: false,
             exposure: vec![Exposure::default(); channels],
             any_exposure: Exposure::default(),
@@ -173,6 +176,10 @@ impl<'a> Engine<'a> {
             physical: self.physical,
             views: &self.views,
             channels: &self.out.channels,
+            plan: self.plan,
+            orders: &self.orders,
+            order_logs: &self.order_logs,
+            sale_qty: self.sale_qty,
         }
     }
 
@@ -330,20 +337,13 @@ impl<'a> Engine<'a> {
     #[inline]
     fn listed(&self, c: usize) -> i64 {
         let channel = &self.plan.scenario.channels[c];
-        let view = self.views[channel.node];
-        let mut listed = view - channel.buffer;
-        if let Some(percent) = channel.list_percent {
-            listed = (listed as f64 * percent / 100.0).floor() as i64;
-        }
-        if channel.out_of_stock_at.is_some_and(|at| view <= at) {
-            listed = 0;
-        }
-        listed.clamp(0, channel.max_listed.unwrap_or(i64::MAX))
+        listed_units(channel, self.views[channel.node])
     }
 
     /// An order of `qty` units arrives at channel `c`.
     fn sell(&mut self, c: usize, qty: u32) {
         let q = i64::from(qty);
+        self.sale_qty = qty;
         let listed = self.listed(c);
         let out = &mut self.out.channels[c];
         out.arrivals += 1;
@@ -622,6 +622,21 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// Units `channel` lists when its node's view is `view`, by MODEL.md's listing rule: the view
+/// less the buffer, times `list_percent` rounded down, 0 at or below `out_of_stock_at`, clamped
+/// to `[0, max_listed]`.
+#[inline]
+pub fn listed_units(channel: &Channel, view: i64) -> i64 {
+    let mut listed = view - channel.buffer;
+    if let Some(percent) = channel.list_percent {
+        listed = (listed as f64 * percent / 100.0).floor() as i64;
+    }
+    if channel.out_of_stock_at.is_some_and(|at| view <= at) {
+        listed = 0;
+    }
+    listed.clamp(0, channel.max_listed.unwrap_or(i64::MAX))
+}
+
 /// The state after an event, for tracing.
 #[derive(Debug)]
 pub struct Snapshot<'e> {
@@ -631,4 +646,44 @@ pub struct Snapshot<'e> {
     pub views: &'e [i64],
     /// Each channel's counts so far.
     pub channels: &'e [ChannelOutcome],
+    plan: &'e Plan,
+    orders: &'e [Order],
+    order_logs: &'e [Vec<u32>],
+    sale_qty: u32,
+}
+
+impl Snapshot<'_> {
+    /// Units channel `c` lists now.
+    pub fn listed(&self, c: usize) -> i64 {
+        let channel = &self.plan.scenario.channels[c];
+        listed_units(channel, self.views[channel.node])
+    }
+
+    /// What `event`, the one just handled, carried: an order's units (a sale, an order message
+    /// or its retry, a served order), a polled batch's total units, a receipt's units, or a level
+    /// message's value. `None` for polls, reconciliations and background orders.
+    pub fn quantity(&self, event: &Event) -> Option<i64> {
+        let s = &self.plan.scenario;
+        let order_units = |order: u32| i64::from(self.orders[order as usize].qty);
+        let payload_units = |payload: Payload| match payload {
+            Payload::Level(value) => value,
+            Payload::Order(order) => order_units(order),
+        };
+        match *event {
+            Event::Demand { .. } | Event::Scheduled { .. } => Some(i64::from(self.sale_qty)),
+            Event::Receipt { index } => Some(s.stock.receipts[index as usize].qty),
+            Event::ReorderArrival => s.stock.reorder.as_ref().map(|r| r.qty),
+            Event::Retry { payload, .. } | Event::Deliver { payload, .. } => {
+                Some(payload_units(payload))
+            }
+            Event::Batch { link, start, end } => {
+                let log = &self.order_logs[s.links[link as usize].from];
+                let batch = &log[start as usize..end as usize];
+                Some(batch.iter().map(|&o| order_units(o)).sum())
+            }
+            Event::ServiceEnd { item, .. } if item != BACKGROUND => Some(order_units(item)),
+            Event::Reconcile | Event::Poll { .. } | Event::Background { .. } => None,
+            Event::ServiceEnd { .. } => None,
+        }
+    }
 }

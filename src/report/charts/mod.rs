@@ -1,5 +1,13 @@
 //! Charts, one file each, all styled by `style` and saved as PNG and SVG.
 
+pub mod compare_bars;
+pub mod oversold_histogram;
+pub mod penalty_distribution;
+pub mod run_charts;
 pub mod style;
+pub mod timeline;
 
+pub use oversold_histogram::OversoldHistogram;
+pub use penalty_distribution::PenaltyDistribution;
+pub use run_charts::run_charts;
 pub use style::{Figure, save};

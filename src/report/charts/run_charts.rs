@@ -1,0 +1,125 @@
+//! The charts of one run (`oversell run`), and the small drawing helpers they share.
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::oversold_histogram::OversoldHistogram;
+use super::penalty_distribution::PenaltyDistribution;
+use super::style::{self, plot_err, save};
+use crate::scenario::Scenario;
+use crate::sim::outcome::TrialOutcome;
+use crate::stats::RunSummary;
+
+/// Writes `dir/oversold_histogram.{png,svg}` and `dir/penalty_distribution.{png,svg}`; returns
+/// the paths written.
+pub fn run_charts(
+    dir: &Path,
+    scenario: &Scenario,
+    summary: &RunSummary,
+    outcomes: &[TrialOutcome],
+) -> anyhow::Result<Vec<PathBuf>> {
+    let oversold = OversoldHistogram::from_run(scenario, summary, outcomes);
+    let mut written = save(&oversold, &dir.join("oversold_histogram"))?;
+    let penalty = PenaltyDistribution::from_run(scenario, summary, outcomes);
+    written.extend(save(&penalty, &dir.join("penalty_distribution"))?);
+    Ok(written)
+}
+
+/// Draws `title` across the top of `area` and returns the area below it. Long titles (scenario
+/// names can be long) are drawn smaller, down to the axis-label size, then cut with "…".
+pub(crate) fn draw_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> anyhow::Result<DrawingArea<DB, Shift>> {
+    let room = area.dim_in_pixel().0.saturating_sub(24);
+    let fits = |text: &str, size: u32| -> anyhow::Result<bool> {
+        let font = (style::FONT, size).into_text_style(area);
+        Ok(area.estimate_text_size(text, &font).map_err(plot_err)?.0 <= room)
+    };
+    let mut size = style::TITLE_SIZE;
+    while size > style::LABEL_SIZE && !fits(title, size)? {
+        size -= 1;
+    }
+    let chars: Vec<char> = title.chars().collect();
+    let (mut text, mut keep) = (title.to_string(), chars.len());
+    while keep > 0 && !fits(&text, size)? {
+        keep -= 1;
+        let cut: String = chars[..keep].iter().collect();
+        text = format!("{}…", cut.trim_end());
+    }
+    let font = (style::FONT, size).into_font().color(&style::INK);
+    area.titled(&text, font).map_err(plot_err)
+}
+
+/// A number with about three significant digits; whole numbers without decimals.
+pub(crate) fn number(x: f64) -> String {
+    let d = if x.fract() == 0.0 { 0 } else { decimals(x) };
+    format!("{x:.d$}")
+}
+
+/// The decimals that give a number of the size of `x` about three significant digits.
+pub(crate) fn decimals(x: f64) -> usize {
+    let magnitude = x.abs();
+    if magnitude >= 100.0 {
+        0
+    } else if magnitude >= 10.0 {
+        1
+    } else if magnitude >= 1.0 {
+        2
+    } else {
+        3
+    }
+}
+
+/// A share in percent for a bar label: "31%", "4.2%", "<0.1%".
+pub(crate) fn percent_label(share: f64) -> String {
+    if share == 0.0 {
+        "0%".to_string()
+    } else if share > 0.0 && share < 0.05 {
+        "<0.1%".to_string()
+    } else if share >= 10.0 {
+        format!("{share:.0}%")
+    } else {
+        format!("{share:.1}%")
+    }
+}
+
+/// The smallest "nice" step (1, 2, 2.5 or 5 times a power of ten) of at least `raw` (> 0).
+pub(crate) fn nice_step(raw: f64) -> f64 {
+    let power = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|step| *step >= raw * (1.0 - 1e-12))
+        .unwrap_or(10.0 * power)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps() {
+        assert_eq!(nice_step(1.0), 1.0);
+        assert_eq!(nice_step(1.3), 2.0);
+        assert_eq!(nice_step(2.1), 2.5);
+        assert_eq!(nice_step(3.0), 5.0);
+        assert_eq!(nice_step(7.4), 10.0);
+        assert_eq!(nice_step(0.031), 0.05);
+        assert_eq!(nice_step(120.0), 200.0);
+    }
+
+    #[test]
+    fn numbers_and_labels() {
+        assert_eq!(number(12.345), "12.3");
+        assert_eq!(number(8.264), "8.26");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(250.0), "250");
+        assert_eq!(percent_label(31.46), "31%");
+        assert_eq!(percent_label(4.22), "4.2%");
+        assert_eq!(percent_label(0.02), "<0.1%");
+        assert_eq!(percent_label(0.0), "0%");
+    }
+}
