@@ -5,6 +5,7 @@
 //! The engine (`sim`) and the statistics (`stats`) are pure; the command layer (`commands`) and the
 //! report layer (`report`) do all input and output.
 
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod montecarlo;

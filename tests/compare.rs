@@ -5,9 +5,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use oversell::commands::compare::{Comparison, compare_sources};
-use oversell::commands::source::Source;
+use oversell::analysis::compare::{Comparison, compare_sources};
 use oversell::montecarlo::RunConfig;
+use oversell::scenario::Source;
 use oversell::stats::{Metric, MetricSummary};
 use serde_json::Value;
 use tempfile::TempDir;

@@ -1,170 +1,19 @@
-//! `oversell compare A.toml B.toml ...`: run several scenarios with the same trials and seed and
-//! show them side by side, each with its paired difference from the first.
-//!
-//! Trial `i` of every scenario draws from the same `(seed, i)` streams, and demand is keyed by
-//! channel name, so scenarios that share channels see the same orders in the same trial (common
-//! random numbers). The difference of a measure is then taken trial by trial, which cancels most
-//! of the demand noise: its confidence interval is far narrower than that of two separate runs.
-//!
-//! `compare_sources` is pure and reusable (the `demo` command compares its own stacks);
-//! `write_comparison` writes what it found.
+//! `oversell compare A.toml B.toml ...`: run several scenarios on common random numbers and show
+//! them side by side, each with its paired difference from the first.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
-
-use super::source::Source;
+use super::progress_bar;
+use crate::analysis::compare::{Comparison, compare_sources};
 use crate::cli::{CompareArgs, Format};
-use crate::montecarlo::{RunConfig, run_trials};
 use crate::report::charts::compare_bars::compare_chart;
 use crate::report::compare_table::comparison_table;
 use crate::report::{out_dir, write_atomic};
-use crate::scenario::Scenario;
-use crate::sim::{Plan, TrialOutcome};
-use crate::stats::{
-    Metric, MetricSummary, RunSummary, Scope, metric_value, summarize, summarize_run,
-};
+use crate::scenario::Source;
 
 /// Folder name under `--out` for the comparison's files.
 pub const COMPARE_DIR: &str = "compare";
-
-/// Several scenarios run on common random numbers. Serialises to `comparison.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comparison {
-    /// Trials per scenario.
-    pub trials: u64,
-    /// Base seed shared by every scenario.
-    pub seed: u64,
-    /// The scenarios in the order given; the first is the baseline of every difference.
-    pub scenarios: Vec<ComparedScenario>,
-}
-
-/// One scenario of a comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ComparedScenario {
-    /// Scenario name.
-    pub name: String,
-    /// Short name: the file's stem (`reference` for the built-in default).
-    pub slug: String,
-    /// What the scenario models.
-    pub description: String,
-    /// The file it came from; `None` for a built-in scenario.
-    pub file: Option<String>,
-    /// Share of trials with at least one oversold order (all channels), as the mean of the
-    /// per-trial 0/1 indicator with its 95% confidence interval; in [0, 1].
-    pub any_oversell: MetricSummary,
-    /// The full run summary, as in `summary.json`.
-    pub summary: RunSummary,
-    /// Paired differences from the first scenario (this one minus the first); `None` for the
-    /// first.
-    pub difference: Option<PairedDifferences>,
-}
-
-/// Per-trial differences `this - first` of the totals over all channels, summarised over trials
-/// (mean, sd, 95% confidence interval of the mean, quantiles).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct PairedDifferences {
-    /// Oversold orders per trial, orders.
-    pub oversold: MetricSummary,
-    /// Penalty per trial, in the scenarios' currency.
-    pub penalty: MetricSummary,
-    /// Exposure (any channel listing while the physical stock is 0) per trial, seconds.
-    pub exposure_seconds: MetricSummary,
-    /// The any-oversell indicator (0 or 1 per trial); its mean is the difference of the shares.
-    pub p_any_oversell: MetricSummary,
-}
-
-impl ComparedScenario {
-    /// The currency of the scenario's penalties.
-    pub fn currency(&self) -> &str {
-        &self.summary.currency
-    }
-
-    /// The summary of metric `m` over all channels.
-    pub fn total(&self, m: Metric) -> &MetricSummary {
-        self.summary.total.metric(m)
-    }
-}
-
-/// The totals of one trial that a comparison pairs, in the order of [`PairedDifferences`].
-type TrialTotals = [f64; 4];
-
-fn trial_totals(scenario: &Scenario, trial: &TrialOutcome) -> TrialTotals {
-    let total = |m| metric_value(scenario, trial, Scope::Total, m);
-    let oversold = total(Metric::Oversold);
-    [
-        oversold,
-        total(Metric::Penalty),
-        total(Metric::ExposureSeconds),
-        if oversold >= 1.0 { 1.0 } else { 0.0 },
-    ]
-}
-
-/// Runs every source with the same `config` and compares each with the first.
-///
-/// `progress` is called with the number of trials just finished, from any worker. The outcomes of
-/// a scenario are kept only until it is summarised; the baseline's per-trial totals (four numbers
-/// a trial) are kept for the differences.
-pub fn compare_sources(
-    sources: &[Source],
-    config: RunConfig,
-    progress: &(dyn Fn(u64) + Sync),
-) -> anyhow::Result<Comparison> {
-    let mut baseline: Vec<TrialTotals> = Vec::new();
-    let mut scenarios = Vec::with_capacity(sources.len());
-    for (i, source) in sources.iter().enumerate() {
-        let plan = Plan::new(source.scenario.clone());
-        let outcomes = run_trials(&plan, config, progress)?;
-        let summary = summarize_run(&plan.scenario, config.seed, &outcomes);
-        let totals: Vec<TrialTotals> = outcomes
-            .iter()
-            .map(|t| trial_totals(&plan.scenario, t))
-            .collect();
-        drop(outcomes);
-        let any_oversell = summarize(&column(&totals, 3));
-        let difference = if i == 0 {
-            baseline = totals;
-            None
-        } else {
-            Some(paired_differences(&baseline, &totals))
-        };
-        scenarios.push(ComparedScenario {
-            name: plan.scenario.name.clone(),
-            slug: source.slug.clone(),
-            description: plan.scenario.description.clone(),
-            file: source.path.as_ref().map(|p| p.display().to_string()),
-            any_oversell,
-            summary,
-            difference,
-        });
-    }
-    Ok(Comparison {
-        trials: config.trials,
-        seed: config.seed,
-        scenarios,
-    })
-}
-
-/// Column `k` of per-trial totals, in trial order.
-fn column(totals: &[TrialTotals], k: usize) -> Vec<f64> {
-    totals.iter().map(|t| t[k]).collect()
-}
-
-/// Summaries of `other - first`, trial by trial (both in trial order, of equal length).
-fn paired_differences(first: &[TrialTotals], other: &[TrialTotals]) -> PairedDifferences {
-    let difference = |k: usize| {
-        let values: Vec<f64> = first.iter().zip(other).map(|(a, b)| b[k] - a[k]).collect();
-        summarize(&values)
-    };
-    PairedDifferences {
-        oversold: difference(0),
-        penalty: difference(1),
-        exposure_seconds: difference(2),
-        p_any_oversell: difference(3),
-    }
-}
 
 /// The comparison as pretty-printed JSON with a trailing newline.
 pub fn comparison_json(comparison: &Comparison) -> String {
@@ -226,76 +75,5 @@ fn warn_on_mixed_currencies(sources: &[Source]) {
                 source.slug, source.scenario.currency, first
             );
         }
-    }
-}
-
-/// A progress bar on stderr; indicatif hides it when stderr is not a terminal.
-fn progress_bar(trials: u64) -> ProgressBar {
-    let bar = ProgressBar::new(trials);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::{BUILTIN_REFERENCE, load_str};
-
-    fn reference() -> Source {
-        Source {
-            scenario: load_str("reference.toml", BUILTIN_REFERENCE).unwrap(),
-            path: None,
-            text: BUILTIN_REFERENCE.to_owned(),
-            slug: "reference".to_owned(),
-        }
-    }
-
-    fn config(trials: u64) -> RunConfig {
-        RunConfig {
-            trials,
-            seed: 5,
-            threads: 2,
-        }
-    }
-
-    #[test]
-    fn differences_are_taken_trial_by_trial() {
-        let first = [[1.0, 10.0, 60.0, 1.0], [0.0, 0.0, 0.0, 0.0]];
-        let other = [[3.0, 40.0, 0.0, 1.0], [0.0, 5.0, 120.0, 0.0]];
-        let d = paired_differences(&first, &other);
-        // Per trial: oversold +2 and 0; penalty +30 and +5; exposure -60 and +120.
-        assert_eq!(d.oversold.mean, 1.0);
-        assert_eq!(d.oversold.max, 2.0);
-        assert_eq!(d.penalty.mean, 17.5);
-        assert_eq!(d.exposure_seconds.mean, 30.0);
-        assert_eq!(d.p_any_oversell.mean, 0.0);
-        assert_eq!(d.p_any_oversell.ci95, [0.0, 0.0]);
-    }
-
-    #[test]
-    fn the_any_oversell_share_matches_the_run_summary() {
-        let comparison = compare_sources(&[reference(), reference()], config(40), &|_| {}).unwrap();
-        assert_eq!(comparison.trials, 40);
-        assert_eq!(comparison.scenarios.len(), 2);
-        for s in &comparison.scenarios {
-            assert_eq!(s.any_oversell.mean, s.summary.total.p_any_oversell);
-            assert_eq!(s.summary.trials, 40);
-        }
-        assert!(comparison.scenarios[0].difference.is_none());
-        let d = comparison.scenarios[1].difference.unwrap();
-        assert_eq!(d.penalty.ci95, [0.0, 0.0]);
-    }
-
-    #[test]
-    fn progress_counts_every_trial_of_every_scenario() {
-        let done = std::sync::atomic::AtomicU64::new(0);
-        let add = |n| {
-            done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-        };
-        compare_sources(&[reference(), reference(), reference()], config(7), &add).unwrap();
-        assert_eq!(done.into_inner(), 21);
     }
 }

@@ -4,10 +4,11 @@ pub mod check;
 pub mod compare;
 pub mod demo;
 pub mod run;
-pub mod source;
 pub mod timeline;
 
 use std::io::Write;
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Command, RunOptions};
 use crate::montecarlo::RunConfig;
@@ -43,4 +44,14 @@ pub fn is_user_error(error: &anyhow::Error) -> bool {
         .downcast_ref::<crate::scenario::ScenarioError>()
         .is_some()
         || error.downcast_ref::<check::CheckFailed>().is_some()
+}
+
+/// A progress bar over `trials` trials on stderr; indicatif hides it when stderr is not a terminal.
+pub(crate) fn progress_bar(trials: u64) -> ProgressBar {
+    let bar = ProgressBar::new(trials);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
 }

@@ -3,14 +3,13 @@
 
 use std::io::Write;
 
-use indicatif::{ProgressBar, ProgressStyle};
-
-use super::source::Source;
+use super::progress_bar;
 use crate::cli::{Format, RunArgs};
 use crate::montecarlo::run_trials;
 use crate::report::{
     RunInfo, charts, out_dir, run_info_json, summary_json, summary_table, trials_csv, write_atomic,
 };
+use crate::scenario::Source;
 use crate::sim::Plan;
 use crate::stats::summarize_run;
 
@@ -52,14 +51,4 @@ pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A progress bar on stderr; indicatif hides it when stderr is not a terminal.
-fn progress_bar(trials: u64) -> ProgressBar {
-    let bar = ProgressBar::new(trials);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
 }

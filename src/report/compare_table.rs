@@ -5,7 +5,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
-use crate::commands::compare::{ComparedScenario, Comparison};
+use crate::analysis::compare::{ComparedScenario, Comparison};
 use crate::stats::{Metric, MetricSummary};
 
 /// Widest table, in terminal columns: long scenario slugs wrap rather than widen it.

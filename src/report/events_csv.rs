@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 
-use crate::commands::timeline::Timeline;
+use crate::analysis::trace::Timeline;
 
 /// The events as CSV: `time_seconds`, `kind`, `channel_or_link` (the channel, link or queue
 /// node the event concerns, else empty), `quantity` (an order's or batch's units, a level
@@ -44,7 +44,7 @@ fn header(timeline: &Timeline) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::timeline::trace;
+    use crate::analysis::trace::trace;
     use crate::scenario::{BUILTIN_REFERENCE, load_str};
     use crate::sim::Plan;
 

@@ -32,38 +32,9 @@ pub fn out_dir(base: &Path, slug: &str) -> PathBuf {
     base.join(slug)
 }
 
-/// A file-name-safe form of `text`: lowercase ASCII letters and digits, every run of other
-/// characters replaced by one `-`, no `-` at either end ("Polling 15m!" -> "polling-15m").
-/// Text without any ASCII letter or digit gives "run", so a slug is never empty.
-pub fn slug(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    if slug.ends_with('-') {
-        slug.pop();
-    }
-    if slug.is_empty() {
-        slug.push_str("run");
-    }
-    slug
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slugs() {
-        assert_eq!(slug("Polling 15m!"), "polling-15m");
-        assert_eq!(slug("  ERP -- webhooks / 5s "), "erp-webhooks-5s");
-        assert_eq!(slug("Café au lait"), "caf-au-lait");
-        assert_eq!(slug("!!!"), "run");
-    }
 
     #[test]
     fn out_dir_joins() {

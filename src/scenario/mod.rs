@@ -11,8 +11,10 @@ pub mod model;
 mod nodes;
 mod path;
 mod raw;
+mod source;
 mod validate;
 
 pub use error::ScenarioError;
 pub use load::{BUILTIN_REFERENCE, load_file, load_str};
 pub use model::*;
+pub use source::{Source, slug};

@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, Figure, plot_err, save};
-use crate::commands::compare::{ComparedScenario, Comparison};
+use crate::analysis::compare::{ComparedScenario, Comparison};
 use crate::stats::{Metric, MetricSummary};
 
 /// Height of the title band, pixels.

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, Figure, plot_err, save};
-use crate::commands::timeline::{Step, Timeline};
+use crate::analysis::trace::{Step, Timeline};
 
 /// Height of one link's row of deliveries, pixels (at most).
 const ROW_HEIGHT: u32 = 16;
