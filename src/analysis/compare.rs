@@ -47,6 +47,9 @@ pub struct ComparedScenario {
     /// Paired differences from the first scenario (this one minus the first); `None` for the
     /// first.
     pub difference: Option<PairedDifferences>,
+    /// The trial whose oversold orders and penalty are closest to their means (each measured in
+    /// standard deviations; the first such trial): the one worth tracing.
+    pub representative_trial: u64,
 }
 
 /// Per-trial differences `this - first` of the totals over all channels, summarised over trials
@@ -111,6 +114,7 @@ pub fn compare_sources(
             .collect();
         drop(outcomes);
         let any_oversell = summarize(&column(&totals, 3));
+        let representative_trial = representative(&summary, &totals);
         let difference = if i == 0 {
             baseline = totals;
             None
@@ -125,6 +129,7 @@ pub fn compare_sources(
             any_oversell,
             summary,
             difference,
+            representative_trial,
         });
     }
     Ok(Comparison {
@@ -132,6 +137,23 @@ pub fn compare_sources(
         seed: config.seed,
         scenarios,
     })
+}
+
+/// The index of the trial closest to the mean in oversold orders and penalty, in units of each
+/// measure's standard deviation (a measure without spread counts by its plain distance).
+fn representative(summary: &RunSummary, totals: &[TrialTotals]) -> u64 {
+    let oversold = summary.total.metric(Metric::Oversold);
+    let penalty = summary.total.metric(Metric::Penalty);
+    let scaled = |x: f64, s: &MetricSummary| (x - s.mean) / if s.sd > 0.0 { s.sd } else { 1.0 };
+    let distance = |t: &TrialTotals| scaled(t[0], oversold).powi(2) + scaled(t[1], penalty).powi(2);
+    let mut best = (0, f64::INFINITY);
+    for (i, t) in totals.iter().enumerate() {
+        let d = distance(t);
+        if d < best.1 {
+            best = (i, d);
+        }
+    }
+    best.0 as u64
 }
 
 /// Column `k` of per-trial totals, in trial order.

@@ -5,6 +5,7 @@ pub mod charts;
 pub mod compare_table;
 mod csv;
 mod events_csv;
+pub mod html;
 mod json;
 mod output;
 mod run_info;

@@ -1,6 +1,7 @@
 //! Output paths and atomic file writes.
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -19,7 +20,11 @@ fn write_atomic_inner(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(parent)
         .with_context(|| format!("creating folder {}", parent.display()))?;
-    let mut file = tempfile::NamedTempFile::new_in(parent)?;
+    // Results are for reading by anyone, like any file the user writes (the temporary file
+    // would otherwise keep its private 0600 mode after the rename).
+    let mut file = tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o644))
+        .tempfile_in(parent)?;
     file.write_all(bytes)?;
     file.flush()?;
     file.as_file().sync_all()?;
