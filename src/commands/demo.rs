@@ -78,6 +78,20 @@ pub fn demo(args: &DemoArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// "day", "2 days", "12 hours": how long a trial is, in words for the page.
+fn span_in_words(seconds: f64) -> String {
+    const DAY: f64 = 86_400.0;
+    if seconds == DAY {
+        "day".to_owned()
+    } else if seconds % DAY == 0.0 {
+        format!("{} days", seconds / DAY)
+    } else if seconds % 3600.0 == 0.0 {
+        format!("{} hours", seconds / 3600.0)
+    } else {
+        format_seconds(seconds)
+    }
+}
+
 fn read_svg(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
@@ -90,7 +104,7 @@ fn report_context(
     scenarios: Vec<crate::report::html::ScenarioCard>,
 ) -> ReportContext {
     let first = &sources[0].scenario;
-    let horizon = format_seconds(first.horizon);
+    let horizon = span_in_words(first.horizon);
     ReportContext {
         title: "Polling versus event-driven: what your inventory sync costs".to_owned(),
         lede: format!(
@@ -100,21 +114,20 @@ fn report_context(
             config.trials, first.stock.initial
         ),
         trials: config.trials,
-        horizon,
+        horizon: horizon.clone(),
         currency: first.currency.clone(),
-        baseline: comparison.scenarios[0].name.clone(),
+        baseline: comparison.scenarios[0].slug.clone(),
         compare_svg,
         scenarios,
         channels: channel_rows(first),
         assumptions_intro: format!(
             "Every stack sells the same stock ({} units on hand, {} {} margin per unit) over the \
-             same {} with the same demand below; orders arrive as Poisson streams. Each \
+             same {horizon} with the same demand below; orders arrive as Poisson streams. Each \
              oversold order is cancelled and costs the penalty shown. Seed {}, {} trials per \
              stack; intervals are 95% confidence intervals of the mean.",
             first.stock.initial,
             first.stock.unit_margin,
             first.currency,
-            format_seconds(first.horizon),
             config.seed,
             config.trials
         ),

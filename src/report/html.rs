@@ -86,7 +86,7 @@ pub struct ScenarioCard {
 pub struct ChannelRow {
     /// Channel name.
     pub name: String,
-    /// Base demand, e.g. "40 orders/day".
+    /// Base demand, e.g. "40 orders a day".
     pub demand: String,
     /// Units per order.
     pub qty: String,
@@ -171,14 +171,20 @@ pub fn channel_rows(scenario: &Scenario) -> Vec<ChannelRow> {
         .iter()
         .map(|c| ChannelRow {
             name: c.name.clone(),
-            demand: format!("{} orders/day", number(c.orders_per_hour * 24.0)),
+            demand: format!("{} orders a day", number(c.orders_per_hour * 24.0)),
             qty: describe_qty(&c.qty),
             penalty: format!("{} {}", describe_dist(&c.penalty, false), scenario.currency),
             limit: c
                 .cancel_rate_limit
-                .map_or_else(|| "none".to_owned(), |l| format!("{}%", number(l * 100.0))),
+                .map_or_else(|| "none".to_owned(), |l| format!("{}%", trimmed(l * 100.0))),
         })
         .collect()
+}
+
+/// `x` with at most two decimals and no trailing zeros ("2.5", "2").
+fn trimmed(x: f64) -> String {
+    let text = format!("{x:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 fn plus_minus(s: &MetricSummary) -> String {

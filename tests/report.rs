@@ -1,0 +1,142 @@
+//! The demo report as a person sees it: `oversell demo` writes one self-contained HTML file, and
+//! headless Chromium renders it with its charts drawn.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn run_demo(out: &Path) -> PathBuf {
+    let status = Command::new(env!("CARGO_BIN_EXE_oversell"))
+        .args(["demo", "--trials", "400", "--seed", "9", "--out"])
+        .arg(out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .expect("run oversell demo");
+    assert!(status.success(), "oversell demo failed: {status}");
+    out.join("demo").join("report.html")
+}
+
+/// Chromium, or `None` outside CI when it is not installed (CI installs it, so there it must run).
+fn chromium() -> Option<&'static str> {
+    if Path::new(CHROMIUM).exists() {
+        return Some(CHROMIUM);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{CHROMIUM} is missing: .ci/run installs Debian's chromium"
+    );
+    eprintln!("skipping the browser checks: {CHROMIUM} is not installed");
+    None
+}
+
+fn headless(chromium: &str, profile: &Path) -> Command {
+    let mut cmd = Command::new(chromium);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .stdin(Stdio::null())
+    .stderr(Stdio::null());
+    cmd
+}
+
+#[test]
+fn the_report_is_one_self_contained_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = std::fs::read_to_string(run_demo(dir.path())).unwrap();
+    // Inline SVG only: one comparison chart and one timeline per stack.
+    assert_eq!(html.matches("<svg").count(), 4);
+    for stack in ["event-driven", "polling-15m", "erp-hourly"] {
+        assert!(
+            html.contains(&format!("data-scenario=\"{stack}\"")),
+            "{stack}"
+        );
+    }
+    // Nothing is fetched: no scripts, stylesheets or images by address. (The SVG namespace is a
+    // name, not a request.)
+    for fetch in ["<script", "<link", "<img", "src=", "url(", "@import"] {
+        assert!(!html.contains(fetch), "the report refers to `{fetch}`");
+    }
+    let addresses = html.matches("http").count();
+    let namespaces = html.matches("http://www.w3.org/2000/svg").count();
+    assert_eq!(
+        addresses, namespaces,
+        "an address other than the SVG namespace"
+    );
+    // The assumptions are stated.
+    for fact in ["2.5%", "40 orders a day", "60 units"] {
+        assert!(html.contains(fact), "no `{fact}` in the report");
+    }
+}
+
+#[test]
+fn chromium_renders_the_report_with_its_charts() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = run_demo(dir.path());
+    let url = format!("file://{}", report.display());
+
+    // The DOM as the browser built it.
+    let dom = headless(chromium, &dir.path().join("profile-dom"))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("run chromium");
+    assert!(dom.status.success(), "chromium --dump-dom failed");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(dom.matches("<svg").count(), 4, "charts in the DOM");
+    assert_eq!(dom.matches("class=\"card scenario-card\"").count(), 3);
+    assert!(dom.contains("id=\"comparison\""));
+    assert_eq!(
+        dom.matches("<tr><td>").count(),
+        3 + 4,
+        "three comparison rows and four channel rows"
+    );
+
+    // A screenshot: the charts' series colours are on the page, so the SVG was drawn.
+    let shot = dir.path().join("report.png");
+    let status = headless(chromium, &dir.path().join("profile-shot"))
+        .arg("--window-size=1200,2400")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .stdout(Stdio::null())
+        .status()
+        .expect("run chromium");
+    assert!(status.success(), "chromium --screenshot failed");
+    let image = image::open(&shot).expect("a PNG screenshot").to_rgb8();
+    assert_eq!(image.dimensions(), (1200, 2400));
+    let colours: HashSet<[u8; 3]> = image.pixels().map(|p| p.0).collect();
+    assert!(
+        colours.len() > 200,
+        "only {} colours: blank page?",
+        colours.len()
+    );
+    let near = |target: [u8; 3]| {
+        image
+            .pixels()
+            .filter(|p| p.0.iter().zip(target).all(|(&a, b)| a.abs_diff(b) <= 6))
+            .count()
+    };
+    // Okabe-Ito blue, orange and green: the three stacks' bars in the comparison chart.
+    for (name, rgb) in [
+        ("blue", [0, 114, 178]),
+        ("orange", [230, 159, 0]),
+        ("green", [0, 158, 115]),
+    ] {
+        let pixels = near(rgb);
+        assert!(pixels > 2_000, "{name} bars: only {pixels} pixels");
+    }
+}
