@@ -138,7 +138,7 @@ mod tests {
         assert!(pos.trim_end().ends_with("- │"), "{pos}");
         let total = line("│ all channels");
         assert!(total.contains("0.8 min"), "{total}");
-        assert!(text.ends_with("2 trials, seed 7, horizon 1day\n"), "{text}");
+        assert!(text.ends_with("2 trials, seed 7, horizon 1d\n"), "{text}");
         assert!(text.lines().all(|l| l.chars().count() <= 120));
     }
 

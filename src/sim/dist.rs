@@ -286,10 +286,22 @@ fn parse_amount(text: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-/// Formats seconds as a short duration (`15m`, `1h 30m`) for reports.
+/// Formats seconds as a duration in the scenario syntax (`1d`, `1h 30m`, `45s`), rounded to the
+/// second, for reports.
 pub fn format_seconds(seconds: f64) -> String {
-    let whole = std::time::Duration::from_secs_f64(seconds.max(0.0).round());
-    humantime::format_duration(whole).to_string()
+    let mut left = seconds.max(0.0).round() as u64;
+    let mut parts = Vec::new();
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if left >= size {
+            parts.push(format!("{}{unit}", left / size));
+            left %= size;
+        }
+    }
+    if parts.is_empty() {
+        "0s".to_owned()
+    } else {
+        parts.join(" ")
+    }
 }
 
 #[cfg(test)]
@@ -306,6 +318,15 @@ mod tests {
         assert_eq!(parse_duration("2d"), Ok(172_800.0));
         assert!(parse_duration("-5m").unwrap_err().contains("negative"));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn formats_durations_as_they_are_written() {
+        assert_eq!(format_seconds(86_400.0), "1d");
+        assert_eq!(format_seconds(5_400.0), "1h 30m");
+        assert_eq!(format_seconds(90.4), "1m 30s");
+        assert_eq!(format_seconds(0.2), "0s");
+        assert_eq!(parse_duration(&format_seconds(93_784.0)), Ok(93_784.0));
     }
 
     #[test]
