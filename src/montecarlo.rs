@@ -16,28 +16,57 @@ pub struct RunConfig {
     pub threads: usize,
 }
 
-/// Runs `config.trials` trials of `plan` and returns their outcomes in trial order.
+/// Trials run in parallel in blocks of this many; each block is handed on in trial order, so
+/// memory stays flat in the number of trials.
+pub const BLOCK: u64 = 16_384;
+
+/// Runs `config.trials` trials of `plan` and hands each outcome to `sink` in trial order.
 /// `progress` is called with the number of trials just finished, from any worker.
+pub fn for_each_trial(
+    plan: &Plan,
+    config: RunConfig,
+    progress: &(dyn Fn(u64) + Sync),
+    mut sink: impl FnMut(u64, &TrialOutcome) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()?;
+    let mut block = Vec::new();
+    let mut start = 0;
+    while start < config.trials {
+        let end = (start + BLOCK).min(config.trials);
+        pool.install(|| {
+            (0..(end - start) as usize)
+                .into_par_iter()
+                .map_init(
+                    || Engine::new(plan),
+                    |engine, i| {
+                        let outcome = engine.run_trial(config.seed, start + i as u64);
+                        progress(1);
+                        outcome
+                    },
+                )
+                .collect_into_vec(&mut block)
+        });
+        for (trial, outcome) in (start..end).zip(&block) {
+            sink(trial, outcome)?;
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// Runs `config.trials` trials of `plan` and returns their outcomes in trial order (for small
+/// runs: the memory grows with the number of trials).
 pub fn run_trials(
     plan: &Plan,
     config: RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> anyhow::Result<Vec<TrialOutcome>> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build()?;
-    let outcomes = pool.install(|| {
-        (0..config.trials)
-            .into_par_iter()
-            .map_init(
-                || Engine::new(plan),
-                |engine, trial| {
-                    let outcome = engine.run_trial(config.seed, trial);
-                    progress(1);
-                    outcome
-                },
-            )
-            .collect()
-    });
+    let mut outcomes = Vec::with_capacity(usize::try_from(config.trials).unwrap_or(0));
+    for_each_trial(plan, config, progress, |_, outcome| {
+        outcomes.push(outcome.clone());
+        Ok(())
+    })?;
     Ok(outcomes)
 }

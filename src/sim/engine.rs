@@ -214,6 +214,7 @@ impl<'a> Engine<'a> {
         self.out.any_exposure_seconds = 0.0;
         self.out.first_stockout_seconds = f64::NAN;
         self.out.reconciled_units = 0;
+        self.out.received_units = 0;
         self.out.events = 0;
     }
 
@@ -535,6 +536,7 @@ impl<'a> Engine<'a> {
     /// `qty` units arrive: physical stock and the record's view rise.
     fn receive(&mut self, qty: i64) {
         self.physical += qty;
+        self.out.received_units += qty.unsigned_abs();
         self.dirty = true;
         if let Some(record) = self.plan.scenario.record
             && qty != 0
@@ -618,6 +620,7 @@ impl<'a> Engine<'a> {
         if self.out.first_stockout_seconds.is_nan() {
             self.out.first_stockout_seconds = horizon;
         }
+        self.out.final_physical = self.physical;
         self.out.clone()
     }
 }

@@ -34,6 +34,10 @@ pub struct TrialOutcome {
     pub first_stockout_seconds: f64,
     /// Sum over reconciliations and nodes of |view - physical| corrected, units.
     pub reconciled_units: u64,
+    /// Units received (fixed receipts and reorders).
+    pub received_units: u64,
+    /// Physical units on hand at the horizon.
+    pub final_physical: i64,
     /// Number of events the engine handled.
     pub events: u64,
 }

@@ -77,5 +77,6 @@ pub(crate) fn outcome(
         first_stockout_seconds,
         reconciled_units,
         events: 100,
+        ..TrialOutcome::default()
     }
 }
