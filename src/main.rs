@@ -6,16 +6,14 @@ use oversell::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(error) = oversell::interrupt::install() {
+        eprintln!("warning: Ctrl-C will not stop cleanly: {error:#}");
+    }
     match commands::dispatch(cli.command, &mut std::io::stdout().lock()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            // Mistakes in the input are the user's to fix: exit 2, like a usage error.
-            ExitCode::from(if commands::is_user_error(&error) {
-                2
-            } else {
-                1
-            })
+            ExitCode::from(commands::exit_code(&error))
         }
     }
 }

@@ -17,8 +17,8 @@ pub struct RunConfig {
 }
 
 /// Trials run in parallel in blocks of this many; each block is handed on in trial order, so
-/// memory stays flat in the number of trials.
-pub const BLOCK: u64 = 16_384;
+/// memory stays flat in the number of trials, and an interrupt is noticed between blocks.
+pub const BLOCK: u64 = 4_096;
 
 /// Runs `config.trials` trials of `plan` and hands each outcome to `sink` in trial order.
 /// `progress` is called with the number of trials just finished, from any worker.
@@ -34,6 +34,7 @@ pub fn for_each_trial(
     let mut block = Vec::new();
     let mut start = 0;
     while start < config.trials {
+        crate::interrupt::check()?;
         let end = (start + BLOCK).min(config.trials);
         pool.install(|| {
             (0..(end - start) as usize)

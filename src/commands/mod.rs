@@ -38,12 +38,23 @@ pub fn dispatch(command: Command, stdout: &mut dyn Write) -> anyhow::Result<()> 
     }
 }
 
-/// Whether `error` is the user's to fix in their input (exit code 2) rather than a failure.
-pub fn is_user_error(error: &anyhow::Error) -> bool {
-    error
+/// The exit code for `error`: 2 when the input is the user's to fix, 130 when interrupted (as
+/// shells report SIGINT), else 1.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if error
+        .downcast_ref::<crate::interrupt::Interrupted>()
+        .is_some()
+    {
+        130
+    } else if error
         .downcast_ref::<crate::scenario::ScenarioError>()
         .is_some()
         || error.downcast_ref::<check::CheckFailed>().is_some()
+    {
+        2
+    } else {
+        1
+    }
 }
 
 /// A progress bar over `trials` trials on stderr; indicatif hides it when stderr is not a terminal.
