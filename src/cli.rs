@@ -27,6 +27,9 @@ pub enum Command {
     /// Polling versus event-driven in one command: compare the built-in stacks, trace a trial of
     /// each, and write out/demo/report.html.
     Demo(DemoArgs),
+    /// Measure the engine: events, orders and trials per second, single-threaded and on all
+    /// threads, and peak memory.
+    Bench(BenchArgs),
 }
 
 /// Output format on stdout.
@@ -104,4 +107,22 @@ pub struct CheckArgs {
     /// Scenario files to validate.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Scenario file (TOML); without it, the built-in reference stack.
+    pub file: Option<PathBuf>,
+    /// Trials per measurement.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub trials: u64,
+    /// Base seed [default: the scenario's monte_carlo.seed].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Threads of the parallel measurement [default: all cores].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }

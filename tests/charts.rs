@@ -9,7 +9,7 @@ use oversell::montecarlo::{RunConfig, run_trials};
 use oversell::report::charts::{OversoldHistogram, PenaltyDistribution};
 use oversell::scenario::{BUILTIN_REFERENCE, load_str};
 use oversell::sim::Plan;
-use oversell::stats::{Metric, Scope, summarize_run};
+use oversell::stats::{Metric, RunAccumulator, Scope};
 
 /// The channels of the built-in reference stack, in file order.
 const CHANNELS: [&str; 4] = ["shopify", "amazon", "walmart", "pos"];
@@ -173,9 +173,11 @@ fn prepared_data_agrees_with_the_summary() {
         threads: 2,
     };
     let outcomes = run_trials(&plan, config, &|_| {}).expect("run");
-    let summary = summarize_run(&scenario, config.seed, &outcomes);
+    let mut stats = RunAccumulator::new(&scenario);
+    outcomes.iter().for_each(|t| stats.push(&scenario, t));
+    let summary = stats.summary(&scenario, config.seed);
 
-    let oversold = OversoldHistogram::from_run(&scenario, &summary, &outcomes);
+    let oversold = OversoldHistogram::from_run(&scenario, &summary, &stats);
     let names: Vec<&str> = oversold.panels.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(
         names,
@@ -211,7 +213,7 @@ fn prepared_data_agrees_with_the_summary() {
     assert_eq!(total.buckets.last().unwrap().hi as f64, largest);
     assert!(*total.shares.last().unwrap() > 0.0);
 
-    let penalty = PenaltyDistribution::from_run(&scenario, &summary, &outcomes);
+    let penalty = PenaltyDistribution::from_run(&scenario, &summary, &stats);
     assert_eq!(penalty.currency, "USD");
     assert_eq!(penalty.penalty, *summary.total.metric(Metric::Penalty));
     let sum: f64 = penalty.shares.iter().sum();

@@ -1,5 +1,6 @@
 //! One module per subcommand: resolve arguments, call the engine, hand results to `report`.
 
+pub mod bench;
 pub mod check;
 pub mod compare;
 pub mod demo;
@@ -35,6 +36,7 @@ pub fn dispatch(command: Command, stdout: &mut dyn Write) -> anyhow::Result<()> 
         Command::Compare(args) => compare::compare(&args, stdout),
         Command::Timeline(args) => timeline::timeline(&args, stdout),
         Command::Demo(args) => demo::demo(&args, stdout),
+        Command::Bench(args) => bench::bench(&args, stdout),
     }
 }
 

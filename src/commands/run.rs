@@ -3,35 +3,46 @@
 
 use std::io::Write;
 
+use anyhow::Context;
+
 use super::progress_bar;
 use crate::cli::{Format, RunArgs};
-use crate::montecarlo::run_trials;
+use crate::montecarlo::for_each_trial;
 use crate::report::{
-    RunInfo, charts, out_dir, run_info_json, summary_json, summary_table, trials_csv, write_atomic,
+    AtomicFile, RunInfo, TrialsCsv, charts, out_dir, run_info_json, summary_json, summary_table,
+    write_atomic,
 };
 use crate::scenario::Source;
 use crate::sim::Plan;
-use crate::stats::summarize_run;
+use crate::stats::RunAccumulator;
 
-/// Runs the scenario, writes summary.json, trials.csv and run.json, and prints the summary.
+/// Runs the scenario, writes summary.json, trials.csv, run.json and the charts, and prints the
+/// summary. Trials are streamed: memory does not grow with their number.
 pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let source = Source::load(args.file.as_deref())?;
     let config = args.options.config(&source.scenario);
     let plan = Plan::new(source.scenario.clone());
-    let bar = progress_bar(config.trials);
-    let outcomes = run_trials(&plan, config, &|n| bar.inc(n))?;
-    bar.finish_and_clear();
-
-    let summary = summarize_run(&plan.scenario, config.seed, &outcomes);
-    let json = summary_json(&summary);
+    let scenario = &plan.scenario;
     let dir = out_dir(&args.options.out, &source.slug);
+
+    let trials_path = dir.join("trials.csv");
+    let mut csv = TrialsCsv::new(scenario, AtomicFile::create(&trials_path)?)?;
+    let mut stats = RunAccumulator::new(scenario);
+    let bar = progress_bar(config.trials);
+    for_each_trial(&plan, config, &|n| bar.inc(n), |trial, outcome| {
+        stats.push(scenario, outcome);
+        csv.write(scenario, trial, outcome)
+    })?;
+    bar.finish_and_clear();
+    csv.finish()?
+        .commit()
+        .with_context(|| format!("writing {}", trials_path.display()))?;
+
+    let summary = stats.summary(scenario, config.seed);
+    let json = summary_json(&summary);
     write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    write_atomic(
-        &dir.join("trials.csv"),
-        &trials_csv(&plan.scenario, &outcomes)?,
-    )?;
     let info = RunInfo::new(
-        &plan.scenario,
+        scenario,
         source.path.as_ref().map(|p| p.display().to_string()),
         source.text.as_bytes(),
         config.seed,
@@ -40,12 +51,12 @@ pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         std::env::args().collect(),
     );
     write_atomic(&dir.join("run.json"), run_info_json(&info).as_bytes())?;
-    charts::run_charts(&dir, &plan.scenario, &summary, &outcomes)?;
+    charts::run_charts(&dir, scenario, &summary, &stats)?;
 
     match args.format {
         Format::Json => stdout.write_all(json.as_bytes())?,
         Format::Table => {
-            writeln!(stdout, "{}", plan.scenario.name)?;
+            writeln!(stdout, "{}", scenario.name)?;
             stdout.write_all(summary_table(&summary).as_bytes())?;
             writeln!(stdout, "results in {}", dir.display())?;
         }

@@ -6,36 +6,71 @@ use crate::scenario::Scenario;
 use crate::sim::outcome::TrialOutcome;
 use crate::stats::{Metric, Scope, metric_value};
 
-/// The trials as CSV: a `trial` column (from 0), `<channel>.<metric>` for every channel and
-/// metric, `total.<metric>`, `total.reconciled_units` and `events`. Counts are written as
-/// integers, other values with Rust's shortest round-trip formatting.
-pub fn trials_csv(scenario: &Scenario, trials: &[TrialOutcome]) -> anyhow::Result<Vec<u8>> {
-    let scopes: Vec<(String, Scope)> = scenario
-        .channels
-        .iter()
-        .enumerate()
-        .map(|(i, channel)| (channel.name.clone(), Scope::Channel(i)))
-        .chain(std::iter::once(("total".to_string(), Scope::Total)))
-        .collect();
-    let mut writer = ::csv::Writer::from_writer(Vec::new());
-    writer.write_record(header(&scopes))?;
-    let mut row = Vec::new();
-    for (index, trial) in trials.iter().enumerate() {
-        row.clear();
-        row.push(index.to_string());
-        for &(_, scope) in &scopes {
+/// Writes the trials as CSV, one row at a time: a `trial` column (from 0), `<channel>.<metric>`
+/// for every channel and metric, `total.<metric>`, `total.reconciled_units` and `events`. Counts
+/// are written as integers, other values with Rust's shortest round-trip formatting.
+pub struct TrialsCsv<W: std::io::Write> {
+    writer: ::csv::Writer<W>,
+    scopes: Vec<Scope>,
+    row: Vec<String>,
+}
+
+impl<W: std::io::Write> TrialsCsv<W> {
+    /// A writer for the trials of `scenario` that has written the header.
+    pub fn new(scenario: &Scenario, out: W) -> anyhow::Result<Self> {
+        let names: Vec<(String, Scope)> = scenario
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(i, channel)| (channel.name.clone(), Scope::Channel(i)))
+            .chain(std::iter::once(("total".to_string(), Scope::Total)))
+            .collect();
+        let mut writer = ::csv::Writer::from_writer(out);
+        writer.write_record(header(&names))?;
+        Ok(TrialsCsv {
+            writer,
+            scopes: names.into_iter().map(|(_, scope)| scope).collect(),
+            row: Vec::new(),
+        })
+    }
+
+    /// Writes the row of trial `index`.
+    pub fn write(
+        &mut self,
+        scenario: &Scenario,
+        index: u64,
+        trial: &TrialOutcome,
+    ) -> anyhow::Result<()> {
+        self.row.clear();
+        self.row.push(index.to_string());
+        for &scope in &self.scopes {
             for m in Metric::ALL {
-                row.push(format_value(m, metric_value(scenario, trial, scope, m)));
+                self.row
+                    .push(format_value(m, metric_value(scenario, trial, scope, m)));
             }
         }
-        row.push(trial.reconciled_units.to_string());
-        row.push(trial.events.to_string());
-        writer.write_record(&row)?;
+        self.row.push(trial.reconciled_units.to_string());
+        self.row.push(trial.events.to_string());
+        self.writer.write_record(&self.row)?;
+        Ok(())
     }
-    writer
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .context("finishing the trials CSV")
+
+    /// Flushes and hands back the output.
+    pub fn finish(self) -> anyhow::Result<W> {
+        self.writer
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .context("finishing the trials CSV")
+    }
+}
+
+/// All `trials` as CSV in memory (for small runs and tests).
+pub fn trials_csv(scenario: &Scenario, trials: &[TrialOutcome]) -> anyhow::Result<Vec<u8>> {
+    let mut csv = TrialsCsv::new(scenario, Vec::new())?;
+    for (index, trial) in (0u64..).zip(trials) {
+        csv.write(scenario, index, trial)?;
+    }
+    csv.finish()
 }
 
 fn header(scopes: &[(String, Scope)]) -> Vec<String> {

@@ -14,22 +14,58 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 fn write_atomic_inner(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let parent = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(parent)
-        .with_context(|| format!("creating folder {}", parent.display()))?;
-    // Results are for reading by anyone, like any file the user writes (the temporary file
-    // would otherwise keep its private 0600 mode after the rename).
-    let mut file = tempfile::Builder::new()
-        .permissions(std::fs::Permissions::from_mode(0o644))
-        .tempfile_in(parent)?;
+    let mut file = AtomicFile::create(path)?;
     file.write_all(bytes)?;
-    file.flush()?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    file.commit()
+}
+
+/// A file written under a temporary name in its folder and renamed into place by `commit`; if
+/// it is dropped uncommitted (an error, an interrupt), the temporary file is removed and the
+/// previous file, if any, is left as it was.
+pub struct AtomicFile {
+    path: PathBuf,
+    file: std::io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Starts writing `path` (creating its folder).
+    pub fn create(path: &Path) -> anyhow::Result<AtomicFile> {
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating folder {}", parent.display()))?;
+        // Results are for reading by anyone, like any file the user writes (the temporary file
+        // would otherwise keep its private 0600 mode after the rename).
+        let file = tempfile::Builder::new()
+            .permissions(std::fs::Permissions::from_mode(0o644))
+            .tempfile_in(parent)
+            .with_context(|| format!("creating a temporary file in {}", parent.display()))?;
+        Ok(AtomicFile {
+            path: path.to_owned(),
+            file: std::io::BufWriter::new(file),
+        })
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn commit(self) -> anyhow::Result<()> {
+        let path = self.path;
+        let file = self.file.into_inner().map_err(|e| e.into_error())?;
+        file.as_file().sync_all()?;
+        file.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// The folder for one run's outputs: `base/slug`.

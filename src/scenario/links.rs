@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use super::fields::{
-    Check, Invalid, between, duration, duration_dist, positive_duration, required, seconds_text,
-    window,
+    Check, Invalid, at_least, between, duration, duration_dist, positive_duration, required,
+    seconds_text, window,
 };
 use super::model::{Carries, Link, Transport, Window};
 use super::nodes::Nodes;
@@ -149,6 +149,11 @@ fn poll(raw: &RawPoll, path: &KeyPath) -> Check<(Transport, Vec<Window>)> {
         every,
         phase,
         latency: latency(raw.latency.as_ref(), &path.key("latency"))?,
+        requests_per_poll: at_least(
+            raw.requests_per_poll.unwrap_or(1.0),
+            0.0,
+            &path.key("requests_per_poll"),
+        )?,
     };
     Ok((transport, windows(&raw.outages, &path.key("outages"))?))
 }
@@ -287,5 +292,32 @@ mod tests {
             .map(|w: &Window| w.from / 3600.0)
             .collect();
         assert_eq!(starts, [1.0, 3.0, 5.0]);
+    }
+
+    #[test]
+    fn requests_per_poll_defaults_to_1_and_is_not_negative() {
+        use crate::scenario::model::Transport;
+        let requests = |s: &crate::scenario::Scenario, l: usize| match s.links[l].transport {
+            Transport::Poll {
+                requests_per_poll, ..
+            } => requests_per_poll,
+            Transport::Webhook { .. } => panic!("links[{l}] is a webhook"),
+        };
+        let s = load_str("s.toml", &edited(&[])).unwrap();
+        assert_eq!(requests(&s, 0), 1.0);
+        let three = amazon_poll(
+            "poll = { every = \"15m\", latency = \"uniform(1m, 5m)\", requests_per_poll = 3 }",
+        );
+        let s = load_str("s.toml", &edited(&[(AMAZON_POLL, &three)])).unwrap();
+        assert_eq!(requests(&s, 0), 3.0);
+        let negative = amazon_poll(
+            "poll = { every = \"15m\", latency = \"uniform(1m, 5m)\", requests_per_poll = -1 }",
+        );
+        assert_error(
+            &[(AMAZON_POLL, &negative)],
+            "links[0].poll.requests_per_poll",
+            "requests_per_poll = -1",
+            "expected a number of at least 0, found -1",
+        );
     }
 }

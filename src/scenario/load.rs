@@ -204,7 +204,8 @@ mod tests {
             Transport::Poll {
                 every: 900.0,
                 phase: None,
-                latency: Dist::Uniform(60.0, 300.0)
+                latency: Dist::Uniform(60.0, 300.0),
+                ..
             }
         ));
         assert_eq!(

@@ -89,6 +89,9 @@ pub struct Node {
     pub initial: Option<i64>,
     /// The order-processing queue, if any.
     pub processing: Option<Processing>,
+    /// API requests per hour the node allows (> 0), if declared. Cost accounting only: the
+    /// engine ignores it; `oversell sweep` compares it with the polls against this node.
+    pub api_limit_per_hour: Option<f64>,
 }
 
 /// A FIFO queue of orders arriving over links.
@@ -177,6 +180,9 @@ pub enum Transport {
         phase: Option<f64>,
         /// Delay from poll to application, seconds.
         latency: Dist,
+        /// API requests one poll makes to the `from` node (>= 0, default 1). Cost accounting
+        /// only: the engine ignores it.
+        requests_per_poll: f64,
     },
 }
 

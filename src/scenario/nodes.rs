@@ -86,11 +86,16 @@ impl Nodes {
             }
             self.record = Some(self.list.len());
         }
+        let api_limit_per_hour = raw
+            .api_limit_per_hour
+            .map(|limit| api_limit(limit, &path.key("api_limit_per_hour")))
+            .transpose()?;
         let node = Node {
             name: name.to_owned(),
             record,
             initial: raw.initial,
             processing,
+            api_limit_per_hour,
         };
         self.push(node, path)
     }
@@ -117,7 +122,19 @@ fn implicit(name: &str) -> Node {
         record: false,
         initial: None,
         processing: None,
+        api_limit_per_hour: None,
     }
+}
+
+/// An API rate limit: requests per hour, above 0.
+fn api_limit(limit: f64, path: &KeyPath) -> Check<f64> {
+    if !limit.is_finite() || limit <= 0.0 {
+        return Err(Invalid::new(
+            path,
+            format!("expected a number of requests per hour above 0, found {limit}"),
+        ));
+    }
+    Ok(limit)
 }
 
 fn processing(raw: &RawProcessing, path: &KeyPath) -> Check<Processing> {
@@ -165,6 +182,26 @@ mod tests {
             "nodes.shopify.record",
             "record = true\n[nodes.amazon]",
             "`erp` already is",
+        );
+    }
+
+    #[test]
+    fn an_api_limit_is_a_positive_rate() {
+        let text = edited(&[(
+            "[nodes.shopify]\n",
+            "[nodes.shopify]\napi_limit_per_hour = 7200\n",
+        )]);
+        let s = load_str("s.toml", &text).unwrap();
+        assert_eq!(s.nodes[1].api_limit_per_hour, Some(7200.0));
+        assert_eq!(s.nodes[0].api_limit_per_hour, None);
+        assert_error(
+            &[(
+                "[nodes.shopify]\n",
+                "[nodes.shopify]\napi_limit_per_hour = 0\n",
+            )],
+            "nodes.shopify.api_limit_per_hour",
+            "api_limit_per_hour = 0",
+            "expected a number of requests per hour above 0, found 0",
         );
     }
 

@@ -75,6 +75,7 @@ pub(crate) struct RawNode {
     pub record: Option<bool>,
     pub initial: Option<i64>,
     pub processing: Option<RawProcessing>,
+    pub api_limit_per_hour: Option<f64>,
 }
 
 /// `nodes.NAME.processing`.
@@ -137,6 +138,7 @@ pub(crate) struct RawPoll {
     pub every: Option<Value>,
     pub phase: Option<Value>,
     pub latency: Option<Value>,
+    pub requests_per_poll: Option<f64>,
     #[serde(default)]
     pub outages: Vec<RawWindow>,
 }

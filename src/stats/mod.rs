@@ -4,10 +4,12 @@
 
 mod metric;
 mod run;
+mod stream;
 mod summary;
 #[cfg(test)]
 pub(crate) mod test_fixtures;
 
 pub use metric::{Metric, Scope, has_limit, metric_value, over_limit};
 pub use run::{RunSummary, ScopeSummary, summarize_run};
+pub use stream::{Bucket, RunAccumulator, SKETCH_ACCURACY, ValueAccumulator};
 pub use summary::{MetricSummary, ordered_sum, summarize};

@@ -7,8 +7,9 @@ use serde::ser::{SerializeMap, Serializer};
 use crate::scenario::Scenario;
 use crate::sim::outcome::TrialOutcome;
 
-use super::metric::{Metric, Scope, has_limit, metric_value, over_limit};
-use super::summary::{MetricSummary, summarize};
+use super::metric::{Metric, Scope};
+use super::stream::RunAccumulator;
+use super::summary::MetricSummary;
 
 /// The summaries of one scope (a channel or all channels together).
 ///
@@ -88,64 +89,14 @@ impl RunSummary {
     }
 }
 
-/// Summarises the trials of a run (in trial order) of `scenario` with base seed `seed`.
+/// Summarises the trials of a run of `scenario` with base seed `seed` (through the same streamed
+/// statistics as a run that does not keep its trials).
 pub fn summarize_run(scenario: &Scenario, seed: u64, trials: &[TrialOutcome]) -> RunSummary {
-    // One buffer of per-trial values, refilled for each metric, keeps memory at one column.
-    let mut values = Vec::with_capacity(trials.len());
-    let channels = scenario
-        .channels
-        .iter()
-        .enumerate()
-        .map(|(i, channel)| {
-            let summary = summarize_scope(scenario, trials, Scope::Channel(i), &mut values);
-            (channel.name.clone(), summary)
-        })
-        .collect();
-    let mut total = summarize_scope(scenario, trials, Scope::Total, &mut values);
-    values.clear();
-    values.extend(trials.iter().map(|t| t.reconciled_units as f64));
-    total.reconciled_units = Some(summarize(&values));
-    RunSummary {
-        scenario: scenario.name.clone(),
-        trials: trials.len() as u64,
-        seed,
-        horizon_seconds: scenario.horizon,
-        currency: scenario.currency.clone(),
-        channels,
-        total,
+    let mut stats = RunAccumulator::new(scenario);
+    for trial in trials {
+        stats.push(scenario, trial);
     }
-}
-
-fn summarize_scope(
-    scenario: &Scenario,
-    trials: &[TrialOutcome],
-    scope: Scope,
-    values: &mut Vec<f64>,
-) -> ScopeSummary {
-    let metrics = Metric::ALL.map(|m| {
-        values.clear();
-        values.extend(trials.iter().map(|t| metric_value(scenario, t, scope, m)));
-        summarize(values)
-    });
-    let any_oversell = share(trials, |t| {
-        metric_value(scenario, t, scope, Metric::Oversold) >= 1.0
-    });
-    let over = has_limit(scenario, scope)
-        .then(|| share(trials, |t| over_limit(scenario, t, scope) == Some(true)));
-    ScopeSummary {
-        metrics,
-        reconciled_units: None,
-        p_any_oversell: any_oversell,
-        p_cancel_rate_over_limit: over,
-    }
-}
-
-/// Share of trials for which `holds` is true; 0 without trials.
-fn share(trials: &[TrialOutcome], holds: impl Fn(&TrialOutcome) -> bool) -> f64 {
-    if trials.is_empty() {
-        return 0.0;
-    }
-    trials.iter().filter(|t| holds(t)).count() as f64 / trials.len() as f64
+    stats.summary(scenario, seed)
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub fn summarize(values: &[f64]) -> MetricSummary {
 }
 
 /// The 0.975 quantile of Student's t with `freedom` degrees of freedom (>= 1).
-fn t_975(freedom: usize) -> f64 {
+pub(crate) fn t_975(freedom: usize) -> f64 {
     let freedom = freedom as f64;
     if freedom <= 1000.0 {
         return StudentsT::new(0.0, 1.0, freedom)

@@ -25,6 +25,7 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
         record: false,
         initial: None,
         processing: None,
+        api_limit_per_hour: None,
     };
     Scenario {
         name: "Tiny".to_string(),

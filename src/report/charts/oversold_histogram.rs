@@ -9,8 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::run_charts::{draw_title, nice_step, number, percent_label};
 use super::style::{self, Figure, plot_err};
 use crate::scenario::Scenario;
-use crate::sim::outcome::TrialOutcome;
-use crate::stats::{Metric, RunSummary, Scope, metric_value};
+use crate::stats::{Metric, RunAccumulator, RunSummary, Scope};
 
 /// Above this many distinct counts, counts are grouped into buckets of a nice width.
 const MAX_BUCKETS: u64 = 30;
@@ -54,11 +53,11 @@ pub struct OversoldHistogram {
 
 impl OversoldHistogram {
     /// Prepares the histogram from a run's trials and their summary.
-    pub fn from_run(scenario: &Scenario, summary: &RunSummary, outcomes: &[TrialOutcome]) -> Self {
-        let channels: Vec<Vec<u64>> = (0..scenario.channels.len())
-            .map(|i| oversold_counts(scenario, outcomes, Scope::Channel(i)))
+    pub fn from_run(scenario: &Scenario, summary: &RunSummary, stats: &RunAccumulator) -> Self {
+        let channels: Vec<Vec<(u64, u64)>> = (0..scenario.channels.len())
+            .map(|i| oversold_counts(stats, Scope::Channel(i)))
             .collect();
-        let channel_buckets = buckets_up_to(channels.iter().flatten().copied().max());
+        let channel_buckets = buckets_up_to(channels.iter().flatten().map(|&(v, _)| v).max());
         let mut panels: Vec<OversoldPanel> = (scenario.channels.iter().zip(&channels))
             .enumerate()
             .map(|(i, (channel, counts))| {
@@ -75,8 +74,8 @@ impl OversoldHistogram {
             })
             .collect();
         if panels.len() > 1 {
-            let total = oversold_counts(scenario, outcomes, Scope::Total);
-            let buckets = buckets_up_to(total.iter().copied().max());
+            let total = oversold_counts(stats, Scope::Total);
+            let buckets = buckets_up_to(total.iter().map(|&(v, _)| v).max());
             let color = style::INK.mix(0.75);
             panels.push(panel(
                 summary,
@@ -103,7 +102,7 @@ fn panel(
     name: &str,
     color: RGBAColor,
     buckets: Vec<CountBucket>,
-    counts: &[u64],
+    counts: &[(u64, u64)],
 ) -> OversoldPanel {
     let of = summary.scope(scope);
     OversoldPanel {
@@ -116,10 +115,14 @@ fn panel(
     }
 }
 
-fn oversold_counts(scenario: &Scenario, outcomes: &[TrialOutcome], scope: Scope) -> Vec<u64> {
-    (outcomes.iter())
-        .map(|t| metric_value(scenario, t, scope, Metric::Oversold) as u64)
-        .collect()
+/// The exact histogram of oversold orders per trial: (orders, trials).
+fn oversold_counts(stats: &RunAccumulator, scope: Scope) -> Vec<(u64, u64)> {
+    (stats
+        .metric(scope, Metric::Oversold)
+        .histogram()
+        .into_iter())
+    .map(|(value, trials)| (value as u64, trials))
+    .collect()
 }
 
 /// Buckets covering `0..=max` (just 0 without trials): one per count up to [`MAX_BUCKETS`]
@@ -139,15 +142,16 @@ fn buckets_up_to(max: Option<u64>) -> Vec<CountBucket> {
         .collect()
 }
 
-/// Share of `counts` in each bucket, percent; all zeros without trials.
-fn shares(counts: &[u64], buckets: &[CountBucket]) -> Vec<f64> {
+/// Share of trials in each bucket, percent, from a histogram of (count, trials); all zeros
+/// without trials.
+fn shares(histogram: &[(u64, u64)], buckets: &[CountBucket]) -> Vec<f64> {
     let mut hits = vec![0u64; buckets.len()];
     let width = buckets.first().map_or(1, |b| b.hi - b.lo + 1);
-    for &count in counts {
+    for &(count, trials) in histogram {
         let k = ((count / width) as usize).min(hits.len().saturating_sub(1));
-        hits[k] += 1;
+        hits[k] += trials;
     }
-    let trials = counts.len().max(1) as f64;
+    let trials = histogram.iter().map(|&(_, t)| t).sum::<u64>().max(1) as f64;
     hits.iter().map(|&h| h as f64 * 100.0 / trials).collect()
 }
 
@@ -344,7 +348,7 @@ mod tests {
     #[test]
     fn shares_are_percent_of_trials() {
         let buckets = buckets_up_to(Some(30));
-        let shares = shares(&[0, 1, 1, 30], &buckets);
+        let shares = shares(&[(0, 1), (1, 2), (30, 1)], &buckets);
         assert_eq!(shares[0], 75.0);
         assert_eq!(shares[15], 25.0);
         assert_eq!(shares.iter().sum::<f64>(), 100.0);

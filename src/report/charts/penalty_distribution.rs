@@ -10,8 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::run_charts::{decimals, draw_title, nice_step, number, percent_label};
 use super::style::{self, Figure, plot_err};
 use crate::scenario::Scenario;
-use crate::sim::outcome::TrialOutcome;
-use crate::stats::{Metric, MetricSummary, RunSummary, Scope, metric_value};
+use crate::stats::{Metric, MetricSummary, RunAccumulator, RunSummary, Scope};
 
 /// About this many buckets between 0 and the largest penalty.
 const TARGET_BUCKETS: f64 = 25.0;
@@ -39,14 +38,13 @@ pub struct PenaltyDistribution {
 
 impl PenaltyDistribution {
     /// Prepares the histogram from a run's trials and their summary.
-    pub fn from_run(scenario: &Scenario, summary: &RunSummary, outcomes: &[TrialOutcome]) -> Self {
-        let penalties: Vec<f64> = (outcomes.iter())
-            .map(|t| metric_value(scenario, t, Scope::Total, Metric::Penalty))
-            .collect();
+    pub fn from_run(scenario: &Scenario, summary: &RunSummary, stats: &RunAccumulator) -> Self {
+        // The streamed histogram: exact at 0, each other bucket within 0.5% of its penalties.
+        let penalties = stats.metric(Scope::Total, Metric::Penalty).histogram();
         let penalty = *summary.total.metric(Metric::Penalty);
         let bucket_width = bucket_width(penalty.max);
-        let trials = penalties.len().max(1) as f64;
-        let zeros = penalties.iter().filter(|p| **p == 0.0).count();
+        let trials = penalties.iter().map(|&(_, t)| t).sum::<u64>().max(1) as f64;
+        let zeros: u64 = penalties.iter().filter(|p| p.0 == 0.0).map(|p| p.1).sum();
         let note = (penalty.max <= 0.0).then(|| {
             if summary.total.metric(Metric::Oversold).max == 0.0 {
                 "no oversell in any trial".to_string()
@@ -81,15 +79,16 @@ fn bucket_width(max: f64) -> f64 {
     }
 }
 
-/// Share of `penalties` per bucket of `width` from 0 to `max`, percent; all zeros without trials.
-fn shares(penalties: &[f64], width: f64, max: f64) -> Vec<f64> {
+/// Share of trials per bucket of `width` from 0 to `max`, percent, from a histogram of
+/// (penalty, trials); all zeros without trials.
+fn shares(penalties: &[(f64, u64)], width: f64, max: f64) -> Vec<f64> {
     let buckets = (max.max(0.0) / width).floor() as usize + 1;
     let mut hits = vec![0u64; buckets];
-    for penalty in penalties {
+    for &(penalty, trials) in penalties {
         let k = ((penalty.max(0.0) / width).floor() as usize).min(buckets - 1);
-        hits[k] += 1;
+        hits[k] += trials;
     }
-    let trials = penalties.len().max(1) as f64;
+    let trials = penalties.iter().map(|&(_, t)| t).sum::<u64>().max(1) as f64;
     hits.iter().map(|&h| h as f64 * 100.0 / trials).collect()
 }
 
@@ -361,13 +360,13 @@ mod tests {
     #[test]
     fn shares_cover_zero_to_max() {
         // Width 10: 0 and 9.99 in the first bucket, 30 (the max) in the fourth.
-        let shares = shares(&[0.0, 9.99, 10.0, 30.0], 10.0, 30.0);
+        let shares = shares(&[(0.0, 1), (9.99, 1), (10.0, 1), (30.0, 1)], 10.0, 30.0);
         assert_eq!(shares, [50.0, 25.0, 0.0, 25.0]);
     }
 
     #[test]
     fn all_zero_penalties_give_one_full_bucket() {
-        assert_eq!(shares(&[0.0; 7], 1.0, 0.0), [100.0]);
+        assert_eq!(shares(&[(0.0, 7)], 1.0, 0.0), [100.0]);
         assert_eq!(shares(&[], 1.0, 0.0), [0.0]);
     }
 }

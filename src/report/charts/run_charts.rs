@@ -9,8 +9,7 @@ use super::oversold_histogram::OversoldHistogram;
 use super::penalty_distribution::PenaltyDistribution;
 use super::style::{self, plot_err, save};
 use crate::scenario::Scenario;
-use crate::sim::outcome::TrialOutcome;
-use crate::stats::RunSummary;
+use crate::stats::{RunAccumulator, RunSummary};
 
 /// Writes `dir/oversold_histogram.{png,svg}` and `dir/penalty_distribution.{png,svg}`; returns
 /// the paths written.
@@ -18,11 +17,11 @@ pub fn run_charts(
     dir: &Path,
     scenario: &Scenario,
     summary: &RunSummary,
-    outcomes: &[TrialOutcome],
+    stats: &RunAccumulator,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let oversold = OversoldHistogram::from_run(scenario, summary, outcomes);
+    let oversold = OversoldHistogram::from_run(scenario, summary, stats);
     let mut written = save(&oversold, &dir.join("oversold_histogram"))?;
-    let penalty = PenaltyDistribution::from_run(scenario, summary, outcomes);
+    let penalty = PenaltyDistribution::from_run(scenario, summary, stats);
     written.extend(save(&penalty, &dir.join("penalty_distribution"))?);
     Ok(written)
 }

@@ -1,0 +1,446 @@
+//! Statistics streamed over trials in bounded memory, and mergeable exactly.
+//!
+//! Every measure keeps its count, an exact sum and sum of squares in fixed point (millionths of
+//! the unit, as integers), its exact maximum, and a histogram: exact (one bin per value) for
+//! counts of orders and units, and for money, time and ratios a log-bucketed sketch (DDSketch)
+//! whose quantiles are within 0.5% of the true order statistic, with each bucket's smallest and
+//! largest value kept so that a bucket holding one value is exact. All of these are integers or
+//! order-free (min, max), so accumulating in any order, or merging partial results of shards,
+//! gives exactly the same numbers.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::metric::{Metric, Scope, has_limit, metric_value, over_limit};
+use super::run::{RunSummary, ScopeSummary};
+use super::summary::{MetricSummary, t_975};
+use crate::scenario::Scenario;
+use crate::sim::outcome::TrialOutcome;
+
+/// Fixed-point scale of sums: values are summed as integer millionths.
+const SCALE: f64 = 1e6;
+/// Relative accuracy of the quantile sketch.
+pub const SKETCH_ACCURACY: f64 = 0.005;
+
+/// A sketch bucket: how many values fell in it, and the smallest and largest of them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// Values in the bucket.
+    pub count: u64,
+    /// Smallest value in it.
+    pub min: f64,
+    /// Largest value in it.
+    pub max: f64,
+}
+
+/// One measure, streamed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueAccumulator {
+    /// Values seen.
+    n: u64,
+    /// Sum of round(value x 10^6).
+    sum: u128,
+    /// Sum of round(value x 10^6)^2 (saturating).
+    sum_sq: u128,
+    /// Largest value.
+    max: f64,
+    /// Whether values are whole counts (exact histogram) or reals (sketch).
+    exact: bool,
+    /// Exact: value -> how many. Sketch: bucket index -> bucket (values > 0).
+    bins: BTreeMap<i64, Bucket>,
+    /// Sketch: values equal to 0.
+    zeros: u64,
+}
+
+impl ValueAccumulator {
+    /// An empty accumulator; `exact` for whole-number measures.
+    pub fn new(exact: bool) -> Self {
+        ValueAccumulator {
+            n: 0,
+            sum: 0,
+            sum_sq: 0,
+            max: 0.0,
+            exact,
+            bins: BTreeMap::new(),
+            zeros: 0,
+        }
+    }
+
+    /// Adds one value (>= 0; negative values count as 0).
+    pub fn push(&mut self, value: f64) {
+        let value = value.max(0.0);
+        let fixed = (value * SCALE).round() as u128;
+        self.n += 1;
+        self.sum += fixed;
+        self.sum_sq = self.sum_sq.saturating_add(fixed.saturating_mul(fixed));
+        if value > self.max {
+            self.max = value;
+        }
+        let key = if self.exact {
+            value.round() as i64
+        } else if value == 0.0 {
+            self.zeros += 1;
+            return;
+        } else {
+            sketch_index(value)
+        };
+        let bucket = self.bins.entry(key).or_insert(Bucket {
+            count: 0,
+            min: value,
+            max: value,
+        });
+        bucket.count += 1;
+        bucket.min = bucket.min.min(value);
+        bucket.max = bucket.max.max(value);
+    }
+
+    /// Adds everything `other` saw.
+    pub fn merge(&mut self, other: &ValueAccumulator) {
+        self.n += other.n;
+        self.sum += other.sum;
+        self.sum_sq = self.sum_sq.saturating_add(other.sum_sq);
+        self.max = self.max.max(other.max);
+        self.zeros += other.zeros;
+        for (&key, b) in &other.bins {
+            self.bins
+                .entry(key)
+                .and_modify(|a| {
+                    a.count += b.count;
+                    a.min = a.min.min(b.min);
+                    a.max = a.max.max(b.max);
+                })
+                .or_insert(*b);
+        }
+    }
+
+    /// Values seen.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// The histogram as (value, how many) in increasing value: exact values for counts; for
+    /// reals, zeros and then one entry per sketch bucket at a value within 0.5% of its members.
+    pub fn histogram(&self) -> Vec<(f64, u64)> {
+        let mut out = Vec::with_capacity(self.bins.len() + 1);
+        if self.zeros > 0 {
+            out.push((0.0, self.zeros));
+        }
+        for (&key, b) in &self.bins {
+            let value = if self.exact {
+                key as f64
+            } else {
+                representative(key).clamp(b.min, b.max)
+            };
+            out.push((value, b.count));
+        }
+        out
+    }
+
+    /// Mean, sd, Student-t 95% interval, quantiles (R type 7 over the histogram) and max.
+    pub fn summary(&self) -> MetricSummary {
+        let n = self.n;
+        if n == 0 {
+            return MetricSummary::default();
+        }
+        let mean = self.sum as f64 / n as f64 / SCALE;
+        let sd = if n < 2 {
+            0.0
+        } else {
+            self.variance_fixed().sqrt() / SCALE
+        };
+        let half = if n < 2 {
+            0.0
+        } else {
+            t_975(n as usize - 1) * sd / (n as f64).sqrt()
+        };
+        let histogram = self.histogram();
+        MetricSummary {
+            mean,
+            sd,
+            ci95: [mean - half, mean + half],
+            p50: quantile(&histogram, n, 0.50),
+            p90: quantile(&histogram, n, 0.90),
+            p99: quantile(&histogram, n, 0.99),
+            max: self.max,
+        }
+    }
+
+    /// The sample variance in fixed-point units squared: exact integer arithmetic while it fits
+    /// in 128 bits, else in floating point.
+    fn variance_fixed(&self) -> f64 {
+        let n = u128::from(self.n);
+        let exact = n
+            .checked_mul(self.sum_sq)
+            .zip(self.sum.checked_mul(self.sum))
+            .map(|(a, b)| a.saturating_sub(b));
+        let numerator = match exact {
+            Some(diff) => diff as f64,
+            None => {
+                let mean = self.sum as f64 / self.n as f64;
+                ((self.sum_sq as f64 - mean * self.sum as f64) * self.n as f64).max(0.0)
+            }
+        };
+        numerator / (self.n as f64 * (self.n - 1) as f64)
+    }
+}
+
+/// The sketch bucket of `value` > 0: `ceil(log_gamma(value))`, gamma = (1 + a) / (1 - a).
+fn sketch_index(value: f64) -> i64 {
+    (value.ln() / gamma().ln()).ceil() as i64
+}
+
+/// A value within the accuracy of every member of bucket `key`.
+fn representative(key: i64) -> f64 {
+    let g = gamma();
+    2.0 * g.powf(key as f64) / (g + 1.0)
+}
+
+fn gamma() -> f64 {
+    (1.0 + SKETCH_ACCURACY) / (1.0 - SKETCH_ACCURACY)
+}
+
+/// Quantile `p` of `n` values given as an increasing histogram: linear interpolation between the
+/// order statistics at ranks floor(h) and floor(h) + 1, h = (n - 1) p (R type 7).
+fn quantile(histogram: &[(f64, u64)], n: u64, p: f64) -> f64 {
+    let h = (n - 1) as f64 * p;
+    let lo = h.floor() as u64;
+    let hi = (lo + 1).min(n - 1);
+    let at = |rank: u64| {
+        let mut seen = 0;
+        for &(value, count) in histogram {
+            seen += count;
+            if rank < seen {
+                return value;
+            }
+        }
+        histogram.last().map_or(0.0, |b| b.0)
+    };
+    let (a, b) = (at(lo), at(hi));
+    a + (h - lo as f64) * (b - a)
+}
+
+/// One scope (a channel, or all channels together), streamed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScopeAccumulator {
+    /// One per metric, in [`Metric::ALL`] order.
+    metrics: Vec<ValueAccumulator>,
+    /// Trials with at least one oversold order.
+    any_oversell: u64,
+    /// Trials over the cancel-rate limit.
+    over_limit: u64,
+}
+
+impl ScopeAccumulator {
+    fn new() -> Self {
+        ScopeAccumulator {
+            metrics: Metric::ALL
+                .iter()
+                .map(|m| ValueAccumulator::new(m.is_count()))
+                .collect(),
+            any_oversell: 0,
+            over_limit: 0,
+        }
+    }
+
+    fn push(&mut self, scenario: &Scenario, trial: &TrialOutcome, scope: Scope) {
+        for (m, acc) in Metric::ALL.iter().zip(&mut self.metrics) {
+            acc.push(metric_value(scenario, trial, scope, *m));
+        }
+        if metric_value(scenario, trial, scope, Metric::Oversold) >= 1.0 {
+            self.any_oversell += 1;
+        }
+        if over_limit(scenario, trial, scope) == Some(true) {
+            self.over_limit += 1;
+        }
+    }
+
+    fn merge(&mut self, other: &ScopeAccumulator) {
+        for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
+            a.merge(b);
+        }
+        self.any_oversell += other.any_oversell;
+        self.over_limit += other.over_limit;
+    }
+
+    fn summary(&self, trials: u64, limit: bool) -> ScopeSummary {
+        let share = |k: u64| {
+            if trials == 0 {
+                0.0
+            } else {
+                k as f64 / trials as f64
+            }
+        };
+        ScopeSummary {
+            metrics: std::array::from_fn(|i| self.metrics[i].summary()),
+            reconciled_units: None,
+            p_any_oversell: share(self.any_oversell),
+            p_cancel_rate_over_limit: limit.then(|| share(self.over_limit)),
+        }
+    }
+}
+
+/// Everything a run keeps about its trials: memory does not grow with the number of trials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunAccumulator {
+    /// Trials seen.
+    trials: u64,
+    /// One per channel, in scenario order.
+    channels: Vec<ScopeAccumulator>,
+    /// All channels together.
+    total: ScopeAccumulator,
+    /// Units corrected by reconciliations.
+    reconciled_units: ValueAccumulator,
+}
+
+impl RunAccumulator {
+    /// An empty accumulator for `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        RunAccumulator {
+            trials: 0,
+            channels: scenario
+                .channels
+                .iter()
+                .map(|_| ScopeAccumulator::new())
+                .collect(),
+            total: ScopeAccumulator::new(),
+            reconciled_units: ValueAccumulator::new(true),
+        }
+    }
+
+    /// Adds one trial of `scenario`.
+    pub fn push(&mut self, scenario: &Scenario, trial: &TrialOutcome) {
+        self.trials += 1;
+        for (i, scope) in self.channels.iter_mut().enumerate() {
+            scope.push(scenario, trial, Scope::Channel(i));
+        }
+        self.total.push(scenario, trial, Scope::Total);
+        self.reconciled_units.push(trial.reconciled_units as f64);
+    }
+
+    /// Adds everything `other` (of the same scenario) saw.
+    pub fn merge(&mut self, other: &RunAccumulator) {
+        self.trials += other.trials;
+        for (a, b) in self.channels.iter_mut().zip(&other.channels) {
+            a.merge(b);
+        }
+        self.total.merge(&other.total);
+        self.reconciled_units.merge(&other.reconciled_units);
+    }
+
+    /// Trials seen.
+    pub fn trials(&self) -> u64 {
+        self.trials
+    }
+
+    /// The accumulator of one metric over one scope.
+    pub fn metric(&self, scope: Scope, m: Metric) -> &ValueAccumulator {
+        let of = match scope {
+            Scope::Channel(i) => &self.channels[i],
+            Scope::Total => &self.total,
+        };
+        &of.metrics[m.index()]
+    }
+
+    /// The run summary.
+    pub fn summary(&self, scenario: &Scenario, seed: u64) -> RunSummary {
+        let channels = (scenario.channels.iter().zip(&self.channels))
+            .enumerate()
+            .map(|(i, (channel, acc))| {
+                let limit = has_limit(scenario, Scope::Channel(i));
+                (channel.name.clone(), acc.summary(self.trials, limit))
+            })
+            .collect();
+        let mut total = self
+            .total
+            .summary(self.trials, has_limit(scenario, Scope::Total));
+        total.reconciled_units = Some(self.reconciled_units.summary());
+        RunSummary {
+            scenario: scenario.name.clone(),
+            trials: self.trials,
+            seed,
+            horizon_seconds: scenario.horizon,
+            currency: scenario.currency.clone(),
+            channels,
+            total,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::summarize;
+    use rand::{RngExt, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    fn accumulate(values: &[f64], exact: bool) -> ValueAccumulator {
+        let mut acc = ValueAccumulator::new(exact);
+        values.iter().for_each(|&v| acc.push(v));
+        acc
+    }
+
+    #[test]
+    fn counts_are_summarised_exactly() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let values: Vec<f64> = (0..5_000)
+            .map(|_| f64::from(rng.random_range(0..40u32)))
+            .collect();
+        let streamed = accumulate(&values, true).summary();
+        let exact = summarize(&values);
+        assert_eq!(streamed.mean, exact.mean);
+        assert!((streamed.sd - exact.sd).abs() < 1e-12 * exact.sd);
+        assert_eq!(
+            [streamed.p50, streamed.p90, streamed.p99, streamed.max],
+            [exact.p50, exact.p90, exact.p99, exact.max]
+        );
+    }
+
+    #[test]
+    fn real_quantiles_are_within_the_sketch_accuracy() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
+        let values: Vec<f64> = (0..20_000)
+            .map(|_| {
+                if rng.random::<f64>() < 0.3 {
+                    0.0
+                } else {
+                    (rng.random::<f64>() * 8.0).exp()
+                }
+            })
+            .collect();
+        let streamed = accumulate(&values, false).summary();
+        let exact = summarize(&values);
+        assert!((streamed.mean - exact.mean).abs() <= 1e-6 * (1.0 + exact.mean));
+        assert!((streamed.sd - exact.sd).abs() <= 1e-6 * exact.sd);
+        for (s, e) in [
+            (streamed.p50, exact.p50),
+            (streamed.p90, exact.p90),
+            (streamed.p99, exact.p99),
+        ] {
+            assert!((s - e).abs() <= SKETCH_ACCURACY * e, "{s} vs {e}");
+        }
+        assert_eq!(streamed.max, exact.max);
+    }
+
+    #[test]
+    fn a_bucket_of_one_value_is_exact() {
+        // Fixed penalties of 30 per oversell: totals 0, 30, 60 are reported exactly.
+        let values: Vec<f64> = (0..1000).map(|i| f64::from(i % 3) * 30.0).collect();
+        let s = accumulate(&values, false).summary();
+        assert_eq!([s.p50, s.p90, s.max], [30.0, 60.0, 60.0]);
+    }
+
+    #[test]
+    fn merging_halves_equals_one_pass_exactly() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let values: Vec<f64> = (0..3_001).map(|_| rng.random::<f64>() * 1e4).collect();
+        let whole = accumulate(&values, false);
+        let mut merged = accumulate(&values[1_234..], false);
+        merged.merge(&accumulate(&values[..1_234], false));
+        assert_eq!(
+            serde_json::to_string(&whole.summary()).unwrap(),
+            serde_json::to_string(&merged.summary()).unwrap()
+        );
+        assert_eq!(whole, merged);
+    }
+}
