@@ -1,53 +1,34 @@
 //! The event queue: a binary heap keyed by `(time, sequence)`, so events at the same instant come
 //! out in the order they were scheduled (first scheduled, first handled).
+//!
+//! The heap holds only 16-byte keys; the events themselves wait in a slab of reused slots, so
+//! sifting moves little memory and nothing is allocated once the queue has grown to its working
+//! size.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+/// Bits of a key's low word that name the event's slot.
+const SLOT_BITS: u32 = 24;
+const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
 
 /// A future-event list whose ties are broken first-in, first-out.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// `(time bits, sequence << SLOT_BITS | slot)`, smallest first. Times are non-negative, so
+    /// their IEEE bits order like the times.
+    heap: BinaryHeap<Reverse<(u64, u64)>>,
+    slots: Vec<Option<E>>,
+    free: Vec<u32>,
     next_seq: u64,
-}
-
-#[derive(Debug)]
-struct Entry<E> {
-    /// When the event happens, seconds.
-    time: f64,
-    /// Scheduling order, for ties.
-    seq: u64,
-    event: E,
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl<E> Eq for Entry<E> {}
-
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Entry<E> {
-    /// Reversed, so that the max-heap pops the earliest `(time, seq)` first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
         }
     }
@@ -57,21 +38,42 @@ impl<E> EventQueue<E> {
     /// Empties the queue, keeping its memory for the next trial.
     pub fn clear(&mut self) {
         self.heap.clear();
+        self.slots.clear();
+        self.free.clear();
         self.next_seq = 0;
     }
 
-    /// Schedules `event` at `time` (seconds).
+    /// Schedules `event` at `time` (seconds, >= 0).
     #[inline]
     pub fn push(&mut self, time: f64, event: E) {
-        let seq = self.next_seq;
+        debug_assert!(time >= 0.0, "event time {time}");
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                assert!(
+                    (self.slots.len() as u64) < SLOT_MASK,
+                    "more than 16 million pending events"
+                );
+                self.slots.push(Some(event));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let order = (self.next_seq << SLOT_BITS) | u64::from(slot);
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Reverse((time.to_bits(), order)));
     }
 
     /// Removes the earliest event; among events at the same time, the first scheduled.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        let Reverse((time, order)) = self.heap.pop()?;
+        let slot = (order & SLOT_MASK) as u32;
+        let event = self.slots[slot as usize].take()?;
+        self.free.push(slot);
+        Some((f64::from_bits(time), event))
     }
 
     /// Number of pending events.
@@ -99,6 +101,24 @@ mod tests {
         q.push(0.5, 'z');
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, vec!['z', 'a', 'b', 'c', 'd']);
+    }
+
+    #[test]
+    fn reused_slots_keep_the_order() {
+        // Slots freed by early events are reused by later ones; the sequence, not the slot,
+        // decides ties.
+        let mut q = EventQueue::default();
+        for i in 0..10 {
+            q.push(f64::from(i), i);
+        }
+        for _ in 0..5 {
+            q.pop();
+        }
+        q.push(20.0, 100);
+        q.push(20.0, 101);
+        q.push(0.0, 102);
+        let order: Vec<i32> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec![102, 5, 6, 7, 8, 9, 100, 101]);
     }
 
     #[test]
