@@ -319,8 +319,7 @@ impl<'a> Engine<'a> {
                 }
             }
             Event::Background { node } => {
-                self.waiting[node as usize].push_back(BACKGROUND);
-                self.start_service(node as usize);
+                self.enqueue(node as usize, BACKGROUND);
                 self.schedule_background(node as usize);
             }
             Event::ServiceEnd { node, item } => {
@@ -400,31 +399,54 @@ impl<'a> Engine<'a> {
         }
         *seen |= 1 << n;
         if self.plan.scenario.nodes[n].processing.is_some() {
-            self.waiting[n].push_back(order);
-            self.start_service(n);
+            self.enqueue(n, order);
         } else {
             self.apply_order(n, order);
         }
     }
 
+    /// An item (an order, or `BACKGROUND`) joins node `n`'s queue, or goes straight to a free
+    /// server when nobody is waiting.
+    #[inline]
+    fn enqueue(&mut self, n: usize, item: u32) {
+        let servers = self.plan.scenario.nodes[n]
+            .processing
+            .as_ref()
+            .map_or(0, |p| p.servers);
+        if self.waiting[n].is_empty() && self.busy[n] < servers {
+            self.serve(n, item);
+        } else {
+            self.waiting[n].push_back(item);
+        }
+    }
+
+    /// Serves waiting items while node `n` has free servers.
     fn start_service(&mut self, n: usize) {
-        let Some(processing) = &self.plan.scenario.nodes[n].processing else {
-            return;
-        };
-        while self.busy[n] < processing.servers {
+        let servers = self.plan.scenario.nodes[n]
+            .processing
+            .as_ref()
+            .map_or(0, |p| p.servers);
+        while self.busy[n] < servers {
             let Some(item) = self.waiting[n].pop_front() else {
                 break;
             };
-            self.busy[n] += 1;
-            let service = processing.service.sample(&mut self.rng);
-            self.schedule(
-                self.now + service,
-                Event::ServiceEnd {
-                    node: n as u32,
-                    item,
-                },
-            );
+            self.serve(n, item);
         }
+    }
+
+    /// A free server of node `n` starts on `item`.
+    #[inline]
+    fn serve(&mut self, n: usize, item: u32) {
+        let Some(processing) = &self.plan.scenario.nodes[n].processing else {
+            return;
+        };
+        self.busy[n] += 1;
+        let service = processing.service.sample(&mut self.rng);
+        let event = Event::ServiceEnd {
+            node: n as u32,
+            item,
+        };
+        self.schedule(self.now + service, event);
     }
 
     /// Node `n`'s view changed: it sends the new view on its level webhooks (except back to
