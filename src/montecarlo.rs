@@ -22,39 +22,54 @@ pub const BLOCK: u64 = 4_096;
 
 /// Runs `config.trials` trials of `plan` and hands each outcome to `sink` in trial order.
 /// `progress` is called with the number of trials just finished, from any worker.
+///
+/// Blocks are pipelined: while `sink` takes in one block on the calling worker, the others
+/// already run the next, so the sink's work (statistics, CSV) does not leave cores idle.
 pub fn for_each_trial(
     plan: &Plan,
     config: RunConfig,
     progress: &(dyn Fn(u64) + Sync),
-    mut sink: impl FnMut(u64, &TrialOutcome) -> anyhow::Result<()>,
+    mut sink: impl FnMut(u64, &TrialOutcome) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()?;
-    let mut block = Vec::new();
-    let mut start = 0;
-    while start < config.trials {
-        crate::interrupt::check()?;
-        let end = (start + BLOCK).min(config.trials);
-        pool.install(|| {
-            (0..(end - start) as usize)
-                .into_par_iter()
-                .map_init(
-                    || Engine::new(plan),
-                    |engine, i| {
-                        let outcome = engine.run_trial(config.seed, start + i as u64);
-                        progress(1);
-                        outcome
-                    },
-                )
-                .collect_into_vec(&mut block)
-        });
-        for (trial, outcome) in (start..end).zip(&block) {
-            sink(trial, outcome)?;
+    let block_at = |start: u64| start..(start + BLOCK).min(config.trials);
+    let run_block = |trials: std::ops::Range<u64>, into: &mut Vec<TrialOutcome>| {
+        (0..(trials.end - trials.start) as usize)
+            .into_par_iter()
+            .map_init(
+                || Engine::new(plan),
+                |engine, i| {
+                    let outcome = engine.run_trial(config.seed, trials.start + i as u64);
+                    progress(1);
+                    outcome
+                },
+            )
+            .collect_into_vec(into);
+    };
+    pool.install(|| {
+        let (mut done, mut next) = (Vec::new(), Vec::new());
+        let mut trials = block_at(0);
+        run_block(trials.clone(), &mut done);
+        while !trials.is_empty() {
+            crate::interrupt::check()?;
+            let following = block_at(trials.end);
+            let (_, taken) = rayon::join(
+                || run_block(following.clone(), &mut next),
+                || -> anyhow::Result<()> {
+                    for (trial, outcome) in trials.clone().zip(&done) {
+                        sink(trial, outcome)?;
+                    }
+                    Ok(())
+                },
+            );
+            taken?;
+            std::mem::swap(&mut done, &mut next);
+            trials = following;
         }
-        start = end;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Runs `config.trials` trials of `plan` and returns their outcomes in trial order (for small
@@ -70,4 +85,23 @@ pub fn run_trials(
         Ok(())
     })?;
     Ok(outcomes)
+}
+
+/// Runs `config.trials` trials of `plan` one after another on the calling thread and hands each
+/// outcome to `sink` in trial order: the same outcomes as [`for_each_trial`], for callers that
+/// work in parallel over something else (the SKUs of `oversell tune`). `config.threads` is not
+/// used; an interrupt is noticed every [`BLOCK`] trials.
+pub fn for_each_trial_sequential(
+    plan: &Plan,
+    config: RunConfig,
+    mut sink: impl FnMut(u64, &TrialOutcome) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut engine = Engine::new(plan);
+    for trial in 0..config.trials {
+        if trial % BLOCK == 0 {
+            crate::interrupt::check()?;
+        }
+        sink(trial, &engine.run_trial(config.seed, trial))?;
+    }
+    Ok(())
 }
