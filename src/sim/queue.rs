@@ -15,9 +15,10 @@ const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
 /// A future-event list whose ties are broken first-in, first-out.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    /// `(time bits, sequence << SLOT_BITS | slot)`, smallest first. Times are non-negative, so
+    /// `time bits << 64 | sequence << SLOT_BITS | slot`, smallest first: one 128-bit compare. Times
+    /// are non-negative, so
     /// their IEEE bits order like the times.
-    heap: BinaryHeap<Reverse<(u64, u64)>>,
+    heap: BinaryHeap<Reverse<u128>>,
     slots: Vec<Option<E>>,
     free: Vec<u32>,
     next_seq: u64,
@@ -63,13 +64,14 @@ impl<E> EventQueue<E> {
         };
         let order = (self.next_seq << SLOT_BITS) | u64::from(slot);
         self.next_seq += 1;
-        self.heap.push(Reverse((time.to_bits(), order)));
+        self.heap.push(Reverse((u128::from(time.to_bits()) << 64) | u128::from(order)));
     }
 
     /// Removes the earliest event; among events at the same time, the first scheduled.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        let Reverse((time, order)) = self.heap.pop()?;
+        let Reverse(key) = self.heap.pop()?;
+        let (time, order) = ((key >> 64) as u64, key as u64);
         let slot = (order & SLOT_MASK) as u32;
         let event = self.slots[slot as usize].take()?;
         self.free.push(slot);
