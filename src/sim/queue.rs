@@ -15,9 +15,8 @@ const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
 /// A future-event list whose ties are broken first-in, first-out.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    /// `time bits << 64 | sequence << SLOT_BITS | slot`, smallest first: one 128-bit compare. Times
-    /// are non-negative, so
-    /// their IEEE bits order like the times.
+    /// `time bits << 64 | sequence << SLOT_BITS | slot`, smallest first: one 128-bit compare.
+    /// Times are non-negative, so their IEEE bits order like the times.
     heap: BinaryHeap<Reverse<u128>>,
     slots: Vec<Option<E>>,
     free: Vec<u32>,
