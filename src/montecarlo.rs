@@ -29,12 +29,23 @@ pub fn for_each_trial(
     plan: &Plan,
     config: RunConfig,
     progress: &(dyn Fn(u64) + Sync),
+    sink: impl FnMut(u64, &TrialOutcome) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<()> {
+    for_each_trial_in(plan, config, 0..config.trials, progress, sink)
+}
+
+/// Like [`for_each_trial`], for the trials in `range` only (one shard of a run).
+pub fn for_each_trial_in(
+    plan: &Plan,
+    config: RunConfig,
+    range: std::ops::Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
     mut sink: impl FnMut(u64, &TrialOutcome) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()?;
-    let block_at = |start: u64| start..(start + BLOCK).min(config.trials);
+    let block_at = |start: u64| start..(start + BLOCK).min(range.end);
     let run_block = |trials: std::ops::Range<u64>, into: &mut Vec<TrialOutcome>| {
         (0..(trials.end - trials.start) as usize)
             .into_par_iter()
@@ -50,7 +61,7 @@ pub fn for_each_trial(
     };
     pool.install(|| {
         let (mut done, mut next) = (Vec::new(), Vec::new());
-        let mut trials = block_at(0);
+        let mut trials = block_at(range.start);
         run_block(trials.clone(), &mut done);
         while !trials.is_empty() {
             crate::interrupt::check()?;

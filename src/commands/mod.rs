@@ -4,8 +4,11 @@ pub mod bench;
 pub mod check;
 pub mod compare;
 pub mod demo;
+pub mod merge;
 pub mod run;
+pub mod sweep;
 pub mod timeline;
+pub mod tune;
 
 use std::io::Write;
 
@@ -37,6 +40,9 @@ pub fn dispatch(command: Command, stdout: &mut dyn Write) -> anyhow::Result<()> 
         Command::Timeline(args) => timeline::timeline(&args, stdout),
         Command::Demo(args) => demo::demo(&args, stdout),
         Command::Bench(args) => bench::bench(&args, stdout),
+        Command::Merge(args) => merge::merge(&args, stdout),
+        Command::Sweep(args) => sweep::sweep(&args, stdout),
+        Command::Tune(args) => tune::tune(&args, stdout),
     }
 }
 
@@ -52,6 +58,10 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         .downcast_ref::<crate::scenario::ScenarioError>()
         .is_some()
         || error.downcast_ref::<check::CheckFailed>().is_some()
+        || error.downcast_ref::<merge::MergeError>().is_some()
+        || error
+            .downcast_ref::<crate::analysis::InputError>()
+            .is_some()
     {
         2
     } else {

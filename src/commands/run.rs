@@ -1,48 +1,37 @@
 //! `oversell run [FILE]`: run a scenario as a Monte Carlo experiment, write its results to
-//! `out/<slug>/` and print the summary.
+//! `out/<slug>/` and print the summary; with `--shard K/N`, run one share of the trials and
+//! write a partial result for `oversell merge`.
 
 use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use serde::{Deserialize, Serialize};
 
 use super::progress_bar;
-use crate::cli::{Format, RunArgs};
-use crate::montecarlo::for_each_trial;
+use crate::cli::{Format, RunArgs, Shard};
+use crate::montecarlo::{RunConfig, for_each_trial_in};
 use crate::report::{
-    AtomicFile, RunInfo, TrialsCsv, charts, out_dir, run_info_json, summary_json, summary_table,
-    write_atomic,
+    AtomicFile, RunInfo, TrialsCsv, charts, out_dir, run_info_json, sha256_hex, summary_json,
+    summary_table, write_atomic,
 };
-use crate::scenario::Source;
+use crate::scenario::{Scenario, Source};
 use crate::sim::Plan;
 use crate::stats::RunAccumulator;
 
-/// Runs the scenario, writes summary.json, trials.csv, run.json and the charts, and prints the
-/// summary. Trials are streamed: memory does not grow with their number.
+/// Runs the scenario (or one shard of it) and writes its results.
 pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let source = Source::load(args.file.as_deref())?;
     let config = args.options.config(&source.scenario);
     let plan = Plan::new(source.scenario.clone());
-    let scenario = &plan.scenario;
     let dir = out_dir(&args.options.out, &source.slug);
-
-    let trials_path = dir.join("trials.csv");
-    let mut csv = TrialsCsv::new(scenario, AtomicFile::create(&trials_path)?)?;
-    let mut stats = RunAccumulator::new(scenario);
-    let bar = progress_bar(config.trials);
-    for_each_trial(&plan, config, &|n| bar.inc(n), |trial, outcome| {
-        stats.push(scenario, outcome);
-        csv.write(scenario, trial, outcome)
-    })?;
-    bar.finish_and_clear();
-    csv.finish()?
-        .commit()
-        .with_context(|| format!("writing {}", trials_path.display()))?;
-
-    let summary = stats.summary(scenario, config.seed);
-    let json = summary_json(&summary);
-    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
+    if let Some(shard) = args.shard {
+        return run_shard(&plan, &source, config, shard, &dir, stdout);
+    }
+    let stats = simulate(&plan, config, 0..config.trials, &dir.join("trials.csv"))?;
     let info = RunInfo::new(
-        scenario,
+        &plan.scenario,
         source.path.as_ref().map(|p| p.display().to_string()),
         source.text.as_bytes(),
         config.seed,
@@ -50,10 +39,48 @@ pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         config.threads,
         std::env::args().collect(),
     );
-    write_atomic(&dir.join("run.json"), run_info_json(&info).as_bytes())?;
-    charts::run_charts(&dir, scenario, &summary, &stats)?;
+    write_results(&dir, &plan.scenario, &stats, &info, args.format, stdout)
+}
 
-    match args.format {
+/// Runs the trials in `range`, streaming their rows to `csv_path` (renamed into place only when
+/// every trial is done) and their statistics into the returned accumulator.
+fn simulate(
+    plan: &Plan,
+    config: RunConfig,
+    range: Range<u64>,
+    csv_path: &Path,
+) -> anyhow::Result<RunAccumulator> {
+    let scenario = &plan.scenario;
+    let mut csv = TrialsCsv::new(scenario, AtomicFile::create(csv_path)?)?;
+    let mut stats = RunAccumulator::new(scenario);
+    let bar = progress_bar(range.end - range.start);
+    for_each_trial_in(plan, config, range, &|n| bar.inc(n), |trial, outcome| {
+        stats.push(scenario, outcome);
+        csv.write(scenario, trial, outcome)
+    })?;
+    bar.finish_and_clear();
+    csv.finish()?
+        .commit()
+        .with_context(|| format!("writing {}", csv_path.display()))?;
+    Ok(stats)
+}
+
+/// Writes summary.json, run.json and the charts of a finished run into `dir` (trials.csv is
+/// already there) and prints the summary.
+pub(crate) fn write_results(
+    dir: &Path,
+    scenario: &Scenario,
+    stats: &RunAccumulator,
+    info: &RunInfo,
+    format: Format,
+    stdout: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let summary = stats.summary(scenario, info.seed);
+    let json = summary_json(&summary);
+    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
+    write_atomic(&dir.join("run.json"), run_info_json(info).as_bytes())?;
+    charts::run_charts(dir, scenario, &summary, stats)?;
+    match format {
         Format::Json => stdout.write_all(json.as_bytes())?,
         Format::Table => {
             writeln!(stdout, "{}", scenario.name)?;
@@ -61,5 +88,88 @@ pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
             writeln!(stdout, "results in {}", dir.display())?;
         }
     }
+    Ok(())
+}
+
+/// The partial result of one shard: everything `merge` needs to rebuild the run's results.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Partial {
+    /// Tool version that wrote it; shards of different versions are not merged.
+    pub version: String,
+    /// The scenario's text, so that `merge` needs no file.
+    pub scenario_text: String,
+    /// Where the scenario came from, as given (`None`: built in).
+    pub scenario_file: Option<String>,
+    /// Output folder name of the run.
+    pub slug: String,
+    /// Base seed.
+    pub seed: u64,
+    /// Trials of the whole run.
+    pub trials: u64,
+    /// Which share, from 0.
+    pub shard: u64,
+    /// How many shares.
+    pub shards: u64,
+    /// The trials this shard ran: `[first, end)`.
+    pub first: u64,
+    /// One past the last trial this shard ran.
+    pub end: u64,
+    /// The shard's streamed statistics.
+    pub stats: RunAccumulator,
+}
+
+impl Partial {
+    /// The trials of shard `index` of `count` in a run of `trials`: contiguous, in order, and
+    /// together exactly `0..trials`.
+    pub fn range(trials: u64, index: u64, count: u64) -> Range<u64> {
+        let at = |k: u64| (u128::from(trials) * u128::from(k) / u128::from(count)) as u64;
+        at(index)..at(index + 1)
+    }
+
+    /// The files of shard `index` of `count` under `dir`: (partial JSON, trial rows CSV).
+    pub fn paths(dir: &Path, index: u64, count: u64) -> (PathBuf, PathBuf) {
+        let stem = dir.join("shards").join(format!("{index}-of-{count}"));
+        (stem.with_extension("json"), stem.with_extension("csv"))
+    }
+}
+
+fn run_shard(
+    plan: &Plan,
+    source: &Source,
+    config: RunConfig,
+    shard: Shard,
+    dir: &Path,
+    stdout: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let range = Partial::range(config.trials, shard.index, shard.count);
+    let (json_path, csv_path) = Partial::paths(dir, shard.index, shard.count);
+    let stats = simulate(plan, config, range.clone(), &csv_path)?;
+    let partial = Partial {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        scenario_text: source.text.clone(),
+        scenario_file: source.path.as_ref().map(|p| p.display().to_string()),
+        slug: source.slug.clone(),
+        seed: config.seed,
+        trials: config.trials,
+        shard: shard.index,
+        shards: shard.count,
+        first: range.start,
+        end: range.end,
+        stats,
+    };
+    let json = serde_json::to_string(&partial).context("encoding the partial result")?;
+    write_atomic(&json_path, json.as_bytes())?;
+    writeln!(
+        stdout,
+        "shard {}/{}: trials {}..{} of {} (scenario sha256 {}); wrote {} and {}",
+        shard.index,
+        shard.count,
+        range.start,
+        range.end,
+        config.trials,
+        &sha256_hex(source.text.as_bytes())[..12],
+        json_path.display(),
+        csv_path.display()
+    )?;
     Ok(())
 }

@@ -103,7 +103,7 @@ fn scaled(s: &MetricSummary, factor: f64) -> MetricSummary {
 
 /// "mean ± half-width", both with the decimals the half-width calls for (without spread, those
 /// that show three significant digits of the mean).
-fn mean_ci(s: &MetricSummary) -> String {
+pub(crate) fn mean_ci(s: &MetricSummary) -> String {
     let d = decimals(precision_scale(s));
     format!("{:.d$} ± {:.d$}", s.mean, s.ci95_half_width())
 }

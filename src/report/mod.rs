@@ -9,7 +9,9 @@ pub mod html;
 mod json;
 mod output;
 mod run_info;
+pub mod sweep_report;
 mod table;
+pub mod tune_report;
 
 pub use self::csv::{TrialsCsv, trials_csv};
 pub use self::events_csv::events_csv;

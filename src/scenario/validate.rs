@@ -8,6 +8,7 @@ use super::fields::{
     Check, Invalid, at_least, count, duration, duration_dist, hourly_profile, positive_duration,
     quantity, required, window_order,
 };
+use super::limits;
 use super::links::links;
 use super::model::{
     MonteCarlo, Peak, Receipt, Reconcile, Reorder, Scenario, ScheduledOrder, Stock, Window,
@@ -24,10 +25,12 @@ const DURATION: &str = "a duration like \"24h\"";
 /// Checks a whole scenario.
 pub(crate) fn scenario(raw: &RawScenario) -> Check<Scenario> {
     let root = KeyPath::root();
+    limits::counts(raw)?;
     let name = required(raw.name.clone(), &root.key("name"), "the scenario's name")?;
     let horizon_path = root.key("horizon");
     let horizon = required(raw.horizon.as_ref(), &horizon_path, DURATION)?;
     let horizon = positive_duration(horizon, "a zero horizon simulates nothing", &horizon_path)?;
+    let horizon = limits::horizon(horizon, &horizon_path)?;
     let profile = raw
         .hourly_profile
         .as_deref()
@@ -37,7 +40,7 @@ pub(crate) fn scenario(raw: &RawScenario) -> Check<Scenario> {
     let nodes = Nodes::resolve(&raw.nodes, &raw.channels)?;
     let stock_raw = required(raw.stock.as_ref(), &root.key("stock"), "a [stock] table")?;
     let stock = stock(stock_raw, nodes.record.is_some())?;
-    Ok(Scenario {
+    let scenario = Scenario {
         name,
         description: raw.description.clone().unwrap_or_default(),
         horizon,
@@ -53,7 +56,9 @@ pub(crate) fn scenario(raw: &RawScenario) -> Check<Scenario> {
         reconcile: raw.reconcile.as_ref().map(reconcile).transpose()?,
         record: nodes.record,
         nodes: nodes.list,
-    })
+    };
+    limits::scenario(&scenario, raw)?;
+    Ok(scenario)
 }
 
 /// Checks each element of the array of tables `key`.

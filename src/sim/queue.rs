@@ -63,7 +63,9 @@ impl<E> EventQueue<E> {
         };
         let order = (self.next_seq << SLOT_BITS) | u64::from(slot);
         self.next_seq += 1;
-        self.heap.push(Reverse((u128::from(time.to_bits()) << 64) | u128::from(order)));
+        self.heap.push(Reverse(
+            (u128::from(time.to_bits()) << 64) | u128::from(order),
+        ));
     }
 
     /// Removes the earliest event; among events at the same time, the first scheduled.

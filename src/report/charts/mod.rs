@@ -5,7 +5,9 @@ pub mod oversold_histogram;
 pub mod penalty_distribution;
 pub mod run_charts;
 pub mod style;
+pub mod sweep_curve;
 pub mod timeline;
+pub mod tune_recommendations;
 
 pub use oversold_histogram::OversoldHistogram;
 pub use penalty_distribution::PenaltyDistribution;

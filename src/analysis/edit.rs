@@ -1,0 +1,422 @@
+//! Editing a scenario before running it: find a numeric or duration key by a dotted path (links,
+//! channels and nodes by name), set it in the TOML document, and load the result with the same
+//! checks as a file, so a value the model refuses is refused with the usual message.
+
+use toml_edit::{DocumentMut, Item, TableLike};
+
+pub use super::keys::KeyKind;
+use super::keys::Part::{Channel, Index, Link, Lit, Node};
+use super::keys::{KEYS, Part};
+use crate::scenario::{Scenario, ScenarioError, load_str};
+
+/// One step from the root of the document to a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// A key of a table.
+    Key(String),
+    /// An element of an array of tables.
+    Element(usize),
+}
+
+/// A key of the scenario that can be set: where it is, and what it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRef {
+    /// The path as written by the user (`links.amazon-feed.poll.every`).
+    pub path: String,
+    /// What the key holds.
+    pub kind: KeyKind,
+    steps: Vec<Step>,
+}
+
+/// A checked scenario and its TOML document, ready to be edited and loaded again.
+#[derive(Debug, Clone)]
+pub struct ScenarioDoc {
+    /// The file name shown in errors.
+    pub origin: String,
+    /// The scenario as written.
+    pub scenario: Scenario,
+    doc: DocumentMut,
+}
+
+impl ScenarioDoc {
+    /// The document of `text`, which loaded as `scenario`.
+    pub fn new(origin: &str, text: &str, scenario: Scenario) -> Result<ScenarioDoc, ScenarioError> {
+        let doc = text.parse::<DocumentMut>().map_err(|_| {
+            // The text already loaded, so it parses; keep a message rather than a panic.
+            ScenarioError {
+                file: origin.to_owned(),
+                line: 0,
+                column: 0,
+                key: String::new(),
+                message: "not valid TOML".to_owned(),
+            }
+        })?;
+        Ok(ScenarioDoc {
+            origin: origin.to_owned(),
+            scenario,
+            doc,
+        })
+    }
+
+    /// Finds the key at `path` (`channels.amazon.buffer`, `links.amazon-feed.poll.every`,
+    /// `peaks[0].multiplier`), checking that its tables exist in the scenario.
+    pub fn resolve(&self, path: &str) -> Result<KeyRef, String> {
+        let segments = split_path(path)?;
+        let mut best: Option<String> = None;
+        for (pattern, kind) in KEYS {
+            match self.matches(pattern, &segments) {
+                Ok(Some(steps)) => {
+                    let key = KeyRef {
+                        path: path.to_owned(),
+                        kind: *kind,
+                        steps,
+                    };
+                    // A dry run finds tables the scenario does not have (a webhook link's poll).
+                    self.edited(&[(&key, 0.0)])?;
+                    return Ok(key);
+                }
+                Ok(None) => {}
+                Err(message) => best = best.or(Some(message)),
+            }
+        }
+        Err(best.unwrap_or_else(|| {
+            format!(
+                "`{path}` is not a numeric or duration key of the scenario; for example \
+                 links.NAME.poll.every, channels.NAME.buffer, channels.NAME.orders_per_day, \
+                 stock.initial or nodes.NAME.processing.servers"
+            )
+        }))
+    }
+
+    /// The document with each `(key, value)` set, as TOML text.
+    pub fn edited(&self, edits: &[(&KeyRef, f64)]) -> Result<String, String> {
+        let mut doc = self.doc.clone();
+        for (key, value) in edits {
+            set(&mut doc, key, *value)?;
+        }
+        Ok(doc.to_string())
+    }
+
+    /// Loads the scenario with each `(key, value)` set, checked as a file is.
+    pub fn load(&self, edits: &[(&KeyRef, f64)]) -> Result<Scenario, EditError> {
+        let text = self.edited(edits).map_err(EditError::Path)?;
+        load_str(&self.origin, &text).map_err(EditError::Scenario)
+    }
+
+    /// Steps of `segments` if they match `pattern`; an error when they match its shape but name
+    /// something the scenario does not have.
+    fn matches(&self, pattern: &[Part], segments: &[String]) -> Result<Option<Vec<Step>>, String> {
+        if pattern.len() != segments.len() {
+            return Ok(None);
+        }
+        let s = &self.scenario;
+        let mut steps = Vec::new();
+        for (part, segment) in pattern.iter().zip(segments) {
+            match part {
+                Lit(key) if key == segment => steps.push(Step::Key(segment.clone())),
+                Lit(_) => return Ok(None),
+                Channel => {
+                    let names: Vec<&str> = s.channels.iter().map(|c| c.name.as_str()).collect();
+                    find(&names, segment, "channel")?;
+                    steps.push(Step::Key(segment.clone()));
+                }
+                Node => {
+                    let names: Vec<&str> = s.nodes.iter().map(|n| n.name.as_str()).collect();
+                    find(&names, segment, "node")?;
+                    steps.push(Step::Key(segment.clone()));
+                }
+                Link => {
+                    let names: Vec<&str> = s.links.iter().map(|l| l.name.as_str()).collect();
+                    let index = match segment.parse::<usize>() {
+                        Ok(i) if i < names.len() => i,
+                        _ => find(&names, segment, "link")?,
+                    };
+                    steps.push(Step::Element(index));
+                }
+                Index(array) => {
+                    let len = match *array {
+                        "peaks" => s.peaks.len(),
+                        "scheduled_orders" => s.scheduled_orders.len(),
+                        _ => s.stock.receipts.len(),
+                    };
+                    match segment.parse::<usize>() {
+                        Ok(i) if i < len => steps.push(Step::Element(i)),
+                        _ => {
+                            return Err(format!(
+                                "`{array}` has {len} element(s), numbered from 0; `{segment}` is \
+                                 not one of them"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Some(steps))
+    }
+}
+
+/// Why an edited scenario could not be loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditError {
+    /// The key's tables are not in the document.
+    Path(String),
+    /// The edited scenario breaks a rule of the model.
+    Scenario(ScenarioError),
+}
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EditError::Path(message) => f.write_str(message),
+            // The key and the message say what is wrong; the line is of the edited text.
+            EditError::Scenario(e) if !e.key.is_empty() => write!(f, "{}: {}", e.key, e.message),
+            EditError::Scenario(e) => f.write_str(&e.message),
+        }
+    }
+}
+
+/// The index of `name` in `names`, or an error listing them.
+fn find(names: &[&str], name: &str, what: &str) -> Result<usize, String> {
+    names.iter().position(|n| *n == name).ok_or_else(|| {
+        let known: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        format!(
+            "no {what} is called `{name}`; the {what}s are {}",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )
+    })
+}
+
+/// `a.b[2]."c.d"` as `["a", "b", "2", "c.d"]`.
+fn split_path(path: &str) -> Result<Vec<String>, String> {
+    let mut segments = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    // After `[i]` a `.` starts the next key without ending an (empty) one.
+    let mut after_index = false;
+    let mut chars = path.trim().chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted && after_index => after_index = false,
+            '.' if !quoted => segments.push(std::mem::take(&mut current)),
+            '[' if !quoted => {
+                segments.push(std::mem::take(&mut current));
+                let index: String = chars.by_ref().take_while(|c| *c != ']').collect();
+                segments.push(index);
+                after_index = true;
+            }
+            c => {
+                after_index = false;
+                current.push(c);
+            }
+        }
+    }
+    if quoted {
+        return Err(format!("`{path}` has an unclosed quote"));
+    }
+    if !after_index || !current.is_empty() {
+        segments.push(current);
+    }
+    if segments.iter().any(String::is_empty) {
+        return Err(format!("`{path}` has an empty key"));
+    }
+    Ok(segments)
+}
+
+/// Sets `key` to `value` in `doc`. Tables on the way must exist, except a node's own table
+/// (`[nodes.amazon]` for a channel's implicit node), which is created.
+fn set(doc: &mut DocumentMut, key: &KeyRef, value: f64) -> Result<(), String> {
+    let Some((Step::Key(last), parents)) = key.steps.split_last() else {
+        return Err(format!("`{}` does not end in a key", key.path));
+    };
+    let mut table: &mut dyn TableLike = doc.as_table_mut();
+    let mut walked = String::new();
+    let mut i = 0;
+    while i < parents.len() {
+        let Step::Key(name) = &parents[i] else {
+            return Err(format!("`{}` has an index where a key belongs", key.path));
+        };
+        if !walked.is_empty() {
+            walked.push('.');
+        }
+        walked.push_str(name);
+        if let Some(Step::Element(index)) = parents.get(i + 1) {
+            walked.push_str(&format!("[{index}]"));
+            let item = table
+                .get_mut(name)
+                .ok_or_else(|| format!("`{walked}` is not in the scenario"))?;
+            table = element(item, *index)
+                .ok_or_else(|| format!("`{walked}` is not a table in the scenario"))?;
+            i += 2;
+            continue;
+        }
+        if !table.contains_key(name) {
+            if walked.starts_with("nodes.") && i == 1 {
+                let mut node = toml_edit::Table::new();
+                node.set_implicit(false);
+                table.insert(name, Item::Table(node));
+            } else {
+                return Err(missing(&walked, table));
+            }
+        }
+        table = table
+            .get_mut(name)
+            .and_then(Item::as_table_like_mut)
+            .ok_or_else(|| format!("`{walked}` is not a table in the scenario"))?;
+        i += 1;
+    }
+    // A channel's demand is one of two keys: setting one removes the other.
+    match last.as_str() {
+        "orders_per_day" => drop(table.remove("orders_per_hour")),
+        "orders_per_hour" => drop(table.remove("orders_per_day")),
+        _ => {}
+    }
+    let mut new = key.kind.item(value);
+    if let Some(old) = table.get(last).and_then(Item::as_value) {
+        *new.decor_mut() = old.decor().clone();
+    }
+    table.insert(last, Item::Value(new));
+    Ok(())
+}
+
+/// Element `index` of an array of tables (or an inline array of inline tables).
+fn element(item: &mut Item, index: usize) -> Option<&mut dyn TableLike> {
+    match item {
+        Item::ArrayOfTables(array) => array.get_mut(index).map(|t| t as &mut dyn TableLike),
+        Item::Value(toml_edit::Value::Array(array)) => array
+            .get_mut(index)
+            .and_then(toml_edit::Value::as_inline_table_mut)
+            .map(|t| t as &mut dyn TableLike),
+        _ => None,
+    }
+}
+
+/// Says that table `walked` is missing, with the link's other transport where that is why.
+fn missing(walked: &str, parent: &dyn TableLike) -> String {
+    let other = if walked.ends_with(".poll") {
+        Some("webhook")
+    } else if walked.ends_with(".webhook") {
+        Some("poll")
+    } else {
+        None
+    };
+    match other {
+        Some(other) if parent.contains_key(other) => {
+            format!("`{walked}` is not in the scenario: that link uses a {other}")
+        }
+        _ => format!("`{walked}` is not in the scenario; add it to the file to vary its keys"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{BUILTIN_REFERENCE, Transport};
+
+    fn reference() -> ScenarioDoc {
+        let scenario = load_str("reference.toml", BUILTIN_REFERENCE).unwrap();
+        ScenarioDoc::new("reference.toml", BUILTIN_REFERENCE, scenario).unwrap()
+    }
+
+    #[test]
+    fn paths_split_on_dots_brackets_and_quotes() {
+        assert_eq!(
+            split_path("links[0].poll.every").unwrap(),
+            ["links", "0", "poll", "every"]
+        );
+        assert_eq!(
+            split_path("channels.\"amazon.com\".buffer").unwrap(),
+            ["channels", "amazon.com", "buffer"]
+        );
+        assert!(split_path("stock..initial").is_err());
+        assert!(split_path("").is_err());
+    }
+
+    #[test]
+    fn a_link_is_found_by_name_and_its_poll_interval_set() {
+        let doc = reference();
+        let key = doc.resolve("links.walmart-feed.poll.every").unwrap();
+        assert_eq!(key.kind, KeyKind::Duration);
+        let s = doc.load(&[(&key, 300.0)]).unwrap();
+        assert!(matches!(
+            s.links[1].transport,
+            Transport::Poll { every: 300.0, .. }
+        ));
+        // Nothing else changed.
+        assert_eq!(s.links[0], doc.scenario.links[0]);
+    }
+
+    #[test]
+    fn integer_and_number_keys_keep_their_type() {
+        let doc = reference();
+        let buffer = doc.resolve("channels.amazon.buffer").unwrap();
+        let rate = doc.resolve("channels.shopify.orders_per_hour").unwrap();
+        assert_eq!(
+            (buffer.kind, rate.kind),
+            (KeyKind::Integer, KeyKind::Number)
+        );
+        let s = doc.load(&[(&buffer, 5.0), (&rate, 3.5)]).unwrap();
+        assert_eq!(s.channels[1].buffer, 5);
+        // orders_per_hour replaced orders_per_day.
+        assert_eq!(s.channels[0].orders_per_hour, 3.5);
+    }
+
+    #[test]
+    fn a_missing_key_is_added_and_an_implicit_node_gets_a_table() {
+        let doc = reference();
+        let walmart_buffer = doc.resolve("channels.walmart.max_listed").unwrap();
+        let s = doc.load(&[(&walmart_buffer, 7.0)]).unwrap();
+        assert_eq!(s.channels[2].max_listed, Some(7));
+        let limit = doc.resolve("nodes.shopify.api_limit_per_hour").unwrap();
+        let s = doc.load(&[(&limit, 100.0)]).unwrap();
+        assert_eq!(s.nodes[1].api_limit_per_hour, Some(100.0));
+    }
+
+    #[test]
+    fn unknown_names_and_keys_are_named() {
+        let doc = reference();
+        let e = doc.resolve("channels.ebay.buffer").unwrap_err();
+        assert!(e.contains("no channel is called `ebay`"), "{e}");
+        assert!(e.contains("`shopify`, `amazon`, `walmart`, `pos`"), "{e}");
+        let e = doc.resolve("links.nope.poll.every").unwrap_err();
+        assert!(e.contains("no link is called `nope`"), "{e}");
+        let e = doc.resolve("channels.amazon.bufer").unwrap_err();
+        assert!(e.contains("not a numeric or duration key"), "{e}");
+        let e = doc.resolve("links.orders-to-erp.poll.every").unwrap_err();
+        assert!(e.contains("that link uses a webhook"), "{e}");
+        let e = doc.resolve("peaks[3].multiplier").unwrap_err();
+        assert!(e.contains("`peaks` has 1 element(s)"), "{e}");
+    }
+
+    #[test]
+    fn a_refused_value_gives_the_scenario_s_message() {
+        let doc = reference();
+        let every = doc.resolve("links.amazon-feed.poll.every").unwrap();
+        let e = doc.load(&[(&every, 0.0)]).unwrap_err().to_string();
+        assert!(
+            e.starts_with("links[0].poll.every: a zero poll interval"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn values_are_read_and_shown_as_written() {
+        assert_eq!(KeyKind::Duration.parse("15m"), Ok(900.0));
+        assert!(
+            KeyKind::Duration
+                .parse("15")
+                .unwrap_err()
+                .contains("no unit")
+        );
+        assert_eq!(KeyKind::Integer.parse("3"), Ok(3.0));
+        assert!(KeyKind::Integer.parse("1.5").is_err());
+        assert_eq!(KeyKind::Number.parse("0.05"), Ok(0.05));
+        assert_eq!(KeyKind::Duration.label(5400.0), "1h 30m");
+        assert_eq!(KeyKind::Number.label(30.0), "30");
+        assert_eq!(KeyKind::Integer.label(4.0), "4");
+    }
+}

@@ -1,0 +1,189 @@
+//! `--vary PATH=VALUES`: a key of the scenario and the values it takes in a sweep.
+
+use serde::Serialize;
+
+use super::edit::{KeyKind, KeyRef, ScenarioDoc};
+use super::input::InputError;
+
+/// The most values one `--vary` may take.
+pub const MAX_VALUES: usize = 1_000;
+
+/// One varied key and its values, ascending and without repeats.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Vary {
+    /// The argument as given (`links.amazon-feed.poll.every=1m,5m,15m`).
+    #[serde(skip)]
+    pub arg: String,
+    /// The key path as given.
+    pub path: String,
+    /// What the key holds.
+    pub kind: KeyKind,
+    /// The values, ascending; seconds for durations.
+    pub values: Vec<f64>,
+    /// The values as a user writes them (`15m`).
+    pub labels: Vec<String>,
+    /// Where the key is.
+    #[serde(skip)]
+    pub key: KeyRef,
+}
+
+impl Vary {
+    /// Parses `arg` (`PATH=VALUES`) against the scenario of `doc`. VALUES is a list
+    /// (`1m,5m,15m`) or, for whole-number and numeric keys, an integer range (`0..=6`, `0..6`).
+    pub fn parse(arg: &str, doc: &ScenarioDoc) -> Result<Vary, InputError> {
+        let fail = |message: String| InputError::vary(arg, message);
+        let Some((path, values)) = arg.split_once('=') else {
+            return Err(fail(
+                "expected PATH=VALUES, like links.amazon-feed.poll.every=1m,5m,15m or \
+                 channels.amazon.buffer=0..=6"
+                    .to_owned(),
+            ));
+        };
+        let key = doc.resolve(path.trim()).map_err(fail)?;
+        let mut parsed = parse_values(values.trim(), key.kind)
+            .map_err(|e| fail(format!("{e}; `{}` takes {}", key.path, key.kind.expected())))?;
+        parsed.sort_by(f64::total_cmp);
+        parsed.dedup();
+        if parsed.len() > MAX_VALUES {
+            return Err(fail(format!(
+                "{} values is too many; at most {MAX_VALUES}",
+                parsed.len()
+            )));
+        }
+        Ok(Vary {
+            arg: arg.to_owned(),
+            path: key.path.clone(),
+            kind: key.kind,
+            labels: parsed.iter().map(|v| key.kind.label(*v)).collect(),
+            values: parsed,
+            key,
+        })
+    }
+
+    /// Value `v` as a user writes it.
+    pub fn label(&self, v: f64) -> String {
+        self.kind.label(v)
+    }
+}
+
+/// A list or an integer range of values of `kind`.
+fn parse_values(text: &str, kind: KeyKind) -> Result<Vec<f64>, String> {
+    if text.is_empty() {
+        return Err("no values after `=`".to_owned());
+    }
+    if let Some((start, end, inclusive)) = split_range(text) {
+        if kind == KeyKind::Duration {
+            return Err(format!(
+                "`{text}` is a range of whole numbers; list durations instead, like 1m,5m,15m"
+            ));
+        }
+        let bound = |b: &str| {
+            b.trim().parse::<i64>().map_err(|_| {
+                format!(
+                    "`{}` is not a whole number (a range is of whole numbers)",
+                    b.trim()
+                )
+            })
+        };
+        let (start, end) = (bound(start)?, bound(end)?);
+        let last = if inclusive { end } else { end - 1 };
+        if last < start {
+            return Err(format!("the range `{text}` is empty"));
+        }
+        if (last - start) as u64 >= MAX_VALUES as u64 {
+            return Err(format!(
+                "the range `{text}` has too many values; at most {MAX_VALUES}"
+            ));
+        }
+        return Ok((start..=last).map(|n| n as f64).collect());
+    }
+    text.split(',')
+        .map(|item| {
+            if item.trim().is_empty() {
+                Err(format!("`{text}` has an empty value"))
+            } else {
+                kind.parse(item)
+            }
+        })
+        .collect()
+}
+
+/// `a..=b` as `(a, b, true)`, `a..b` as `(a, b, false)`.
+fn split_range(text: &str) -> Option<(&str, &str, bool)> {
+    if let Some((a, b)) = text.split_once("..=") {
+        return Some((a, b, true));
+    }
+    text.split_once("..").map(|(a, b)| (a, b, false))
+}
+
+/// Every combination of the values of `varies`, the first varying slowest, as indices into each
+/// one's values.
+pub fn grid(varies: &[Vary]) -> Vec<Vec<usize>> {
+    let mut points = vec![Vec::new()];
+    for vary in varies {
+        points = points
+            .into_iter()
+            .flat_map(|point| {
+                (0..vary.values.len()).map(move |i| {
+                    let mut next = point.clone();
+                    next.push(i);
+                    next
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{BUILTIN_REFERENCE, load_str};
+
+    fn doc() -> ScenarioDoc {
+        let scenario = load_str("reference.toml", BUILTIN_REFERENCE).unwrap();
+        ScenarioDoc::new("reference.toml", BUILTIN_REFERENCE, scenario).unwrap()
+    }
+
+    #[test]
+    fn lists_are_sorted_and_ranges_expanded() {
+        let v = Vary::parse("links.amazon-feed.poll.every=1h,1m,15m,1m", &doc()).unwrap();
+        assert_eq!(v.values, [60.0, 900.0, 3600.0]);
+        assert_eq!(v.labels, ["1m", "15m", "1h"]);
+        let v = Vary::parse("channels.amazon.buffer=0..=3", &doc()).unwrap();
+        assert_eq!(v.values, [0.0, 1.0, 2.0, 3.0]);
+        let v = Vary::parse("channels.amazon.buffer=0..3", &doc()).unwrap();
+        assert_eq!(v.values, [0.0, 1.0, 2.0]);
+        let v = Vary::parse("channels.shopify.orders_per_day=10,20.5", &doc()).unwrap();
+        assert_eq!(v.labels, ["10", "20.5"]);
+    }
+
+    #[test]
+    fn errors_name_the_fault() {
+        let e = |arg: &str| Vary::parse(arg, &doc()).unwrap_err().to_string();
+        assert!(e("stock.initial").contains("expected PATH=VALUES"));
+        let m = e("channels.amazon.buffer=1,1.5");
+        assert!(
+            m.starts_with("--vary channels.amazon.buffer=1,1.5: `1.5` is not a whole number"),
+            "{m}"
+        );
+        assert!(m.ends_with("takes whole numbers"), "{m}");
+        let m = e("links.amazon-feed.poll.every=0..=6");
+        assert!(m.contains("list durations instead"), "{m}");
+        let m = e("links.amazon-feed.poll.every=15");
+        assert!(m.contains("`15` has no unit"), "{m}");
+        assert!(e("channels.amazon.buffer=5..=2").contains("is empty"));
+        assert!(e("channels.amazon.buffer=").contains("no values"));
+    }
+
+    #[test]
+    fn the_grid_varies_the_first_slowest() {
+        let d = doc();
+        let a = Vary::parse("channels.amazon.buffer=0..=1", &d).unwrap();
+        let b = Vary::parse("channels.walmart.buffer=0..=2", &d).unwrap();
+        assert_eq!(
+            grid(&[a, b]),
+            [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
+        );
+    }
+}

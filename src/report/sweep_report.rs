@@ -1,0 +1,492 @@
+//! What `oversell sweep` prints and writes: the results table, the target's answer in words, the
+//! polling-cost table, and the same figures as JSON and CSV.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
+
+use super::compare_table::mean_ci;
+use super::table::{number, percent};
+use crate::analysis::boundary::{Outcome, Probe, TargetResult};
+use crate::analysis::sweep::{Sweep, SweepPoint};
+use crate::stats::Metric;
+
+/// Widest table, in terminal columns.
+const MAX_WIDTH: u16 = 120;
+
+/// The sweep as pretty-printed JSON with a trailing newline.
+pub fn sweep_json(sweep: &Sweep) -> String {
+    let mut json = serde_json::to_string_pretty(sweep)
+        .expect("a Sweep has only string keys and always serialises");
+    json.push('\n');
+    json
+}
+
+/// The results table, the run settings, the target's answer and the polling-cost table, for a
+/// terminal. Ends with a newline.
+pub fn sweep_table(sweep: &Sweep) -> String {
+    let mut text = format!("{}\n{}\n", sweep.scenario, results_table(sweep));
+    text.push_str(&format!(
+        "{} trials per value, seed {}, on common random numbers (every value sees the same orders)\n",
+        sweep.trials, sweep.seed
+    ));
+    if let Some(target) = &sweep.target {
+        text.push_str(&target_answer(sweep, target));
+        text.push('\n');
+    }
+    text.push_str(&polling_cost(sweep));
+    text
+}
+
+fn new_table(header: Vec<String>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(MAX_WIDTH)
+        .set_header(header);
+    table
+}
+
+/// Keeps every column from wrapping its cells (headers are wrapped by hand) and right-aligns
+/// the columns after the first `keys`.
+fn align(table: &mut Table, keys: usize) {
+    for (i, column) in table.column_iter_mut().enumerate() {
+        column.set_constraint(ColumnConstraint::ContentWidth);
+        if i >= keys {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+fn results_table(sweep: &Sweep) -> String {
+    let limited = sweep
+        .points
+        .iter()
+        .all(|p| p.summary.total.p_cancel_rate_over_limit.is_some());
+    let api = sweep.points.iter().any(|p| !p.polling.nodes.is_empty());
+    let mut header: Vec<String> = sweep.vary.iter().map(|v| wrap_path(&v.path)).collect();
+    header.extend([
+        "oversold\nmean ± 95% CI".to_owned(),
+        format!("penalty, {}\nmean ± 95% CI", sweep.currency),
+        format!("lost\nmargin,\n{}", sweep.currency),
+        "P(any\noversell)".to_owned(),
+    ]);
+    if limited {
+        header.push("P(cancel\nrate over\nlimit)".to_owned());
+    }
+    if let Some(target) = &sweep.target {
+        let condition = target.expr[target.measure.len()..].trim();
+        header.push(format!(
+            "target\n{}\n{condition}",
+            wrap_path(&target.measure)
+        ));
+    }
+    if api {
+        header.push("API\nlimit".to_owned());
+    }
+    let mut table = new_table(header);
+    for point in &sweep.points {
+        table.add_row(result_row(point, limited, api));
+    }
+    align(&mut table, sweep.vary.len());
+    table.to_string()
+}
+
+fn result_row(point: &SweepPoint, limited: bool, api: bool) -> Vec<String> {
+    let total = &point.summary.total;
+    let mut row = point.labels.clone();
+    row.extend([
+        mean_ci(total.metric(Metric::Oversold)),
+        mean_ci(total.metric(Metric::Penalty)),
+        number(total.metric(Metric::LostMargin).mean),
+        percent(total.p_any_oversell),
+    ]);
+    if limited {
+        row.push(
+            total
+                .p_cancel_rate_over_limit
+                .map_or("-".to_owned(), percent),
+        );
+    }
+    if let Some(probe) = &point.target {
+        row.push(format!(
+            "{} {}",
+            significant(probe.measured),
+            if probe.meets { "✓" } else { "✗" }
+        ));
+    }
+    if api {
+        let over = point.polling.over_limit();
+        row.push(if over.is_empty() {
+            "ok".to_owned()
+        } else {
+            format!("OVER {}", over.join(", "))
+        });
+    }
+    row
+}
+
+/// Widest line of a key path in a table header, characters.
+const PATH_WIDTH: usize = 16;
+
+/// A dotted key path broken after dots into lines of at most [`PATH_WIDTH`] characters (a
+/// longer part stays whole).
+fn wrap_path(path: &str) -> String {
+    let mut lines: Vec<String> = vec![String::new()];
+    for (i, part) in path.split('.').enumerate() {
+        let piece = if i == 0 {
+            part.to_owned()
+        } else {
+            format!(".{part}")
+        };
+        let line = lines.last_mut().expect("there is always a line");
+        if !line.is_empty() && line.chars().count() + piece.chars().count() > PATH_WIDTH {
+            lines.push(piece);
+        } else {
+            line.push_str(&piece);
+        }
+    }
+    lines.join("\n")
+}
+
+/// About four significant digits, trailing zeros dropped.
+fn significant(x: f64) -> String {
+    significant_digits(x, 4)
+}
+
+/// `digits` significant digits (no more than 12 decimals), trailing zeros dropped.
+fn significant_digits(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let d = (digits - 1 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let text = format!("{x:.d$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+/// `x` with as many digits as it takes not to read as `threshold` when it is not.
+fn near(x: f64, threshold: f64) -> String {
+    let mut digits = 4;
+    loop {
+        let text = significant_digits(x, digits);
+        if digits >= 12 || x == threshold || text.parse::<f64>() != Ok(threshold) {
+            return text;
+        }
+        digits += 1;
+    }
+}
+
+/// "0.0496 (95% CI 0.0455 to 0.0541)" or "0.0496".
+fn measured(p: &Probe, threshold: f64) -> String {
+    match p.ci95 {
+        Some([lo, hi]) => format!(
+            "{} (95% CI {} to {})",
+            near(p.measured, threshold),
+            significant(lo),
+            significant(hi)
+        ),
+        None => near(p.measured, threshold),
+    }
+}
+
+/// The target's answer in words.
+pub fn target_answer(sweep: &Sweep, target: &TargetResult) -> String {
+    let path = &sweep.vary[0].path;
+    let expr = &target.expr;
+    let mut text = match target.outcome {
+        Outcome::Largest | Outcome::Smallest => {
+            let (found, failing) = (
+                target.boundary.as_ref().expect("a boundary was found"),
+                target.failing.as_ref().expect("a failing value was found"),
+            );
+            let which = if target.outcome == Outcome::Largest {
+                "largest"
+            } else {
+                "smallest"
+            };
+            let steps = match target.refinement.len() {
+                0 => "adjacent values, nothing between them to try".to_owned(),
+                n => format!("after {n} bisection steps"),
+            };
+            let mut text = format!(
+                "target {expr}: the {which} {path} that meets it is {} ({} there: {}; {} at {}, \
+                 which fails; {steps})",
+                found.label,
+                target.measure,
+                measured(found, target.threshold),
+                near(failing.measured, target.threshold),
+                failing.label,
+            );
+            let has_intervals = target.grid.iter().all(|p| p.ci95.is_some());
+            let bracket = |p: &Probe| p.value == found.value || p.value == failing.value;
+            match &target.plausible {
+                // Already said: the two values around the boundary are both clear.
+                Some([low, high]) if bracket(low) && bracket(high) => {}
+                Some([low, high]) => text.push_str(&format!(
+                    "\nthe 95% confidence intervals place the boundary between {} and {} (the \
+                     nearest values tried that meet, or fail, the target over their whole \
+                     interval)",
+                    low.label, high.label
+                )),
+                None if has_intervals => text.push_str(
+                    "\nthe 95% confidence intervals cannot place the boundary: no value tried \
+                     meets, or fails, the target over its whole interval on both sides; more \
+                     trials would narrow it",
+                ),
+                None => {}
+            }
+            text
+        }
+        Outcome::NoneMeet => {
+            let closest = target.closest.as_ref().expect("a grid value");
+            format!(
+                "target {expr}: no value of {path} in the grid meets it; the closest is {}, with \
+                 {} = {}",
+                closest.label,
+                target.measure,
+                measured(closest, target.threshold)
+            )
+        }
+        Outcome::AllMeet => {
+            let closest = target.closest.as_ref().expect("a grid value");
+            format!(
+                "target {expr}: every value of {path} in the grid meets it (the closest to failing \
+                 is {}, with {}); the boundary lies beyond the grid",
+                closest.label,
+                measured(closest, target.threshold)
+            )
+        }
+        Outcome::NotMonotone => {
+            let meeting: Vec<&str> = target
+                .grid
+                .iter()
+                .filter(|p| p.meets)
+                .map(|p| p.label.as_str())
+                .collect();
+            format!(
+                "target {expr}: it holds at {} of {path} but not at every value in between, so \
+                 there is no single boundary; more trials or a finer grid would tell",
+                meeting.join(", ")
+            )
+        }
+    };
+    if !target.meets_again.is_empty() {
+        text.push_str(&format!(
+            "\nnote: it holds again at {} past the boundary: the measure is noisy here; more \
+             trials would settle it",
+            target.meets_again.join(", ")
+        ));
+    }
+    text
+}
+
+/// The polling cost: a table per grid point when it changes along the grid, else one line;
+/// nothing without poll links.
+fn polling_cost(sweep: &Sweep) -> String {
+    let Some(first) = sweep.points.first() else {
+        return String::new();
+    };
+    if first.polling.links.is_empty() {
+        return String::new();
+    }
+    let title = "polling cost per hour (polls hit the API of the link's `from` node)";
+    if sweep.points.iter().all(|p| p.polling == first.polling) {
+        let mut parts: Vec<String> = first
+            .polling
+            .links
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} {} · {}",
+                    l.link,
+                    number(l.polls_per_hour),
+                    number(l.requests_per_hour)
+                )
+            })
+            .collect();
+        parts.extend(first.polling.nodes.iter().map(|n| {
+            format!(
+                "{} API {} of {}{}",
+                n.node,
+                number(n.requests_per_hour),
+                number(n.limit_per_hour),
+                if n.over { " OVER" } else { "" }
+            )
+        }));
+        return format!(
+            "\n{title}, the same at every value (polls · requests): {}\n",
+            parts.join("; ")
+        );
+    }
+    format!("\n{title}\n{}\n", polling_table(sweep, first))
+}
+
+/// Polls and requests per hour of every poll link, and each limited node's use, per grid point.
+fn polling_table(sweep: &Sweep, first: &SweepPoint) -> String {
+    let mut header: Vec<String> = sweep.vary.iter().map(|v| wrap_path(&v.path)).collect();
+    header.extend(
+        first
+            .polling
+            .links
+            .iter()
+            .map(|l| format!("{}\npolls · req", l.link)),
+    );
+    header.extend(
+        first
+            .polling
+            .nodes
+            .iter()
+            .map(|n| format!("{} API\nlimit {}", n.node, number(n.limit_per_hour))),
+    );
+    let mut table = new_table(header);
+    for point in &sweep.points {
+        let mut row = point.labels.clone();
+        row.extend(point.polling.links.iter().map(|l| {
+            format!(
+                "{} · {}",
+                number(l.polls_per_hour),
+                number(l.requests_per_hour)
+            )
+        }));
+        row.extend(point.polling.nodes.iter().map(|n| {
+            let flag = if n.over { " OVER" } else { "" };
+            format!("{}{flag}", number(n.requests_per_hour))
+        }));
+        table.add_row(row);
+    }
+    align(&mut table, sweep.vary.len());
+    table.to_string()
+}
+
+/// One row per grid point: the varied values, the totals, each channel's oversold, penalty and
+/// cancel-rate risk, each poll link's cost, each limited node's use, and the target.
+pub fn sweep_csv(sweep: &Sweep) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let Some(first) = sweep.points.first() else {
+        return Ok(writer.into_inner()?);
+    };
+    let mut header: Vec<String> = Vec::new();
+    for v in &sweep.vary {
+        header.push(v.path.clone());
+        if v.kind == crate::analysis::edit::KeyKind::Duration {
+            header.push(format!("{}_seconds", v.path));
+        }
+    }
+    for m in ["oversold", "penalty", "lost_margin"] {
+        header.extend([
+            format!("total.{m}.mean"),
+            format!("total.{m}.ci95_low"),
+            format!("total.{m}.ci95_high"),
+        ]);
+    }
+    header.extend([
+        "total.p_any_oversell".to_owned(),
+        "total.p_cancel_rate_over_limit".to_owned(),
+    ]);
+    for name in first.summary.channels.keys() {
+        header.extend([
+            format!("{name}.oversold.mean"),
+            format!("{name}.penalty.mean"),
+            format!("{name}.p_cancel_rate_over_limit"),
+        ]);
+    }
+    for l in &first.polling.links {
+        header.extend([
+            format!("{}.polls_per_hour", l.link),
+            format!("{}.requests_per_hour", l.link),
+        ]);
+    }
+    for n in &first.polling.nodes {
+        header.extend([
+            format!("{}.api_requests_per_hour", n.node),
+            format!("{}.api_limit_per_hour", n.node),
+            format!("{}.over_api_limit", n.node),
+        ]);
+    }
+    if sweep.target.is_some() {
+        header.extend(["target.measured".to_owned(), "target.meets".to_owned()]);
+    }
+    writer.write_record(&header)?;
+    for point in &sweep.points {
+        writer.write_record(csv_row(sweep, point))?;
+    }
+    Ok(writer.into_inner()?)
+}
+
+fn csv_row(sweep: &Sweep, point: &SweepPoint) -> Vec<String> {
+    let opt = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
+    let mut row = Vec::new();
+    for ((v, label), value) in sweep.vary.iter().zip(&point.labels).zip(&point.values) {
+        row.push(label.clone());
+        if v.kind == crate::analysis::edit::KeyKind::Duration {
+            row.push(value.to_string());
+        }
+    }
+    let total = &point.summary.total;
+    for m in [Metric::Oversold, Metric::Penalty, Metric::LostMargin] {
+        let s = total.metric(m);
+        row.extend([
+            s.mean.to_string(),
+            s.ci95[0].to_string(),
+            s.ci95[1].to_string(),
+        ]);
+    }
+    row.push(total.p_any_oversell.to_string());
+    row.push(opt(total.p_cancel_rate_over_limit));
+    for channel in point.summary.channels.values() {
+        row.extend([
+            channel.metric(Metric::Oversold).mean.to_string(),
+            channel.metric(Metric::Penalty).mean.to_string(),
+            opt(channel.p_cancel_rate_over_limit),
+        ]);
+    }
+    for l in &point.polling.links {
+        row.extend([
+            l.polls_per_hour.to_string(),
+            l.requests_per_hour.to_string(),
+        ]);
+    }
+    for n in &point.polling.nodes {
+        row.extend([
+            n.requests_per_hour.to_string(),
+            n.limit_per_hour.to_string(),
+            n.over.to_string(),
+        ]);
+    }
+    if let Some(probe) = &point.target {
+        row.extend([probe.measured.to_string(), probe.meets.to_string()]);
+    }
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_wrap_at_dots() {
+        assert_eq!(
+            wrap_path("links.amazon-feed.poll.every"),
+            "links\n.amazon-feed\n.poll.every"
+        );
+        assert_eq!(
+            wrap_path("channels.amazon.p_cancel_rate_over_limit"),
+            "channels.amazon\n.p_cancel_rate_over_limit"
+        );
+        assert_eq!(wrap_path("stock.initial"), "stock.initial");
+    }
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(significant(0.049_612), "0.04961");
+        assert_eq!(significant(12.3456), "12.35");
+        assert_eq!(significant(2500.0), "2500");
+        assert_eq!(significant(0.0), "0");
+        assert_eq!(near(25.0003, 25.0), "25.0003");
+        assert_eq!(near(25.0, 25.0), "25");
+    }
+}

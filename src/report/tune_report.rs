@@ -1,0 +1,235 @@
+//! What `oversell tune` prints and writes: the recommendations as a table, as
+//! `recommendations.csv` and as `tune.json` (with every value's results).
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
+
+use super::table::{number, percent};
+use crate::analysis::tune::{KnobOutcome, Recommendation, Tuning};
+
+/// Widest table, in terminal columns.
+const MAX_WIDTH: u16 = 120;
+
+/// The tuning as pretty-printed JSON with a trailing newline.
+pub fn tune_json(tuning: &Tuning) -> String {
+    let mut json = serde_json::to_string_pretty(tuning)
+        .expect("a Tuning has only string keys and always serialises");
+    json.push('\n');
+    json
+}
+
+/// One row per SKU: its velocity, the recommended value, and the expected oversold orders,
+/// penalty, lost margin, their sum and the cancel-rate risk at it and at 0, and the saving.
+pub fn recommendations_csv(tuning: &Tuning) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let knob = tuning.knob.key();
+    let mut header = vec![
+        "sku".to_owned(),
+        "orders_per_day".to_owned(),
+        "initial".to_owned(),
+        format!("recommended_{knob}"),
+    ];
+    for suffix in ["", "_at_0"] {
+        for m in [
+            "oversold",
+            "penalty",
+            "lost_margin",
+            "cost",
+            "p_cancel_rate_over_limit",
+        ] {
+            header.push(format!("{m}{suffix}"));
+        }
+    }
+    header.extend(["saving".to_owned(), "note".to_owned()]);
+    writer.write_record(&header)?;
+    for r in &tuning.skus {
+        let mut row = vec![
+            r.sku.clone(),
+            r.orders_per_day.to_string(),
+            r.initial.to_string(),
+            r.recommended.to_string(),
+        ];
+        for o in [&r.at_recommended, &r.at_zero] {
+            row.extend(outcome_cells(o));
+        }
+        row.push(r.saving.to_string());
+        row.push(r.note.clone().unwrap_or_default());
+        writer.write_record(&row)?;
+    }
+    Ok(writer.into_inner()?)
+}
+
+fn outcome_cells(o: &KnobOutcome) -> [String; 5] {
+    [
+        o.oversold.to_string(),
+        o.penalty.to_string(),
+        o.lost_margin.to_string(),
+        o.cost.to_string(),
+        o.p_cancel_rate_over_limit
+            .map_or(String::new(), |p| p.to_string()),
+    ]
+}
+
+/// The recommendations for a terminal, then the settings and any notes. Ends with a newline.
+pub fn tune_table(tuning: &Tuning) -> String {
+    let currency = &tuning.currency;
+    let knob = tuning.knob.key();
+    let limited = tuning
+        .skus
+        .iter()
+        .all(|r| r.at_zero.p_cancel_rate_over_limit.is_some());
+    let mut header = vec![
+        "sku".to_owned(),
+        "orders\n/ day".to_owned(),
+        "stock".to_owned(),
+        format!("{knob}\nrecommended"),
+        format!("cost, {currency}\nat it / at 0"),
+        format!("saving,\n{currency}"),
+        "oversold\nat it / at 0".to_owned(),
+        format!("lost margin,\n{currency} at it"),
+    ];
+    if limited {
+        header.push("P(cancel rate over\nlimit) at it / at 0".to_owned());
+    }
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(MAX_WIDTH)
+        .set_header(header);
+    for r in &tuning.skus {
+        table.add_row(row(r, limited));
+    }
+    for (i, column) in table.column_iter_mut().enumerate() {
+        column.set_constraint(ColumnConstraint::ContentWidth);
+        if i > 0 {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let channels = tuning.channels.join(", ");
+    let mut text = format!("{}\n{table}\n", tuning.scenario);
+    text.push_str(&format!(
+        "{knob} tried from 0 to {} on {channels}; cost = expected penalty + lost margin per trial\n\
+         {} trials per SKU and value, seed {}, on common random numbers\n",
+        tuning.max, tuning.trials, tuning.seed
+    ));
+    if let Some(cap) = tuning.max_cancel_risk {
+        text.push_str(&format!(
+            "only values with P(cancel rate over limit) <= {cap} are recommended\n"
+        ));
+    }
+    for r in tuning.skus.iter().filter(|r| r.note.is_some()) {
+        text.push_str(&format!(
+            "* {}: {}\n",
+            r.sku,
+            r.note.as_deref().unwrap_or_default()
+        ));
+    }
+    text
+}
+
+/// A number with a true minus sign (U+2212) when negative.
+fn signed(x: f64) -> String {
+    let text = number(x.abs());
+    if x < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("\u{2212}{text}")
+    } else {
+        text
+    }
+}
+
+fn row(r: &Recommendation, limited: bool) -> Vec<String> {
+    let (at, zero) = (&r.at_recommended, &r.at_zero);
+    let star = if r.note.is_some() { " *" } else { "" };
+    let mut row = vec![
+        r.sku.clone(),
+        number(r.orders_per_day),
+        r.initial.to_string(),
+        format!("{}{star}", r.recommended),
+        format!("{} / {}", number(at.cost), number(zero.cost)),
+        signed(r.saving),
+        format!("{} / {}", number(at.oversold), number(zero.oversold)),
+        number(at.lost_margin),
+    ];
+    if limited {
+        let p = |o: &KnobOutcome| o.p_cancel_rate_over_limit.map_or("-".to_owned(), percent);
+        row.push(format!("{} / {}", p(at), p(zero)));
+    }
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::tune::Knob;
+
+    fn outcome(value: i64, cost: f64, risk: f64) -> KnobOutcome {
+        KnobOutcome {
+            value,
+            oversold: cost / 10.0,
+            penalty: cost - 1.0,
+            lost_margin: 1.0,
+            cost,
+            p_cancel_rate_over_limit: Some(risk),
+        }
+    }
+
+    fn tuning() -> Tuning {
+        let curve = vec![outcome(0, 9.0, 0.3), outcome(1, 4.0, 0.02)];
+        Tuning {
+            scenario: "Stack".into(),
+            file: "stack.toml".into(),
+            catalog: "skus.csv".into(),
+            knob: Knob::OutOfStockAt,
+            channels: vec!["amazon".into()],
+            max: 1,
+            max_cancel_risk: None,
+            trials: 100,
+            seed: 1,
+            currency: "EUR".into(),
+            skus: vec![Recommendation {
+                sku: "TEE".into(),
+                orders_per_day: 12.5,
+                initial: 20,
+                recommended: 1,
+                at_recommended: curve[1].clone(),
+                at_zero: curve[0].clone(),
+                saving: 5.0,
+                meets_risk_cap: None,
+                note: None,
+                curve,
+            }],
+        }
+    }
+
+    #[test]
+    fn the_csv_has_a_column_per_figure_at_the_recommendation_and_at_0() {
+        let csv = String::from_utf8(recommendations_csv(&tuning()).unwrap()).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "sku,orders_per_day,initial,recommended_out_of_stock_at,oversold,penalty,lost_margin,\
+             cost,p_cancel_rate_over_limit,oversold_at_0,penalty_at_0,lost_margin_at_0,cost_at_0,\
+             p_cancel_rate_over_limit_at_0,saving,note"
+        );
+        assert_eq!(
+            lines.next().unwrap(),
+            "TEE,12.5,20,1,0.4,3,1,4,0.02,0.9,8,1,9,0.3,5,"
+        );
+    }
+
+    #[test]
+    fn the_table_shows_costs_and_risks_at_it_and_at_0() {
+        let text = tune_table(&tuning());
+        let row = text.lines().find(|l| l.contains("TEE")).unwrap();
+        assert!(row.contains("4 / 9"), "{row}");
+        assert!(row.contains("2.0% / 30.0%"), "{row}");
+        assert!(text.contains("cost, EUR"), "{text}");
+        assert!(
+            text.contains("out_of_stock_at tried from 0 to 1 on amazon"),
+            "{text}"
+        );
+        assert_eq!(signed(-1.5), "\u{2212}1.50");
+        assert_eq!(signed(-0.0001), "0.000");
+    }
+}

@@ -1,0 +1,38 @@
+//! Numbers stay pinned: the summary of a fixed run of every demo stack is a snapshot, so any
+//! change of results (engine, random streams, statistics) shows up as a diff to review. After a
+//! deliberate change: `cargo insta review` (or INSTA_UPDATE=always cargo test --test golden).
+
+use oversell::montecarlo::{RunConfig, for_each_trial};
+use oversell::report::summary_json;
+use oversell::scenario::builtin::builtin;
+use oversell::sim::Plan;
+use oversell::stats::RunAccumulator;
+
+fn summary(slug: &str) -> String {
+    let scenario = builtin(slug).expect("built in").load().expect("loads");
+    let plan = Plan::new(scenario);
+    let config = RunConfig {
+        trials: 2_000,
+        seed: 2026,
+        threads: 2,
+    };
+    let mut stats = RunAccumulator::new(&plan.scenario);
+    for_each_trial(&plan, config, &|_| {}, |_, outcome| {
+        stats.push(&plan.scenario, outcome);
+        Ok(())
+    })
+    .expect("runs");
+    summary_json(&stats.summary(&plan.scenario, config.seed))
+}
+
+#[test]
+fn reference_summary_is_pinned() {
+    insta::assert_snapshot!("reference", summary("reference"));
+}
+
+#[test]
+fn demo_stacks_are_pinned() {
+    for slug in ["event-driven", "polling-15m", "erp-hourly"] {
+        insta::assert_snapshot!(slug, summary(slug));
+    }
+}
