@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::sim::{Engine, Plan, TrialOutcome};
+use crate::sim::{Engine, Plan, Runaway, TrialOutcome};
 
 /// How many trials of which seed, on how many threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,8 @@ pub fn for_each_trial_in(
         .num_threads(config.threads)
         .build()?;
     let block_at = |start: u64| start..(start + BLOCK).min(range.end);
-    let run_block = |trials: std::ops::Range<u64>, into: &mut Vec<TrialOutcome>| {
+    let run_block = |trials: std::ops::Range<u64>,
+                     into: &mut Vec<Result<TrialOutcome, Runaway>>| {
         (0..(trials.end - trials.start) as usize)
             .into_par_iter()
             .map_init(
@@ -70,7 +71,7 @@ pub fn for_each_trial_in(
                 || run_block(following.clone(), &mut next),
                 || -> anyhow::Result<()> {
                     for (trial, outcome) in trials.clone().zip(&done) {
-                        sink(trial, outcome)?;
+                        sink(trial, outcome.as_ref().map_err(Runaway::clone)?)?;
                     }
                     Ok(())
                 },
@@ -112,7 +113,7 @@ pub fn for_each_trial_sequential(
         if trial % BLOCK == 0 {
             crate::interrupt::check()?;
         }
-        sink(trial, &engine.run_trial(config.seed, trial))?;
+        sink(trial, &engine.run_trial(config.seed, trial)?)?;
     }
     Ok(())
 }

@@ -10,9 +10,11 @@ type Trace = Vec<(f64, Event, i64, Vec<i64>)>;
 fn trace(toml: &str) -> (Plan, Trace, TrialOutcome) {
     let plan = Plan::new(load_str("rules.toml", toml).unwrap_or_else(|e| panic!("{e}")));
     let mut steps = Vec::new();
-    let outcome = Engine::new(&plan).trace_trial(1, 0, |t, e, s| {
-        steps.push((t, *e, s.physical, s.views.to_vec()));
-    });
+    let outcome = Engine::new(&plan)
+        .trace_trial(1, 0, |t, e, s| {
+            steps.push((t, *e, s.physical, s.views.to_vec()));
+        })
+        .unwrap();
     (plan, steps, outcome)
 }
 

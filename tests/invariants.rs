@@ -700,27 +700,29 @@ fn traced(plan: &Plan, seed: u64, trial: u64) -> Result<Trace, TestCaseError> {
     let mut first_zero = (s.stock.initial == 0).then_some(0.0);
     let mut lowest_physical = s.stock.initial;
     let mut events = 0u64;
-    let outcome = Engine::new(plan).trace_trial(seed, trial, |time, event, snapshot| {
-        events += 1;
-        assert!(
-            events <= EVENT_GUARD,
-            "runaway: more than {EVENT_GUARD} events"
-        );
-        if matches!(event, Event::Demand { .. } | Event::Scheduled { .. }) {
-            for (c, counts) in snapshot.channels.iter().enumerate() {
-                if counts.fulfilled != fulfilled[c] {
-                    assert_eq!(counts.fulfilled, fulfilled[c] + 1, "one sale, one order");
-                    fulfilled[c] = counts.fulfilled;
-                    let units = snapshot.quantity(event).expect("a sale has units");
-                    fulfilled_units += u64::try_from(units).expect("positive units");
+    let outcome = Engine::new(plan)
+        .trace_trial(seed, trial, |time, event, snapshot| {
+            events += 1;
+            assert!(
+                events <= EVENT_GUARD,
+                "runaway: more than {EVENT_GUARD} events"
+            );
+            if matches!(event, Event::Demand { .. } | Event::Scheduled { .. }) {
+                for (c, counts) in snapshot.channels.iter().enumerate() {
+                    if counts.fulfilled != fulfilled[c] {
+                        assert_eq!(counts.fulfilled, fulfilled[c] + 1, "one sale, one order");
+                        fulfilled[c] = counts.fulfilled;
+                        let units = snapshot.quantity(event).expect("a sale has units");
+                        fulfilled_units += u64::try_from(units).expect("positive units");
+                    }
                 }
             }
-        }
-        lowest_physical = lowest_physical.min(snapshot.physical);
-        if snapshot.physical == 0 && first_zero.is_none() {
-            first_zero = Some(time);
-        }
-    });
+            lowest_physical = lowest_physical.min(snapshot.physical);
+            if snapshot.physical == 0 && first_zero.is_none() {
+                first_zero = Some(time);
+            }
+        })
+        .unwrap();
     prop_assert_eq!(outcome.events, events);
     Ok(Trace {
         outcome,
@@ -820,7 +822,9 @@ fn run_spec(spec: &Spec, seed: u64) -> Result<Vec<TrialOutcome>, TestCaseError> 
     // One engine reused for every trial, in order; each trace on a fresh engine, in reverse:
     // outcomes must not depend on what an engine ran before.
     let mut reused = Engine::new(&plan);
-    let outcomes: Vec<TrialOutcome> = (0..TRIALS).map(|i| reused.run_trial(seed, i)).collect();
+    let outcomes: Vec<TrialOutcome> = (0..TRIALS)
+        .map(|i| reused.run_trial(seed, i).unwrap())
+        .collect();
     for trial in (0..TRIALS).rev() {
         let trace = traced(&plan, seed, trial)?;
         check_trial(&plan.scenario, &trace).map_err(|e| {
@@ -903,7 +907,7 @@ fn the_generators_cover_the_format() {
             .count();
         queues += s.nodes.iter().filter(|n| n.processing.is_some()).count();
         records += usize::from(s.record.is_some());
-        let outcome = Engine::new(&Plan::new(s.clone())).run_trial(1, 0);
+        let outcome = Engine::new(&Plan::new(s.clone())).run_trial(1, 0).unwrap();
         stockouts += usize::from(outcome.first_stockout_seconds < s.horizon);
     }
     assert!(links > 300 && polls > 100, "{links} links, {polls} polls");

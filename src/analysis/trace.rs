@@ -4,7 +4,7 @@
 
 use crate::scenario::{Scenario, Window};
 use crate::sim::engine::listed_units;
-use crate::sim::{Engine, Event, Payload, Plan, Snapshot, TrialOutcome};
+use crate::sim::{Engine, Event, Payload, Plan, Runaway, Snapshot, TrialOutcome};
 
 /// From `time` on (seconds), a series has `value` (units), until its next step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -205,13 +205,13 @@ impl Timeline {
 
 /// Traces trial `trial` of a run of `plan` seeded with `seed`: the same trial, with the same
 /// outcome, as row `trial` of that run's trials.csv.
-pub fn trace(plan: &Plan, seed: u64, trial: u64) -> Timeline {
+pub fn trace(plan: &Plan, seed: u64, trial: u64) -> Result<Timeline, Runaway> {
     let s = &plan.scenario;
     let mut tracer = Tracer::new(s);
     let outcome = Engine::new(plan).trace_trial(seed, trial, |time, event, snapshot| {
         tracer.observe(s, time, event, snapshot);
-    });
-    tracer.finish(s, seed, trial, outcome)
+    })?;
+    Ok(tracer.finish(s, seed, trial, outcome))
 }
 
 /// Builds a `Timeline` event by event, remembering the state before each event.
@@ -414,8 +414,11 @@ mod tests {
     fn trace_matches_run_trial() {
         let plan = reference();
         for trial in 0..20 {
-            let timeline = trace(&plan, 11, trial);
-            assert_eq!(timeline.outcome, Engine::new(&plan).run_trial(11, trial));
+            let timeline = trace(&plan, 11, trial).unwrap();
+            assert_eq!(
+                timeline.outcome,
+                Engine::new(&plan).run_trial(11, trial).unwrap()
+            );
             assert_eq!(timeline.events.len() as u64, timeline.outcome.events);
         }
     }
@@ -425,7 +428,7 @@ mod tests {
         let plan = reference();
         let mut seen_oversell = false;
         for trial in 0..60 {
-            let t = trace(&plan, 7, trial);
+            let t = trace(&plan, 7, trial).unwrap();
             for (c, outcome) in t.outcome.channels.iter().enumerate() {
                 let oversells = t.oversells.iter().filter(|o| o.channel == c).count();
                 assert_eq!(
@@ -454,7 +457,7 @@ mod tests {
     #[test]
     fn quantities_and_subjects() {
         let plan = reference();
-        let t = trace(&plan, 3, 0);
+        let t = trace(&plan, 3, 0).unwrap();
         let pos = t.channels.iter().position(|c| c == "pos").unwrap();
         let scheduled: Vec<_> = t
             .events

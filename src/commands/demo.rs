@@ -44,7 +44,7 @@ pub fn demo(args: &DemoArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let mut cards = Vec::with_capacity(sources.len());
     for (i, (source, compared)) in sources.iter().zip(&comparison.scenarios).enumerate() {
         let plan = Plan::new(source.scenario.clone());
-        let timeline = trace(&plan, config.seed, compared.representative_trial);
+        let timeline = trace(&plan, config.seed, compared.representative_trial)?;
         let timeline_dir = dir.join(&source.slug);
         write_timeline(&timeline, &timeline_dir)?;
         let caption = format!(

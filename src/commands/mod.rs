@@ -59,6 +59,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         .is_some()
         || error.downcast_ref::<check::CheckFailed>().is_some()
         || error.downcast_ref::<merge::MergeError>().is_some()
+        || error.downcast_ref::<crate::sim::Runaway>().is_some()
         || error
             .downcast_ref::<crate::analysis::InputError>()
             .is_some()

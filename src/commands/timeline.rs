@@ -30,7 +30,7 @@ pub fn timeline(args: &TimelineArgs, stdout: &mut dyn Write) -> anyhow::Result<(
     let source = Source::load(args.file.as_deref())?;
     let seed = args.seed.unwrap_or(source.scenario.monte_carlo.seed);
     let plan = Plan::new(source.scenario);
-    let timeline = trace(&plan, seed, args.trial);
+    let timeline = trace(&plan, seed, args.trial)?;
     let dir = out_dir(&args.out, &source.slug).join("timeline");
     let paths = write_timeline(&timeline, &dir)?;
     write_summary(&timeline, &paths, stdout)

@@ -51,7 +51,7 @@ mod tests {
     #[test]
     fn header_and_rows() {
         let plan = Plan::new(load_str("reference.toml", BUILTIN_REFERENCE).unwrap());
-        let timeline = trace(&plan, 5, 0);
+        let timeline = trace(&plan, 5, 0).unwrap();
         let text = String::from_utf8(events_csv(&timeline).unwrap()).unwrap();
         let mut lines = text.lines();
         assert_eq!(

@@ -604,7 +604,7 @@ mod tests {
         let text = edited(&[("initial = 60", "initial = 1_000_000_000")]);
         let s = load_str("s.toml", &text).unwrap();
         let plan = Plan::new(s);
-        let outcome = crate::sim::Engine::new(&plan).run_trial(1, 0);
+        let outcome = crate::sim::Engine::new(&plan).run_trial(1, 0).unwrap();
         let fulfilled: u64 = outcome.channels.iter().map(|c| c.fulfilled).sum();
         assert!(fulfilled > 0);
         assert_eq!(outcome.channels.iter().map(|c| c.oversold).sum::<u64>(), 0);

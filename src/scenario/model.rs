@@ -42,6 +42,14 @@ pub struct MonteCarlo {
     pub trials: u64,
     /// Base seed (default 2026).
     pub seed: u64,
+    /// Events one trial may handle before it is stopped as a runaway (default 10 million).
+    pub max_events: u64,
+}
+
+impl MonteCarlo {
+    /// Events one trial may handle by default: about 3,000 times what a day of the reference
+    /// stack needs, and a third of a second of engine time.
+    pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000;
 }
 
 /// `[stock]`.

@@ -38,6 +38,7 @@ pub(crate) struct RawScenario {
 pub(crate) struct RawMonteCarlo {
     pub trials: Option<i64>,
     pub seed: Option<i64>,
+    pub max_events: Option<i64>,
 }
 
 /// `[stock]`.

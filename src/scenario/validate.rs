@@ -74,9 +74,13 @@ fn monte_carlo(raw: Option<&RawMonteCarlo>) -> Check<MonteCarlo> {
     let path = KeyPath::root().key("monte_carlo");
     let trials = raw.and_then(|r| r.trials).unwrap_or(10_000);
     let seed = raw.and_then(|r| r.seed).unwrap_or(2026);
+    let max_events = raw
+        .and_then(|r| r.max_events)
+        .unwrap_or(MonteCarlo::DEFAULT_MAX_EVENTS as i64);
     Ok(MonteCarlo {
         trials: count(trials, 1, &path.key("trials"))?.unsigned_abs(),
         seed: count(seed, 0, &path.key("seed"))?.unsigned_abs(),
+        max_events: count(max_events, 1, &path.key("max_events"))?.unsigned_abs(),
     })
 }
 

@@ -99,6 +99,8 @@ pub struct Engine<'a> {
     /// Per node: servers busy.
     busy: Vec<u32>,
     reorder_open: bool,
+    /// Per link: messages attempted and polls made, this trial (to name a runaway's links).
+    link_messages: Vec<u64>,
     /// Units of the last order that arrived at a channel (for tracing).
     sale_qty: u32,
     /// A view or the physical stock changed during the current event.
@@ -131,6 +133,7 @@ impl<'a> Engine<'a> {
             waiting: vec![Default::default(); nodes],
             busy: vec![0; nodes],
             reorder_open: false,
+            link_messages: vec![0; links],
             sale_qty: 0,
             dirty: false,
             exposure: vec![Exposure::default(); channels],
@@ -143,8 +146,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Runs trial `trial` of a run seeded with `seed` and returns what it measured.
-    pub fn run_trial(&mut self, seed: u64, trial: u64) -> TrialOutcome {
+    /// Runs trial `trial` of a run seeded with `seed` and returns what it measured, or
+    /// `Runaway` when it needs more than the scenario's `max_events` events.
+    pub fn run_trial(&mut self, seed: u64, trial: u64) -> Result<TrialOutcome, Runaway> {
         self.trace_trial(seed, trial, |_, _, _| {})
     }
 
@@ -155,11 +159,15 @@ impl<'a> Engine<'a> {
         seed: u64,
         trial: u64,
         mut observe: impl FnMut(f64, &Event, &Snapshot<'_>),
-    ) -> TrialOutcome {
+    ) -> Result<TrialOutcome, Runaway> {
         self.reset(seed, trial);
         self.schedule_start();
         self.refresh_exposure();
+        let max_events = self.plan.scenario.monte_carlo.max_events;
         while let Some((time, event)) = self.queue.pop() {
+            if self.out.events == max_events {
+                return Err(self.runaway(trial));
+            }
             self.now = time;
             self.out.events += 1;
             self.handle(event);
@@ -168,7 +176,34 @@ impl<'a> Engine<'a> {
             }
             observe(time, &event, &self.snapshot());
         }
-        self.finish()
+        Ok(self.finish())
+    }
+
+    /// What a trial that hit `max_events` was busy with: its busiest links and channels.
+    fn runaway(&self, trial: u64) -> Runaway {
+        let s = &self.plan.scenario;
+        let busiest = |counts: Vec<(String, u64)>| {
+            let mut counts: Vec<_> = counts.into_iter().filter(|c| c.1 > 0).collect();
+            counts.sort_by(|a, b| b.1.cmp(&a.1));
+            counts.truncate(3);
+            counts
+        };
+        Runaway {
+            scenario: s.name.clone(),
+            trial,
+            at_seconds: self.now,
+            events: self.out.events,
+            links: busiest(
+                (s.links.iter().zip(&self.link_messages))
+                    .map(|(l, &n)| (l.name.clone(), n))
+                    .collect(),
+            ),
+            channels: busiest(
+                (s.channels.iter().zip(&self.out.channels))
+                    .map(|(c, o)| (c.name.clone(), o.arrivals))
+                    .collect(),
+            ),
+        }
     }
 
     fn snapshot(&self) -> Snapshot<'_> {
@@ -198,6 +233,7 @@ impl<'a> Engine<'a> {
         self.waiting.iter_mut().for_each(|w| w.clear());
         self.busy.fill(0);
         self.reorder_open = false;
+        self.link_messages.fill(0);
         self.dirty = false;
         self.exposure.fill(Exposure::default());
         self.any_exposure = Exposure::default();
@@ -466,6 +502,7 @@ impl<'a> Engine<'a> {
 
     /// A webhook attempt at the current time; `attempt` retries have been made before.
     fn attempt(&mut self, l: usize, attempt: usize, sent: f64, payload: Payload) {
+        self.link_messages[l] += 1;
         let link = &self.plan.scenario.links[l];
         let Transport::Webhook {
             latency,
@@ -519,6 +556,7 @@ impl<'a> Engine<'a> {
     }
 
     fn poll(&mut self, l: usize) {
+        self.link_messages[l] += 1;
         let link = &self.plan.scenario.links[l];
         let Transport::Poll { every, latency, .. } = &link.transport else {
             unreachable!("poll on a webhook link");
@@ -660,6 +698,43 @@ pub fn listed_units(channel: &Channel, view: i64) -> i64 {
         listed = 0;
     }
     listed.clamp(0, channel.max_listed.unwrap_or(i64::MAX))
+}
+
+/// A trial that needed more events than the scenario's `max_events`: a stack that never
+/// settles (systems overwriting each other without end) or an extreme rate.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "scenario `{scenario}`: trial {trial} stopped after {events} events at {at_seconds:.0} s of \
+     simulated time ([monte_carlo] max_events); busiest links: {}; busiest channels: {}. A stack \
+     whose systems overwrite each other without end, or an extreme order rate, never settles; \
+     if the scenario really is this large, raise max_events",
+    list(.links, "messages"),
+    list(.channels, "orders")
+)]
+pub struct Runaway {
+    /// Scenario name.
+    pub scenario: String,
+    /// The trial that ran away.
+    pub trial: u64,
+    /// Simulated time reached, seconds.
+    pub at_seconds: f64,
+    /// Events handled.
+    pub events: u64,
+    /// Up to three links with the most messages and polls, busiest first.
+    pub links: Vec<(String, u64)>,
+    /// Up to three channels with the most orders, busiest first.
+    pub channels: Vec<(String, u64)>,
+}
+
+fn list(items: &[(String, u64)], unit: &str) -> String {
+    if items.is_empty() {
+        return "none".to_owned();
+    }
+    let parts: Vec<String> = items
+        .iter()
+        .map(|(name, n)| format!("{name} ({n} {unit})"))
+        .collect();
+    parts.join(", ")
 }
 
 /// The state after an event, for tracing.

@@ -8,6 +8,6 @@ pub mod plan;
 pub mod queue;
 pub mod rng;
 
-pub use engine::{Engine, Event, Payload, Snapshot};
+pub use engine::{Engine, Event, Payload, Runaway, Snapshot};
 pub use outcome::{ChannelOutcome, TrialOutcome};
 pub use plan::Plan;

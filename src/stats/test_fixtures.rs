@@ -32,7 +32,11 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
         description: String::new(),
         horizon: 86_400.0,
         currency: "USD".to_string(),
-        monte_carlo: MonteCarlo { trials: 2, seed: 7 },
+        monte_carlo: MonteCarlo {
+            trials: 2,
+            seed: 7,
+            max_events: MonteCarlo::DEFAULT_MAX_EVENTS,
+        },
         stock: Stock {
             initial: 10,
             unit_margin: 4.0,

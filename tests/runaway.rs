@@ -1,0 +1,93 @@
+//! A stack that never settles stops at `max_events` with an error naming the scenario and what
+//! kept it busy, instead of running forever or eating memory.
+
+use std::process::{Command, Stdio};
+
+fn run(toml: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("loop.toml");
+    std::fs::write(&file, toml).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_oversell"))
+        .args(["run", file.to_str().unwrap(), "--trials", "4", "--out"])
+        .arg(dir.path().join("out"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_ring_of_level_webhooks_that_never_settles_is_stopped() {
+    // Three systems pass their views round a ring, one second a hop. Two sales half a second
+    // apart set two different values circulating, each overwriting the other, for ever.
+    let mut toml = String::from(
+        r#"
+name = "ring"
+horizon = "1d"
+[monte_carlo]
+max_events = 20000
+[stock]
+initial = 10
+[nodes.a]
+[nodes.b]
+[nodes.c]
+[channels.a]
+orders_per_hour = 0
+[[scheduled_orders]]
+at = "1h"
+channel = "a"
+qty = 1
+[[scheduled_orders]]
+at = "3600.5s"
+channel = "a"
+qty = 1
+"#,
+    );
+    for (from, to) in [("a", "b"), ("b", "c"), ("c", "a")] {
+        toml.push_str(&format!(
+            "[[links]]\nname = \"{from}-to-{to}\"\ncarries = \"levels\"\nfrom = \"{from}\"\nto = \"{to}\"\nwebhook = {{ latency = \"1s\" }}\n"
+        ));
+    }
+    let (code, stderr) = run(&toml);
+    assert_eq!(code, Some(2), "{stderr}");
+    for needle in [
+        "scenario `ring`",
+        "20000 events",
+        "max_events",
+        "a-to-b",
+        "b-to-c",
+        "c-to-a",
+    ] {
+        assert!(stderr.contains(needle), "no `{needle}` in: {stderr}");
+    }
+}
+
+#[test]
+fn an_extreme_order_rate_is_stopped_naming_the_channel() {
+    let toml = r#"
+name = "flood"
+horizon = "1h"
+[monte_carlo]
+max_events = 5000
+[stock]
+initial = 1000000
+[channels.firehose]
+orders_per_hour = 100000
+"#;
+    let (code, stderr) = run(toml);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("firehose (5000 orders)"), "{stderr}");
+}
+
+#[test]
+fn the_reference_stack_stays_far_below_the_default_limit() {
+    let output = Command::new(env!("CARGO_BIN_EXE_oversell"))
+        .args(["run", "--trials", "50", "--format", "json", "--out"])
+        .arg(tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+}
