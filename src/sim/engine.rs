@@ -184,7 +184,7 @@ impl<'a> Engine<'a> {
         let s = &self.plan.scenario;
         let busiest = |counts: Vec<(String, u64)>| {
             let mut counts: Vec<_> = counts.into_iter().filter(|c| c.1 > 0).collect();
-            counts.sort_by(|a, b| b.1.cmp(&a.1));
+            counts.sort_by_key(|c| std::cmp::Reverse(c.1));
             counts.truncate(3);
             counts
         };
