@@ -10,11 +10,11 @@
 
 use serde::Serialize;
 
-use crate::montecarlo::{RunConfig, run_trials};
+use crate::montecarlo::{RunConfig, for_each_trial};
 use crate::scenario::{Scenario, Source};
 use crate::sim::{Plan, TrialOutcome};
 use crate::stats::{
-    Metric, MetricSummary, RunSummary, Scope, metric_value, summarize, summarize_run,
+    Metric, MetricSummary, RunAccumulator, RunSummary, Scope, metric_value, summarize,
 };
 
 /// Several scenarios run on common random numbers. Serialises to `comparison.json`.
@@ -106,13 +106,16 @@ pub fn compare_sources(
     let mut scenarios = Vec::with_capacity(sources.len());
     for (i, source) in sources.iter().enumerate() {
         let plan = Plan::new(source.scenario.clone());
-        let outcomes = run_trials(&plan, config, progress)?;
-        let summary = summarize_run(&plan.scenario, config.seed, &outcomes);
-        let totals: Vec<TrialTotals> = outcomes
-            .iter()
-            .map(|t| trial_totals(&plan.scenario, t))
-            .collect();
-        drop(outcomes);
+        // Streamed: the statistics, plus four numbers a trial for the paired differences.
+        let scenario = &plan.scenario;
+        let mut stats = RunAccumulator::new(scenario);
+        let mut totals: Vec<TrialTotals> = Vec::new();
+        for_each_trial(&plan, config, progress, |_, outcome| {
+            stats.push(scenario, outcome);
+            totals.push(trial_totals(scenario, outcome));
+            Ok(())
+        })?;
+        let summary = stats.summary(scenario, config.seed);
         let any_oversell = summarize(&column(&totals, 3));
         let representative_trial = representative(&summary, &totals);
         let difference = if i == 0 {
