@@ -80,6 +80,8 @@ struct Exposure {
 /// Runs trials of one plan, reusing its memory.
 pub struct Engine<'a> {
     plan: &'a Plan,
+    /// The scenario's horizon, seconds (read at every scheduling).
+    horizon: f64,
     queue: EventQueue<Event>,
     /// Current time, seconds.
     now: f64,
@@ -122,6 +124,7 @@ impl<'a> Engine<'a> {
         let (nodes, links, channels) = (s.nodes.len(), s.links.len(), s.channels.len());
         Engine {
             plan,
+            horizon: s.horizon,
             queue: EventQueue::default(),
             now: 0.0,
             physical: 0,
@@ -288,7 +291,7 @@ impl<'a> Engine<'a> {
     /// Schedules `event` at `time` unless that is at or beyond the horizon.
     #[inline]
     fn schedule(&mut self, time: f64, event: Event) {
-        if time < self.plan.scenario.horizon {
+        if time < self.horizon {
             self.queue.push(time, event);
         }
     }
@@ -304,12 +307,10 @@ impl<'a> Engine<'a> {
     }
 
     fn schedule_background(&mut self, n: usize) {
-        let Some(processing) = &self.plan.scenario.nodes[n].processing else {
-            return;
-        };
-        if processing.background_per_hour > 0.0 {
+        let per_hour = self.plan.queues[n].background_per_hour;
+        if per_hour > 0.0 {
             let gap: f64 = Exp1.sample(&mut self.rng);
-            let at = self.now + gap * 3600.0 / processing.background_per_hour;
+            let at = self.now + gap * 3600.0 / per_hour;
             self.schedule(at, Event::Background { node: n as u32 });
         }
     }
@@ -445,10 +446,7 @@ impl<'a> Engine<'a> {
     /// server when nobody is waiting.
     #[inline]
     fn enqueue(&mut self, n: usize, item: u32) {
-        let servers = self.plan.scenario.nodes[n]
-            .processing
-            .as_ref()
-            .map_or(0, |p| p.servers);
+        let servers = self.plan.queues[n].servers;
         if self.waiting[n].is_empty() && self.busy[n] < servers {
             self.serve(n, item);
         } else {
@@ -458,10 +456,7 @@ impl<'a> Engine<'a> {
 
     /// Serves waiting items while node `n` has free servers.
     fn start_service(&mut self, n: usize) {
-        let servers = self.plan.scenario.nodes[n]
-            .processing
-            .as_ref()
-            .map_or(0, |p| p.servers);
+        let servers = self.plan.queues[n].servers;
         while self.busy[n] < servers {
             let Some(item) = self.waiting[n].pop_front() else {
                 break;
@@ -473,11 +468,8 @@ impl<'a> Engine<'a> {
     /// A free server of node `n` starts on `item`.
     #[inline]
     fn serve(&mut self, n: usize, item: u32) {
-        let Some(processing) = &self.plan.scenario.nodes[n].processing else {
-            return;
-        };
         self.busy[n] += 1;
-        let service = processing.service.sample(&mut self.rng);
+        let service = self.plan.queues[n].service.sample(&mut self.rng);
         let event = Event::ServiceEnd {
             node: n as u32,
             item,

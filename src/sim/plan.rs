@@ -2,6 +2,7 @@
 //! that push what it learns. Built once per run and shared by every worker.
 
 use super::demand::{Segment, rate_segments};
+use super::dist::Dist;
 use crate::scenario::{Carries, Scenario, Transport};
 
 /// A scenario plus the lookup tables the event loop needs.
@@ -15,6 +16,19 @@ pub struct Plan {
     pub level_webhooks_from: Vec<Vec<usize>>,
     /// Per node: indices of the `orders` webhook links it relays on.
     pub order_webhooks_from: Vec<Vec<usize>>,
+    /// Per node: its processing queue, flattened for the event loop.
+    pub queues: Vec<QueuePlan>,
+}
+
+/// A node's processing queue as the event loop reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct QueuePlan {
+    /// Servers (0: the node has no queue and applies orders at once).
+    pub servers: u32,
+    /// Service time, seconds.
+    pub service: Dist,
+    /// Background orders per hour (0: none).
+    pub background_per_hour: f64,
 }
 
 impl Plan {
@@ -32,6 +46,20 @@ impl Plan {
             }
             from
         };
+        let queues = (scenario.nodes.iter())
+            .map(|node| match &node.processing {
+                Some(p) => QueuePlan {
+                    servers: p.servers,
+                    service: p.service,
+                    background_per_hour: p.background_per_hour,
+                },
+                None => QueuePlan {
+                    servers: 0,
+                    service: Dist::Fixed(0.0),
+                    background_per_hour: 0.0,
+                },
+            })
+            .collect();
         let level_webhooks_from = webhooks_from(Carries::Levels);
         let order_webhooks_from = webhooks_from(Carries::Orders);
         Plan {
@@ -39,6 +67,7 @@ impl Plan {
             segments,
             level_webhooks_from,
             order_webhooks_from,
+            queues,
         }
     }
 
