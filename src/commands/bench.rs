@@ -81,7 +81,7 @@ pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         peak_memory_bytes: peak_memory_bytes(),
     };
     match args.format {
-        Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&bench)?)?,
+        Format::Json => stdout.write_all(crate::report::pretty_json(&bench).as_bytes())?,
         Format::Table => print_table(&bench, stdout)?,
     }
     Ok(())

@@ -17,10 +17,7 @@ pub const COMPARE_DIR: &str = "compare";
 
 /// The comparison as pretty-printed JSON with a trailing newline.
 pub fn comparison_json(comparison: &Comparison) -> String {
-    let mut json = serde_json::to_string_pretty(comparison)
-        .expect("a Comparison has only string keys and always serialises");
-    json.push('\n');
-    json
+    crate::report::pretty_json(comparison)
 }
 
 /// Writes `comparison.json`, then `compare.png` and `compare.svg`, into `dir`; returns the paths.

@@ -1,14 +1,22 @@
 //! `summary.json`: the run summary as pretty JSON.
 
+use serde::Serialize;
+
 use crate::stats::RunSummary;
 
-/// The run summary as pretty-printed JSON with a trailing newline. Keys come in a fixed order, so
-/// equal summaries give byte-identical text.
-pub fn summary_json(summary: &RunSummary) -> String {
-    let mut json = serde_json::to_string_pretty(summary)
-        .expect("a RunSummary has only string keys and always serialises");
+/// `value` as pretty-printed JSON with a trailing newline: the one format of every JSON file and
+/// of `--format json`.
+pub fn pretty_json(value: &impl Serialize) -> String {
+    // Every result type has string keys and finite or null numbers: serialising cannot fail.
+    let mut json = serde_json::to_string_pretty(value).expect("results serialise to JSON");
     json.push('\n');
     json
+}
+
+/// The run summary as JSON. Keys come in a fixed order, so equal summaries give byte-identical
+/// text.
+pub fn summary_json(summary: &RunSummary) -> String {
+    pretty_json(summary)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub mod tune_report;
 
 pub use self::csv::{TrialsCsv, trials_csv};
 pub use self::events_csv::events_csv;
-pub use self::json::summary_json;
+pub use self::json::{pretty_json, summary_json};
 pub use self::output::{AtomicFile, out_dir, write_atomic};
 pub use self::run_info::{RunInfo, run_info_json, sha256_hex};
 pub use self::table::summary_table;

@@ -59,10 +59,7 @@ impl RunInfo {
 
 /// The run information as pretty-printed JSON with a trailing newline.
 pub fn run_info_json(info: &RunInfo) -> String {
-    let mut json =
-        serde_json::to_string_pretty(info).expect("a RunInfo has only string keys and serialises");
-    json.push('\n');
-    json
+    crate::report::pretty_json(info)
 }
 
 /// SHA-256 of `bytes` as 64 lowercase hex digits.

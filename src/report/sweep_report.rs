@@ -15,10 +15,7 @@ const MAX_WIDTH: u16 = 120;
 
 /// The sweep as pretty-printed JSON with a trailing newline.
 pub fn sweep_json(sweep: &Sweep) -> String {
-    let mut json = serde_json::to_string_pretty(sweep)
-        .expect("a Sweep has only string keys and always serialises");
-    json.push('\n');
-    json
+    crate::report::pretty_json(sweep)
 }
 
 /// The results table, the run settings, the target's answer and the polling-cost table, for a

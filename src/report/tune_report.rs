@@ -12,10 +12,7 @@ const MAX_WIDTH: u16 = 120;
 
 /// The tuning as pretty-printed JSON with a trailing newline.
 pub fn tune_json(tuning: &Tuning) -> String {
-    let mut json = serde_json::to_string_pretty(tuning)
-        .expect("a Tuning has only string keys and always serialises");
-    json.push('\n');
-    json
+    crate::report::pretty_json(tuning)
 }
 
 /// One row per SKU: its velocity, the recommended value, and the expected oversold orders,

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::oversold_histogram::OversoldHistogram;
 use super::penalty_distribution::PenaltyDistribution;
@@ -24,6 +25,28 @@ pub fn run_charts(
     let penalty = PenaltyDistribution::from_run(scenario, summary, stats);
     written.extend(save(&penalty, &dir.join("penalty_distribution"))?);
     Ok(written)
+}
+
+/// Draws `title` across the top of `area` and `note` centred along its bottom; returns the area
+/// between them.
+pub(crate) fn draw_title_and_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    note: &str,
+) -> anyhow::Result<DrawingArea<DB, Shift>> {
+    const NOTE_HEIGHT: u32 = 26;
+    let body = draw_title(area, title)?;
+    let (width, height) = body.dim_in_pixel();
+    let (plot, footer) = body.split_vertically(height.saturating_sub(NOTE_HEIGHT));
+    let anchor = Pos::new(HPos::Center, VPos::Top);
+    footer
+        .draw(&Text::new(
+            note,
+            (width as i32 / 2, 6),
+            style::tick_font().pos(anchor),
+        ))
+        .map_err(plot_err)?;
+    Ok(plot)
 }
 
 /// Draws `title` across the top of `area` and returns the area below it. Long titles (scenario

@@ -8,15 +8,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::run_charts::{draw_title, number};
+use super::run_charts::{draw_title_and_note, number};
 use super::style::{self, Figure, plot_err, save};
 use crate::analysis::boundary::{Outcome, Probe, TargetResult};
 use crate::analysis::edit::KeyKind;
 use crate::analysis::sweep::{Sweep, SweepPoint};
 use crate::stats::{Metric, MetricSummary};
-
-/// Height of the note under the plot, pixels.
-const NOTE_HEIGHT: u32 = 26;
 
 /// One point of a line: x in the axis unit, the mean and its 95% interval in the measure's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -282,16 +279,7 @@ impl SweepCurve {
 
 impl Figure for SweepCurve {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
-        let body = draw_title(area, &self.title)?;
-        let (width, height) = body.dim_in_pixel();
-        let (plot, footer) = body.split_vertically(height.saturating_sub(NOTE_HEIGHT));
-        footer
-            .draw(&Text::new(
-                self.note.as_str(),
-                (width as i32 / 2, 6),
-                style::tick_font().pos(Pos::new(HPos::Center, VPos::Top)),
-            ))
-            .map_err(plot_err)?;
+        let plot = draw_title_and_note(area, &self.title, &self.note)?;
         let (x_range, y_range) = (self.x_range(), self.y_range());
         let mut chart = ChartBuilder::on(&plot)
             .margin(8)

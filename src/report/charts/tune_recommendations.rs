@@ -10,13 +10,10 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::run_charts::draw_title;
+use super::run_charts::draw_title_and_note;
 use super::style::{self, Figure, plot_err, save};
 use super::sweep_curve::tick;
 use crate::analysis::tune::Tuning;
-
-/// Height of the note under the plot, pixels.
-const NOTE_HEIGHT: u32 = 26;
 
 /// One marker: SKUs with the same velocity and recommendation.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,16 +97,7 @@ const LABEL_STEP: i32 = 15;
 
 impl Figure for TuneChart {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> anyhow::Result<()> {
-        let body = draw_title(area, &self.title)?;
-        let (width, height) = body.dim_in_pixel();
-        let (plot, footer) = body.split_vertically(height.saturating_sub(NOTE_HEIGHT));
-        footer
-            .draw(&Text::new(
-                self.note.as_str(),
-                (width as i32 / 2, 6),
-                style::tick_font().pos(Pos::new(HPos::Center, VPos::Top)),
-            ))
-            .map_err(plot_err)?;
+        let plot = draw_title_and_note(area, &self.title, &self.note)?;
         let y_range = -0.4..self.y_top();
         let mut builder = ChartBuilder::on(&plot);
         builder
