@@ -315,10 +315,12 @@ impl Tracer {
     ) {
         let units = quantity.unwrap_or(0);
         let (link, sync) = match *event {
-            Event::Deliver { link, payload, .. } => match payload {
-                Payload::Level(value) => (link as usize, Sync::Level(value)),
-                Payload::Order(_) => (link as usize, Sync::Orders { count: 1, units }),
-            },
+            Event::Deliver { link, message, .. } => {
+                match Payload::of(s.links[link as usize].carries, message) {
+                    Payload::Level(value) => (link as usize, Sync::Level(value)),
+                    Payload::Order(_) => (link as usize, Sync::Orders { count: 1, units }),
+                }
+            }
             Event::Batch { link, start, end } => {
                 let count = end - start;
                 (link as usize, Sync::Orders { count, units })

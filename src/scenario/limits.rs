@@ -42,6 +42,9 @@ pub(crate) const MAX_SEGMENTS: f64 = 1e7;
 /// Rate segments times the peaks each is checked against, over all channels.
 pub(crate) const MAX_PEAK_CHECKS: f64 = 1e9;
 
+/// Retries of one webhook (the engine counts attempts in 16 bits).
+pub(crate) const MAX_RETRIES: usize = 1_000;
+
 const HOUR: f64 = 3600.0;
 
 /// Checks the sizes of the file's lists before anything is built from them.
@@ -66,7 +69,7 @@ pub(crate) fn counts(raw: &RawScenario) -> Check<()> {
     Ok(())
 }
 
-fn too_many(path: KeyPath, found: usize, what: &str, max: usize) -> Invalid {
+pub(crate) fn too_many(path: KeyPath, found: usize, what: &str, max: usize) -> Invalid {
     Invalid::new(
         &path,
         format!(
@@ -542,6 +545,19 @@ mod tests {
                 .contains("too many links: 10,001 (at most 10,000)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn more_than_a_thousand_retries_are_refused() {
+        let retries = vec!["\"1s\""; 1001].join(", ");
+        let text = format!(
+            "name = \"r\"\nhorizon = \"1d\"\n[stock]\ninitial = 1\n[nodes.a]\n[nodes.b]\n\
+             [channels.a]\norders_per_hour = 1\n[[links]]\ncarries = \"levels\"\nfrom = \"a\"\n\
+             to = \"b\"\nwebhook = {{ retries = [{retries}] }}\n"
+        );
+        let error = crate::scenario::load_str("r.toml", &text).unwrap_err();
+        assert_eq!(error.key, "links[0].webhook.retries[1000]", "{error}");
+        assert!(error.message.contains("too many retries"), "{error}");
     }
 
     #[test]

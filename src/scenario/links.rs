@@ -97,6 +97,14 @@ fn transport(raw: &RawLink, name: &str, path: &KeyPath) -> Check<(Transport, Vec
 }
 
 fn webhook(raw: &RawWebhook, path: &KeyPath) -> Check<(Transport, Vec<Window>)> {
+    if raw.retries.len() > super::limits::MAX_RETRIES {
+        return Err(super::limits::too_many(
+            path.key("retries").index(super::limits::MAX_RETRIES),
+            raw.retries.len(),
+            "retries",
+            super::limits::MAX_RETRIES,
+        ));
+    }
     let retries = raw
         .retries
         .iter()

@@ -15,6 +15,10 @@ use crate::scenario::{Carries, Channel, Transport};
 /// Marks a background order (another SKU) in a processing queue.
 const BACKGROUND: u32 = u32::MAX;
 
+/// A payload as an event stores it: the level, or the order's index; the link's `carries` says
+/// which (this keeps an event at 24 bytes).
+pub type Message = i64;
+
 /// What a link message carries.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Payload {
@@ -22,6 +26,26 @@ pub enum Payload {
     Level(i64),
     /// An order, by index into the trial's orders.
     Order(u32),
+}
+
+impl Payload {
+    /// The payload as an event stores it.
+    #[inline]
+    pub fn message(self) -> Message {
+        match self {
+            Payload::Level(value) => value,
+            Payload::Order(order) => Message::from(order),
+        }
+    }
+
+    /// The payload of `message` on a link carrying `carries`.
+    #[inline]
+    pub fn of(carries: Carries, message: Message) -> Payload {
+        match carries {
+            Carries::Levels => Payload::Level(message),
+            Carries::Orders => Payload::Order(message as u32),
+        }
+    }
 }
 
 /// Everything that can happen in a trial.
@@ -42,15 +66,15 @@ pub enum Event {
     /// A webhook message is attempted again after a failure; `attempt` counts the retries so far.
     Retry {
         link: u32,
-        attempt: u32,
+        attempt: u16,
         sent: f64,
-        payload: Payload,
+        message: Message,
     },
     /// A message reaches the link's receiver.
     Deliver {
         link: u32,
         sent: f64,
-        payload: Payload,
+        message: Message,
     },
     /// A polled batch of orders (`from`'s order log `start..end`) reaches the link's receiver.
     Batch { link: u32, start: u32, end: u32 },
@@ -341,13 +365,19 @@ impl<'a> Engine<'a> {
                 link,
                 attempt,
                 sent,
-                payload,
-            } => self.attempt(link as usize, attempt as usize, sent, payload),
+                message,
+            } => {
+                let payload = Payload::of(s.links[link as usize].carries, message);
+                self.attempt(link as usize, usize::from(attempt), sent, payload);
+            }
             Event::Deliver {
                 link,
                 sent,
-                payload,
-            } => self.deliver(link as usize, sent, payload),
+                message,
+            } => {
+                let payload = Payload::of(s.links[link as usize].carries, message);
+                self.deliver(link as usize, sent, payload);
+            }
             Event::Batch { link, start, end } => {
                 let link = &s.links[link as usize];
                 for i in start..end {
@@ -514,15 +544,16 @@ impl<'a> Engine<'a> {
                 Event::Deliver {
                     link,
                     sent,
-                    payload,
+                    message: payload.message(),
                 },
             );
         } else if let Some(delay) = retries.get(attempt) {
+            // The loader allows at most 1000 retries, so the count fits.
             let event = Event::Retry {
                 link: l as u32,
-                attempt: attempt as u32 + 1,
+                attempt: attempt as u16 + 1,
                 sent,
-                payload,
+                message: payload.message(),
             };
             self.schedule(self.now + delay, event);
         }
@@ -557,12 +588,12 @@ impl<'a> Engine<'a> {
             let link_id = l as u32;
             match link.carries {
                 Carries::Levels => {
-                    let payload = Payload::Level(self.views[link.from]);
+                    let message = Payload::Level(self.views[link.from]).message();
                     let at = self.now + latency.sample(&mut self.rng);
                     let event = Event::Deliver {
                         link: link_id,
                         sent: self.now,
-                        payload,
+                        message,
                     };
                     self.schedule(at, event);
                 }
@@ -765,8 +796,9 @@ impl Snapshot<'_> {
             Event::Demand { .. } | Event::Scheduled { .. } => Some(i64::from(self.sale_qty)),
             Event::Receipt { index } => Some(s.stock.receipts[index as usize].qty),
             Event::ReorderArrival => s.stock.reorder.as_ref().map(|r| r.qty),
-            Event::Retry { payload, .. } | Event::Deliver { payload, .. } => {
-                Some(payload_units(payload))
+            Event::Retry { link, message, .. } | Event::Deliver { link, message, .. } => {
+                let carries = s.links[link as usize].carries;
+                Some(payload_units(Payload::of(carries, message)))
             }
             Event::Batch { link, start, end } => {
                 let log = &self.order_logs[s.links[link as usize].from];
