@@ -6,83 +6,16 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
+pub use super::event::{Event, Message, Payload};
 use super::outcome::{ChannelOutcome, TrialOutcome};
 use super::plan::Plan;
 use super::queue::EventQueue;
 use super::rng::{SYSTEM_STREAM, TrialRng, named_stream, trial_rng};
+pub use super::runaway::Runaway;
 use crate::scenario::{Carries, Channel, Transport};
 
 /// Marks a background order (another SKU) in a processing queue.
 const BACKGROUND: u32 = u32::MAX;
-
-/// A payload as an event stores it: the level, or the order's index; the link's `carries` says
-/// which (this keeps an event at 24 bytes).
-pub type Message = i64;
-
-/// What a link message carries.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Payload {
-    /// The sender's view at the send time, units.
-    Level(i64),
-    /// An order, by index into the trial's orders.
-    Order(u32),
-}
-
-impl Payload {
-    /// The payload as an event stores it.
-    #[inline]
-    pub fn message(self) -> Message {
-        match self {
-            Payload::Level(value) => value,
-            Payload::Order(order) => Message::from(order),
-        }
-    }
-
-    /// The payload of `message` on a link carrying `carries`.
-    #[inline]
-    pub fn of(carries: Carries, message: Message) -> Payload {
-        match carries {
-            Carries::Levels => Payload::Level(message),
-            Carries::Orders => Payload::Order(message as u32),
-        }
-    }
-}
-
-/// Everything that can happen in a trial.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Event {
-    /// A demand order arrives at a channel.
-    Demand { channel: u32 },
-    /// A scheduled order (index into `scheduled_orders`) arrives.
-    Scheduled { index: u32 },
-    /// A fixed receipt (index into `stock.receipts`) arrives.
-    Receipt { index: u32 },
-    /// The units of the open reorder arrive.
-    ReorderArrival,
-    /// Every view is set to the physical stock.
-    Reconcile,
-    /// A poll link polls.
-    Poll { link: u32 },
-    /// A webhook message is attempted again after a failure; `attempt` counts the retries so far.
-    Retry {
-        link: u32,
-        attempt: u16,
-        sent: f64,
-        message: Message,
-    },
-    /// A message reaches the link's receiver.
-    Deliver {
-        link: u32,
-        sent: f64,
-        message: Message,
-    },
-    /// A polled batch of orders (`from`'s order log `start..end`) reaches the link's receiver.
-    Batch { link: u32, start: u32, end: u32 },
-    /// A background order arrives at a processing node.
-    Background { node: u32 },
-    /// A server of a processing node finishes an item (an order index, or `BACKGROUND`).
-    ServiceEnd { node: u32, item: u32 },
-}
 
 /// An order on its way through the stack.
 #[derive(Debug, Clone, Copy)]
@@ -721,43 +654,6 @@ pub fn listed_units(channel: &Channel, view: i64) -> i64 {
         listed = 0;
     }
     listed.clamp(0, channel.max_listed.unwrap_or(i64::MAX))
-}
-
-/// A trial that needed more events than the scenario's `max_events`: a stack that never
-/// settles (systems overwriting each other without end) or an extreme rate.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error(
-    "scenario `{scenario}`: trial {trial} stopped after {events} events at {at_seconds:.0} s of \
-     simulated time ([monte_carlo] max_events); busiest links: {}; busiest channels: {}. A stack \
-     whose systems overwrite each other without end, or an extreme order rate, never settles; \
-     if the scenario really is this large, raise max_events",
-    list(.links, "messages"),
-    list(.channels, "orders")
-)]
-pub struct Runaway {
-    /// Scenario name.
-    pub scenario: String,
-    /// The trial that ran away.
-    pub trial: u64,
-    /// Simulated time reached, seconds.
-    pub at_seconds: f64,
-    /// Events handled.
-    pub events: u64,
-    /// Up to three links with the most messages and polls, busiest first.
-    pub links: Vec<(String, u64)>,
-    /// Up to three channels with the most orders, busiest first.
-    pub channels: Vec<(String, u64)>,
-}
-
-fn list(items: &[(String, u64)], unit: &str) -> String {
-    if items.is_empty() {
-        return "none".to_owned();
-    }
-    let parts: Vec<String> = items
-        .iter()
-        .map(|(name, n)| format!("{name} ({n} {unit})"))
-        .collect();
-    parts.join(", ")
 }
 
 /// The state after an event, for tracing.

@@ -3,10 +3,12 @@
 pub mod demand;
 pub mod dist;
 pub mod engine;
+pub mod event;
 pub mod outcome;
 pub mod plan;
 pub mod queue;
 pub mod rng;
+pub mod runaway;
 
 pub use engine::{Engine, Event, Payload, Runaway, Snapshot};
 pub use outcome::{ChannelOutcome, TrialOutcome};

@@ -1,0 +1,72 @@
+//! The events of a trial and what link messages carry.
+
+use crate::scenario::Carries;
+
+/// A payload as an event stores it: the level, or the order's index; the link's `carries` says
+/// which (this keeps an event at 24 bytes).
+pub type Message = i64;
+
+/// What a link message carries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Payload {
+    /// The sender's view at the send time, units.
+    Level(i64),
+    /// An order, by index into the trial's orders.
+    Order(u32),
+}
+
+impl Payload {
+    /// The payload as an event stores it.
+    #[inline]
+    pub fn message(self) -> Message {
+        match self {
+            Payload::Level(value) => value,
+            Payload::Order(order) => Message::from(order),
+        }
+    }
+
+    /// The payload of `message` on a link carrying `carries`.
+    #[inline]
+    pub fn of(carries: Carries, message: Message) -> Payload {
+        match carries {
+            Carries::Levels => Payload::Level(message),
+            Carries::Orders => Payload::Order(message as u32),
+        }
+    }
+}
+
+/// Everything that can happen in a trial.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event {
+    /// A demand order arrives at a channel.
+    Demand { channel: u32 },
+    /// A scheduled order (index into `scheduled_orders`) arrives.
+    Scheduled { index: u32 },
+    /// A fixed receipt (index into `stock.receipts`) arrives.
+    Receipt { index: u32 },
+    /// The units of the open reorder arrive.
+    ReorderArrival,
+    /// Every view is set to the physical stock.
+    Reconcile,
+    /// A poll link polls.
+    Poll { link: u32 },
+    /// A webhook message is attempted again after a failure; `attempt` counts the retries so far.
+    Retry {
+        link: u32,
+        attempt: u16,
+        sent: f64,
+        message: Message,
+    },
+    /// A message reaches the link's receiver.
+    Deliver {
+        link: u32,
+        sent: f64,
+        message: Message,
+    },
+    /// A polled batch of orders (`from`'s order log `start..end`) reaches the link's receiver.
+    Batch { link: u32, start: u32, end: u32 },
+    /// A background order arrives at a processing node.
+    Background { node: u32 },
+    /// A server of a processing node finishes an item (an order index, or `BACKGROUND`).
+    ServiceEnd { node: u32, item: u32 },
+}
