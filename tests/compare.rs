@@ -1,10 +1,13 @@
 //! `oversell compare`: the library function on common random numbers, and the binary driven as a
 //! user would (stdout, files written, exit codes).
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::binary::{succeeded, text};
 use oversell::analysis::compare::{Comparison, compare_sources};
 use oversell::montecarlo::RunConfig;
 use oversell::scenario::Source;
@@ -40,21 +43,6 @@ fn oversell(dir: &Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("start oversell")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("UTF-8")
-}
-
-fn succeeded(output: Output) -> Output {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    output
 }
 
 fn path_arg(path: &Path) -> &str {

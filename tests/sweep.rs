@@ -2,12 +2,12 @@
 //! must, the files and formats are what the README promises, and mistakes in `--vary` and
 //! `--target` exit with code 2 and a message naming the fault.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::fs;
+
+use common::binary::{Sandbox, failed_with_2, succeeded, text};
 use serde_json::Value;
-use tempfile::TempDir;
 
 /// A channel that sells against a view nobody corrects until the first poll: the physical
 /// stock is 0 and the shop's view starts at a million, so every order before the first poll of
@@ -39,62 +39,6 @@ poll = { every = "15m" }
 
 /// λ of [`STALE_FEED`], orders per second.
 const RATE: f64 = 6.0 / 3600.0;
-
-struct Sandbox {
-    dir: TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        Sandbox {
-            dir: tempfile::tempdir().expect("a temporary folder"),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.path().join(name);
-        fs::write(&path, text).expect("write a file");
-        path
-    }
-
-    fn oversell(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_oversell"))
-            .args(args)
-            .arg("--out")
-            .arg(self.path().join("out"))
-            .current_dir(self.path())
-            .stdin(Stdio::null())
-            .output()
-            .expect("start oversell")
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("UTF-8")
-}
-
-fn succeeded(output: Output) -> Output {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    output
-}
-
-/// Asserts exit code 2 without a panic, and returns stderr.
-fn failed_with_2(output: &Output) -> String {
-    let err = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "stderr:\n{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
 
 fn number(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))

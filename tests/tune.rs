@@ -2,15 +2,15 @@
 //! the same scenarios run through the library, and mistakes in the catalog and flags exit with
 //! code 2 naming the line and column (or the flag) at fault.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::fs;
+
+use common::binary::{Sandbox, failed_with_2, text};
 use oversell::montecarlo::{RunConfig, run_trials};
 use oversell::scenario::load_str;
 use oversell::sim::Plan;
 use oversell::stats::{Metric, summarize_run};
-use tempfile::TempDir;
 
 const TRIALS: u64 = 400;
 const SEED: u64 = 5;
@@ -77,58 +77,14 @@ fn stack(initial: i64, margin: f64, web: f64, market: f64, penalty: f64, buffer:
         .replace("{buffer}", &buffer.to_string())
 }
 
-struct Sandbox {
-    dir: TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Sandbox {
-        Sandbox {
-            dir: tempfile::tempdir().expect("a temporary folder"),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.path().join(name);
-        fs::write(&path, text).expect("write a file");
-        path
-    }
-
-    fn oversell(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_oversell"))
-            .args(args)
-            .arg("--out")
-            .arg(self.path().join("out"))
-            .current_dir(self.path())
-            .stdin(Stdio::null())
-            .output()
-            .expect("start oversell")
-    }
-
-    /// The stack (its own values are overwritten by the catalog) and the catalog, written.
-    fn files(&self, catalog: &str) -> (String, String) {
-        let scenario = self.write("stack.toml", &stack(50, 1.0, 30.0, 10.0, 40.0, 1));
-        let catalog = self.write("skus.csv", catalog);
-        (
-            scenario.to_string_lossy().into_owned(),
-            catalog.to_string_lossy().into_owned(),
-        )
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("UTF-8")
-}
-
-fn failed_with_2(output: &Output) -> String {
-    let err = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "stderr:\n{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
+/// The stack (its own values are overwritten by the catalog) and the catalog, written.
+fn files(sandbox: &Sandbox, catalog: &str) -> (String, String) {
+    let scenario = sandbox.write("stack.toml", &stack(50, 1.0, 30.0, 10.0, 40.0, 1));
+    let catalog = sandbox.write("skus.csv", catalog);
+    (
+        scenario.to_string_lossy().into_owned(),
+        catalog.to_string_lossy().into_owned(),
+    )
 }
 
 /// Mean penalty + lost margin over all channels, and the p_cancel_rate_over_limit, of a plain
@@ -155,7 +111,7 @@ fn brute_force_cost(toml: &str) -> (f64, f64) {
 #[test]
 fn tune_recommends_what_a_brute_force_search_finds() {
     let sandbox = Sandbox::new();
-    let (scenario, catalog) = sandbox.files(CATALOG);
+    let (scenario, catalog) = files(&sandbox, CATALOG);
     let output = sandbox.oversell(&[
         "tune",
         &scenario,
@@ -220,7 +176,7 @@ fn tune_recommends_what_a_brute_force_search_finds() {
 #[test]
 fn a_risk_cap_picks_the_cheapest_value_under_it_or_says_none_is() {
     let sandbox = Sandbox::new();
-    let (scenario, catalog) = sandbox.files(CATALOG);
+    let (scenario, catalog) = files(&sandbox, CATALOG);
     let run = |cap: &str, max: &str| {
         let output = sandbox.oversell(&[
             "tune",
@@ -316,7 +272,7 @@ fn catalog_and_flag_mistakes_exit_2_naming_the_place() {
         ),
     ];
     for (catalog, flags, says) in cases {
-        let (scenario, catalog_path) = sandbox.files(catalog);
+        let (scenario, catalog_path) = files(&sandbox, catalog);
         let mut args = vec![
             "tune",
             scenario.as_str(),
@@ -329,7 +285,7 @@ fn catalog_and_flag_mistakes_exit_2_naming_the_place() {
         assert!(err.contains(says), "`{says}` not in:\n{err}");
         assert!(err.starts_with("error: "), "{err}");
     }
-    let (scenario, _) = sandbox.files(CATALOG);
+    let (scenario, _) = files(&sandbox, CATALOG);
     let missing = sandbox.oversell(&["tune", &scenario, "--catalog", "nope.csv"]);
     let err = failed_with_2(&missing);
     assert!(err.contains("nope.csv: cannot read the catalog"), "{err}");

@@ -2,6 +2,8 @@
 //! Poisson arithmetic the simulated means are checked against.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use oversell::montecarlo::{RunConfig, run_trials};
 use oversell::scenario::{Scenario, load_str};
 use oversell::sim::{Plan, TrialOutcome};
