@@ -386,13 +386,13 @@ fn push_step(series: &mut Vec<Step>, time: f64, value: i64) {
 /// The kind of `event` and what it concerns.
 fn describe(s: &Scenario, event: &Event) -> (EventKind, Subject) {
     match *event {
-        Event::Demand { channel } => (EventKind::Demand, Subject::Channel(channel as usize)),
+        Event::Demand { channel, .. } => (EventKind::Demand, Subject::Channel(channel as usize)),
         Event::Scheduled { index } => {
             let channel = s.scheduled_orders[index as usize].channel;
             (EventKind::Scheduled, Subject::Channel(channel))
         }
         Event::Receipt { .. } => (EventKind::Receipt, Subject::None),
-        Event::ReorderArrival => (EventKind::Reorder, Subject::None),
+        Event::ReorderArrival { .. } => (EventKind::Reorder, Subject::None),
         Event::Reconcile => (EventKind::Reconcile, Subject::None),
         Event::Poll { link } => (EventKind::Poll, Subject::Link(link as usize)),
         Event::Retry { link, .. } => (EventKind::Retry, Subject::Link(link as usize)),
@@ -400,6 +400,11 @@ fn describe(s: &Scenario, event: &Event) -> (EventKind, Subject) {
         Event::Batch { link, .. } => (EventKind::Batch, Subject::Link(link as usize)),
         Event::Background { node } => (EventKind::Background, Subject::Node(node as usize)),
         Event::ServiceEnd { node, .. } => (EventKind::ServiceEnd, Subject::Node(node as usize)),
+        Event::ApiGrant { link } | Event::ApiRead { link } => {
+            (EventKind::Poll, Subject::Link(link as usize))
+        }
+        Event::LevelBatch { .. } => (EventKind::Batch, Subject::None),
+        Event::FeedEnd { node, .. } => (EventKind::ServiceEnd, Subject::Node(node as usize)),
     }
 }
 

@@ -3,7 +3,8 @@
 use indexmap::IndexMap;
 
 use super::fields::{
-    Check, Invalid, amount_dist, at_least, between, count, hourly_profile, quantity,
+    Check, Invalid, amount_dist, at_least, between, count, hourly_profile, positive_duration,
+    quantity,
 };
 use super::model::Channel;
 use super::nodes::Nodes;
@@ -12,15 +13,18 @@ use super::raw::RawChannel;
 use crate::sim::dist::{Dist, QtyDist};
 
 /// Checks every channel; `profile` is the scenario's `hourly_profile`, for channels without one.
+/// In a catalog scenario (`catalog`), channels give a `share` instead of a rate.
 pub(crate) fn channels(
     raw: &IndexMap<String, RawChannel>,
     nodes: &Nodes,
     profile: Option<[f64; 24]>,
+    horizon: f64,
+    catalog: bool,
 ) -> Check<Vec<Channel>> {
     raw.iter()
         .map(|(name, channel)| {
             let path = KeyPath::root().key("channels").key(name);
-            self::channel(name, channel, nodes, profile, &path)
+            self::channel(name, channel, nodes, profile, horizon, catalog, &path)
         })
         .collect()
 }
@@ -30,6 +34,8 @@ fn channel(
     raw: &RawChannel,
     nodes: &Nodes,
     profile: Option<[f64; 24]>,
+    horizon: f64,
+    catalog: bool,
     path: &KeyPath,
 ) -> Check<Channel> {
     let node = nodes.lookup(raw.node.as_deref().unwrap_or(name), &path.key("node"))?;
@@ -42,7 +48,12 @@ fn channel(
     Ok(Channel {
         name: name.to_owned(),
         node,
-        orders_per_hour: orders_per_hour(raw, path)?,
+        orders_per_hour: if catalog {
+            catalog_rate(raw, path)?
+        } else {
+            orders_per_hour(raw, path)?
+        },
+        share: share(raw, catalog, path)?,
         qty: match &raw.qty {
             Some(qty) => quantity(qty, &path.key("qty"))?,
             None => QtyDist::Fixed(1),
@@ -62,8 +73,44 @@ fn channel(
             .cancel_rate_limit
             .map(|r| between(r, 0.0, 1.0, "a rate", &path.key("cancel_rate_limit")))
             .transpose()?,
+        cancel_rate_window: match &raw.cancel_rate_window {
+            Some(window) => positive_duration(
+                window,
+                "a zero window judges no order",
+                &path.key("cancel_rate_window"),
+            )?,
+            None => horizon,
+        },
         hourly_profile: hourly,
     })
+}
+
+/// In a catalog the SKUs carry the demand: a channel's own rate is refused. The channel's
+/// `orders_per_hour` is filled in from the SKUs later.
+fn catalog_rate(raw: &RawChannel, path: &KeyPath) -> Check<f64> {
+    let key = match (raw.orders_per_hour, raw.orders_per_day) {
+        (Some(_), _) => "orders_per_hour",
+        (None, Some(_)) => "orders_per_day",
+        (None, None) => return Ok(0.0),
+    };
+    Err(Invalid::new(
+        &path.key(key),
+        "in a catalog scenario the demand comes from the catalog's orders_per_day; give the \
+         channel a `share` (a weight, default 1) instead of a rate",
+    ))
+}
+
+/// The channel's `share` (catalog only, default 1).
+fn share(raw: &RawChannel, catalog: bool, path: &KeyPath) -> Check<f64> {
+    match raw.share {
+        None => Ok(1.0),
+        Some(_) if !catalog => Err(Invalid::new(
+            &path.key("share"),
+            "`share` splits a catalog's demand over channels and needs a [catalog]; without \
+             one give orders_per_hour or orders_per_day",
+        )),
+        Some(share) => at_least(share, 0.0, &path.key("share")),
+    }
 }
 
 /// The base demand from exactly one of `orders_per_hour` and `orders_per_day`.

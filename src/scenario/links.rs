@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use super::fields::{
-    Check, Invalid, at_least, between, duration, duration_dist, positive_duration, required,
+    Check, Invalid, at_least, between, count, duration, duration_dist, positive_duration, required,
     seconds_text, window,
 };
-use super::model::{Carries, Link, Transport, Window};
+use super::model::{Carries, Link, Sync, Transport, Window};
 use super::nodes::Nodes;
 use super::path::KeyPath;
 use super::raw::{RawLink, RawPoll, RawWebhook, RawWindow};
@@ -54,6 +54,9 @@ fn link(raw: &RawLink, nodes: &Nodes, path: &KeyPath) -> Check<Link> {
         .clone()
         .unwrap_or_else(|| format!("{from_name}->{to_name}"));
     let carries = carries(raw.carries.as_deref(), &path.key("carries"))?;
+    if raw.publishes.is_some() {
+        return Err(super::fields::not_yet(&path.key("publishes")));
+    }
     let (transport, transport_outages) = transport(raw, &name, path)?;
     let mut outages = windows(&raw.outages, &path.key("outages"))?;
     outages.extend(transport_outages);
@@ -97,6 +100,14 @@ fn transport(raw: &RawLink, name: &str, path: &KeyPath) -> Check<(Transport, Vec
 }
 
 fn webhook(raw: &RawWebhook, path: &KeyPath) -> Check<(Transport, Vec<Window>)> {
+    for (key, value) in [
+        ("disable_after", &raw.disable_after),
+        ("duplicate", &raw.duplicate),
+    ] {
+        if value.is_some() {
+            return Err(super::fields::not_yet(&path.key(key)));
+        }
+    }
     if raw.retries.len() > super::limits::MAX_RETRIES {
         return Err(super::limits::too_many(
             path.key("retries").index(super::limits::MAX_RETRIES),
@@ -162,6 +173,20 @@ fn poll(raw: &RawPoll, path: &KeyPath) -> Check<(Transport, Vec<Window>)> {
             0.0,
             &path.key("requests_per_poll"),
         )?,
+        sync: match raw.sync.as_deref() {
+            None | Some("full") => Sync::Full,
+            Some("changed") => Sync::Changed,
+            Some(other) => {
+                return Err(Invalid::new(
+                    &path.key("sync"),
+                    format!("expected \"full\" or \"changed\", found {other:?}"),
+                ));
+            }
+        },
+        page_size: raw
+            .page_size
+            .map(|size| count(size, 1, &path.key("page_size")).map(i64::unsigned_abs))
+            .transpose()?,
     };
     Ok((transport, windows(&raw.outages, &path.key("outages"))?))
 }

@@ -29,7 +29,27 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
 pub fn load_str(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let doc = Document::parse(text.to_owned()).map_err(|e| syntax_error(origin, text, &e))?;
     let raw: RawScenario = toml::from_str(text).map_err(|e| shape_error(origin, &doc, &e))?;
-    validate::scenario(&raw).map_err(|invalid| semantic_error(origin, &doc, invalid))
+    let rows = read_catalog_of(origin, &raw)?;
+    let rows = rows
+        .as_ref()
+        .map(|(file, rows)| (file.as_str(), rows.as_slice()));
+    validate::scenario(&raw, rows).map_err(|invalid| semantic_error(origin, &doc, invalid))
+}
+
+/// The rows of the scenario's `[catalog] file`, read relative to the folder of `origin`.
+fn read_catalog_of(
+    origin: &str,
+    raw: &RawScenario,
+) -> Result<Option<(String, Vec<super::catalog::CatalogRow>)>, ScenarioError> {
+    let Some(file) = raw.catalog.as_ref().and_then(|c| c.file.as_deref()) else {
+        return Ok(None);
+    };
+    let folder = Path::new(origin).parent().unwrap_or(Path::new(""));
+    let path = folder.join(file);
+    let channels: Vec<String> = raw.channels.keys().cloned().collect();
+    let has_reorder = raw.stock.as_ref().is_some_and(|s| s.reorder.is_some());
+    let rows = super::catalog::read_catalog(&path, &channels, has_reorder)?;
+    Ok(Some((path.display().to_string(), rows)))
 }
 
 /// Text that is not TOML.

@@ -1,6 +1,7 @@
 //! Scenario files: TOML types, loading with positions, validation, built-in scenarios.
 
 pub mod builtin;
+pub mod catalog;
 mod channels;
 mod error;
 mod fields;
@@ -19,3 +20,5 @@ pub use error::ScenarioError;
 pub use load::{BUILTIN_REFERENCE, load_file, load_str};
 pub use model::*;
 pub use source::{Source, slug};
+#[cfg(test)]
+pub(crate) use validate::one_sku_for_tests;

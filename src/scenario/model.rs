@@ -33,6 +33,72 @@ pub struct Scenario {
     pub scheduled_orders: Vec<ScheduledOrder>,
     /// The periodic recount (`[reconcile]`), if any.
     pub reconcile: Option<Reconcile>,
+    /// The SKUs (MODEL.md Part 2, "Catalogs"): the rows of `[catalog] file`, or the one SKU of a
+    /// scenario without a catalog, built from `stock` and the channels.
+    pub catalog: Catalog,
+}
+
+/// The SKUs a scenario sells through its stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalog {
+    /// The catalog file as resolved (`None`: a scenario without `[catalog]`, one SKU).
+    pub file: Option<String>,
+    /// The SKUs in file order (at least one).
+    pub skus: Vec<Sku>,
+}
+
+impl Catalog {
+    /// Whether the scenario has a `[catalog]` (as opposed to its one implicit SKU).
+    pub fn is_catalog(&self) -> bool {
+        self.file.is_some()
+    }
+}
+
+/// One SKU: its own stock, money, reorder policy and listing on every channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sku {
+    /// Its name (`sku` column; `stock` for the SKU of a scenario without a catalog).
+    pub name: String,
+    /// Line of the catalog file it comes from (0 without a catalog).
+    pub line: u64,
+    /// Physical units (and every view) at time 0.
+    pub initial: i64,
+    /// Demand over all channels, orders per day (before peaks and profiles).
+    pub orders_per_day: f64,
+    /// Unit price, currency.
+    pub price: f64,
+    /// Margin per unit, currency (withheld units cost this much).
+    pub unit_margin: f64,
+    /// The (s, Q) reorder policy, if any.
+    pub reorder: Option<Reorder>,
+    /// Per channel, in scenario order.
+    pub channels: Vec<SkuChannel>,
+}
+
+/// How one SKU sells on one channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkuChannel {
+    /// Base Poisson demand of this SKU on this channel, orders per hour.
+    pub orders_per_hour: f64,
+    /// Whether the channel lists the SKU at all (`listed_<c>`); when not, its listing is 0.
+    pub listed: bool,
+    /// The listing rule's parameters for this SKU on this channel.
+    pub listing: Listing,
+    /// Cost of one oversold (cancelled) order, currency.
+    pub penalty: Dist,
+}
+
+/// The parameters of MODEL.md's listing rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Listing {
+    /// Units held back.
+    pub buffer: i64,
+    /// Percentage of the (buffered) view that is listed, if set.
+    pub list_percent: Option<f64>,
+    /// List 0 when the view is at or below this, if set.
+    pub out_of_stock_at: Option<i64>,
+    /// Upper bound of the listing, if set.
+    pub max_listed: Option<i64>,
 }
 
 /// `[monte_carlo]` defaults.
@@ -59,6 +125,8 @@ pub struct Stock {
     pub initial: i64,
     /// Margin per unit, currency; withheld units cost this much (`lost_margin`).
     pub unit_margin: f64,
+    /// Unit price, currency (`stock.price`, default 0): the default of every SKU's `price`.
+    pub price: f64,
     /// Fixed receipts, in file order.
     pub receipts: Vec<Receipt>,
     /// The (s, Q) reorder policy, if any.
@@ -70,6 +138,8 @@ pub struct Stock {
 pub struct Receipt {
     /// Time of arrival, seconds.
     pub at: f64,
+    /// Index of the SKU into `catalog.skus` (0 without a catalog).
+    pub sku: usize,
     /// Units received (>= 0).
     pub qty: i64,
 }
@@ -100,6 +170,30 @@ pub struct Node {
     /// API requests per hour the node allows (> 0), if declared. Cost accounting only: the
     /// engine ignores it; `oversell sweep` compares it with the polls against this node.
     pub api_limit_per_hour: Option<f64>,
+    /// The token bucket that polls of this node wait for (`api`), if any.
+    pub api: Option<Api>,
+    /// The feed queue level messages and batches reaching this node wait in (`feeds`), if any.
+    pub feeds: Option<Feeds>,
+}
+
+/// `api = { requests_per_second, burst }`: a token bucket, full at the start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Api {
+    /// Refill rate, tokens per second (> 0).
+    pub requests_per_second: f64,
+    /// Bucket size, tokens (>= 1; default: the rate, at least 1).
+    pub burst: f64,
+}
+
+/// `feeds = { service, per_item, servers }`: a FIFO queue of level writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feeds {
+    /// Time per message or batch, seconds.
+    pub service: Dist,
+    /// Time per item (SKU) of a message or batch, seconds, drawn once and multiplied by `n`.
+    pub per_item: Dist,
+    /// Parallel servers (>= 1).
+    pub servers: u32,
 }
 
 /// A FIFO queue of orders arriving over links.
@@ -120,8 +214,11 @@ pub struct Channel {
     pub name: String,
     /// Index of the node whose view it sells against.
     pub node: usize,
-    /// Base Poisson demand, orders per hour (`orders_per_day` is divided by 24).
+    /// Base Poisson demand, orders per hour (`orders_per_day` is divided by 24); in a catalog,
+    /// the sum over SKUs of their demand on this channel.
     pub orders_per_hour: f64,
+    /// Weight of the channel in a SKU's demand (`share`, catalog only; default 1).
+    pub share: f64,
     /// Units per order.
     pub qty: QtyDist,
     /// Units held back from the listing.
@@ -136,6 +233,8 @@ pub struct Channel {
     pub penalty: Dist,
     /// Cancel-rate limit in [0, 1]; over it when strictly greater.
     pub cancel_rate_limit: Option<f64>,
+    /// The window the limit is judged on, seconds (`cancel_rate_window`, default the horizon).
+    pub cancel_rate_window: f64,
     /// 24 hourly demand multipliers (the channel's own or the scenario's), if any.
     pub hourly_profile: Option<[f64; 24]>,
 }
@@ -191,7 +290,20 @@ pub enum Transport {
         /// API requests one poll makes to the `from` node (>= 0, default 1). Cost accounting
         /// only: the engine ignores it.
         requests_per_poll: f64,
+        /// What a levels poll carries (`sync`, default full).
+        sync: Sync,
+        /// Items per request page (`page_size`); `None`: one request per poll.
+        page_size: Option<u64>,
     },
+}
+
+/// What a levels poll carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sync {
+    /// Every SKU listed at `to`, with its view at `from`.
+    Full,
+    /// Only the SKUs whose view at `from` differs from what the link last carried.
+    Changed,
 }
 
 /// A half-open time window `[from, to)`, seconds.
@@ -228,6 +340,8 @@ pub struct ScheduledOrder {
     pub at: f64,
     /// Channel index.
     pub channel: usize,
+    /// Index of the SKU into `catalog.skus` (0 without a catalog).
+    pub sku: usize,
     /// Units.
     pub qty: QtyDist,
 }

@@ -4,9 +4,10 @@
 use indexmap::IndexMap;
 
 use super::fields::{Check, Invalid, at_least, count, duration_dist, required};
-use super::model::{Node, Processing};
+use super::model::{Api, Feeds, Node, Processing};
 use super::path::KeyPath;
-use super::raw::{RawChannel, RawNode, RawProcessing};
+use super::raw::{RawApi, RawChannel, RawFeeds, RawNode, RawProcessing};
+use crate::sim::dist::Dist;
 
 /// The most nodes a scenario may have (views are tracked in a 64-bit set).
 pub(crate) const MAX_NODES: usize = 64;
@@ -96,6 +97,16 @@ impl Nodes {
             initial: raw.initial,
             processing,
             api_limit_per_hour,
+            api: raw
+                .api
+                .as_ref()
+                .map(|a| api(a, &path.key("api")))
+                .transpose()?,
+            feeds: raw
+                .feeds
+                .as_ref()
+                .map(|f| feeds(f, &path.key("feeds")))
+                .transpose()?,
         };
         self.push(node, path)
     }
@@ -123,7 +134,52 @@ fn implicit(name: &str) -> Node {
         initial: None,
         processing: None,
         api_limit_per_hour: None,
+        api: None,
+        feeds: None,
     }
+}
+
+/// `api = { requests_per_second, burst }`; burst defaults to the rate, at least 1.
+fn api(raw: &RawApi, path: &KeyPath) -> Check<Api> {
+    let rate_path = path.key("requests_per_second");
+    let rate = required(
+        raw.requests_per_second,
+        &rate_path,
+        "a rate of requests per second",
+    )?;
+    if !rate.is_finite() || rate <= 0.0 {
+        return Err(Invalid::new(
+            &rate_path,
+            format!("expected a number of requests per second above 0, found {rate}"),
+        ));
+    }
+    let burst = at_least(raw.burst.unwrap_or(rate.max(1.0)), 1.0, &path.key("burst"))?;
+    Ok(Api {
+        requests_per_second: rate,
+        burst,
+    })
+}
+
+/// `feeds = { service, per_item, servers }`.
+fn feeds(raw: &RawFeeds, path: &KeyPath) -> Check<Feeds> {
+    let service_path = path.key("service");
+    let service = required(
+        raw.service.as_ref(),
+        &service_path,
+        "a service time per feed like \"lognormal(3m, 25m)\"",
+    )?;
+    let per_item = match &raw.per_item {
+        Some(per_item) => duration_dist(per_item, &path.key("per_item"))?,
+        None => Dist::Fixed(0.0),
+    };
+    let servers_path = path.key("servers");
+    let servers = count(raw.servers.unwrap_or(1), 1, &servers_path)?;
+    Ok(Feeds {
+        service: duration_dist(service, &service_path)?,
+        per_item,
+        servers: u32::try_from(servers)
+            .map_err(|_| Invalid::new(&servers_path, format!("{servers} servers is too many")))?,
+    })
 }
 
 /// An API rate limit: requests per hour, above 0.

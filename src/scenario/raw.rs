@@ -30,6 +30,16 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub scheduled_orders: Vec<RawScheduledOrder>,
     pub reconcile: Option<RawReconcile>,
+    pub catalog: Option<RawCatalog>,
+    /// Part 2 keys not built yet: accepted here so that validation refuses them by name.
+    pub monitoring: Option<Value>,
+}
+
+/// `[catalog]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCatalog {
+    pub file: Option<String>,
 }
 
 /// `[monte_carlo]`.
@@ -47,9 +57,14 @@ pub(crate) struct RawMonteCarlo {
 pub(crate) struct RawStock {
     pub initial: Option<i64>,
     pub unit_margin: Option<f64>,
+    pub price: Option<f64>,
     #[serde(default)]
     pub receipts: Vec<RawReceipt>,
     pub reorder: Option<RawReorder>,
+    /// Part 2 keys not built yet (refused by validation).
+    pub ship_after: Option<Value>,
+    pub shrink_per_day: Option<Value>,
+    pub demand_cv: Option<Value>,
 }
 
 /// One of `stock.receipts`.
@@ -57,6 +72,7 @@ pub(crate) struct RawStock {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawReceipt {
     pub at: Option<Value>,
+    pub sku: Option<String>,
     pub qty: Option<i64>,
 }
 
@@ -77,6 +93,25 @@ pub(crate) struct RawNode {
     pub initial: Option<i64>,
     pub processing: Option<RawProcessing>,
     pub api_limit_per_hour: Option<f64>,
+    pub api: Option<RawApi>,
+    pub feeds: Option<RawFeeds>,
+}
+
+/// `nodes.NAME.api`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawApi {
+    pub requests_per_second: Option<f64>,
+    pub burst: Option<f64>,
+}
+
+/// `nodes.NAME.feeds`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFeeds {
+    pub service: Option<Value>,
+    pub per_item: Option<Value>,
+    pub servers: Option<i64>,
 }
 
 /// `nodes.NAME.processing`.
@@ -95,6 +130,7 @@ pub(crate) struct RawChannel {
     pub node: Option<String>,
     pub orders_per_hour: Option<f64>,
     pub orders_per_day: Option<f64>,
+    pub share: Option<f64>,
     pub qty: Option<Value>,
     pub buffer: Option<i64>,
     pub list_percent: Option<f64>,
@@ -102,6 +138,7 @@ pub(crate) struct RawChannel {
     pub max_listed: Option<i64>,
     pub penalty: Option<Value>,
     pub cancel_rate_limit: Option<f64>,
+    pub cancel_rate_window: Option<Value>,
     pub hourly_profile: Option<Vec<f64>>,
 }
 
@@ -118,6 +155,8 @@ pub(crate) struct RawLink {
     pub outages: Vec<RawWindow>,
     pub webhook: Option<RawWebhook>,
     pub poll: Option<RawPoll>,
+    /// Part 2 key not built yet (refused by validation).
+    pub publishes: Option<Value>,
 }
 
 /// `links[i].webhook`.
@@ -130,6 +169,9 @@ pub(crate) struct RawWebhook {
     pub retries: Vec<Value>,
     #[serde(default)]
     pub outages: Vec<RawWindow>,
+    /// Part 2 keys not built yet (refused by validation).
+    pub disable_after: Option<Value>,
+    pub duplicate: Option<Value>,
 }
 
 /// `links[i].poll`.
@@ -140,6 +182,8 @@ pub(crate) struct RawPoll {
     pub phase: Option<Value>,
     pub latency: Option<Value>,
     pub requests_per_poll: Option<f64>,
+    pub sync: Option<String>,
+    pub page_size: Option<i64>,
     #[serde(default)]
     pub outages: Vec<RawWindow>,
 }
@@ -168,6 +212,7 @@ pub(crate) struct RawPeak {
 pub(crate) struct RawScheduledOrder {
     pub at: Option<Value>,
     pub channel: Option<String>,
+    pub sku: Option<String>,
     pub qty: Option<Value>,
 }
 

@@ -2,17 +2,28 @@
 //!
 //! An `Engine` is built once per worker from a `Plan` and reused for every trial it runs: all
 //! buffers keep their memory between trials, so the event loop allocates nothing once warm.
+//!
+//! State that exists per SKU is kept in flat vectors: physical stock by SKU, views by
+//! `sku * nodes + node`, per-channel bookkeeping by `sku * channels + channel`. A scenario
+//! without a catalog is the catalog of one SKU, and then every index is the Part 1 one.
+
+mod levels;
+mod measure;
+mod polls;
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 pub use super::event::{Event, Message, Payload};
-use super::outcome::{ChannelOutcome, TrialOutcome};
+use super::outcome::{ChannelOutcome, LinkOutcome, TrialOutcome};
 use super::plan::Plan;
 use super::queue::EventQueue;
-use super::rng::{SYSTEM_STREAM, TrialRng, named_stream, trial_rng};
+use super::rng::{SYSTEM_STREAM, TrialRng, named_stream, sku_stream, trial_rng};
 pub use super::runaway::Runaway;
-use crate::scenario::{Carries, Channel, Transport};
+use crate::scenario::{Channel, Listing, Transport};
+use levels::Levels;
+use measure::Measures;
+use polls::Polls;
 
 /// Marks a background order (another SKU) in a processing queue.
 const BACKGROUND: u32 = u32::MAX;
@@ -22,16 +33,10 @@ const BACKGROUND: u32 = u32::MAX;
 struct Order {
     /// Units.
     qty: u32,
+    /// Index of its SKU.
+    sku: u32,
     /// Bit `n` set once the order has visited node `n`.
     seen: u64,
-}
-
-/// A channel's exposure bookkeeping.
-#[derive(Debug, Clone, Copy, Default)]
-struct Exposure {
-    exposed: bool,
-    /// When the current exposure began, seconds.
-    since: f64,
 }
 
 /// Runs trials of one plan, reusing its memory.
@@ -42,31 +47,36 @@ pub struct Engine<'a> {
     queue: EventQueue<Event>,
     /// Current time, seconds.
     now: f64,
-    /// Physical units on hand.
-    physical: i64,
-    /// Each node's view, units.
+    /// Nodes and channels of the scenario (strides of the flat vectors).
+    nodes: usize,
+    channels: usize,
+    /// Physical units on hand, per SKU.
+    physical: Vec<i64>,
+    /// Views, `sku * nodes + node`, units.
     views: Vec<i64>,
     orders: Vec<Order>,
     /// Each node's applied orders, in order of application (for order polls).
     order_logs: Vec<Vec<u32>>,
-    /// Per link: the next order-log position an order poll fetches from.
-    poll_cursor: Vec<u32>,
-    /// Per link: the send time of the last level message applied (for `ordered`).
+    /// Per link and SKU (`link * skus + sku`): the send time of the last level message applied
+    /// (for `ordered`).
     last_applied: Vec<f64>,
     /// Per node: items waiting for a server.
     waiting: Vec<std::collections::VecDeque<u32>>,
     /// Per node: servers busy.
     busy: Vec<u32>,
-    reorder_open: bool,
+    /// Per SKU: whether a reorder is open.
+    reorder_open: Vec<bool>,
     /// Per link: messages attempted and polls made, this trial (to name a runaway's links).
     link_messages: Vec<u64>,
     /// Units of the last order that arrived at a channel (for tracing).
     sale_qty: u32,
-    /// A view or the physical stock changed during the current event.
-    dirty: bool,
-    exposure: Vec<Exposure>,
-    any_exposure: Exposure,
-    /// Per channel: the demand segment the next arrival search starts from.
+    /// Level batches, dirty sets and feed queues.
+    levels: Levels,
+    /// Poll schedules and API token buckets.
+    polls: Polls,
+    /// Exposure, money, windows and per-SKU counts.
+    measures: Measures,
+    /// Per demand stream (`sku * channels + channel`): the segment the next search starts from.
     segment_cursor: Vec<usize>,
     rng: TrialRng,
     demand_rngs: Vec<TrialRng>,
@@ -79,29 +89,32 @@ impl<'a> Engine<'a> {
     pub fn new(plan: &'a Plan) -> Self {
         let s = &plan.scenario;
         let (nodes, links, channels) = (s.nodes.len(), s.links.len(), s.channels.len());
+        let skus = plan.skus();
+        let streams = skus * channels;
         Engine {
             plan,
             horizon: s.horizon,
             queue: EventQueue::default(),
             now: 0.0,
-            physical: 0,
-            views: vec![0; nodes],
+            nodes,
+            channels,
+            physical: vec![0; skus],
+            views: vec![0; skus * nodes],
             orders: Vec::new(),
             order_logs: vec![Vec::new(); nodes],
-            poll_cursor: vec![0; links],
-            last_applied: vec![f64::NEG_INFINITY; links],
+            last_applied: vec![f64::NEG_INFINITY; links * skus],
             waiting: vec![Default::default(); nodes],
             busy: vec![0; nodes],
-            reorder_open: false,
+            reorder_open: vec![false; skus],
             link_messages: vec![0; links],
             sale_qty: 0,
-            dirty: false,
-            exposure: vec![Exposure::default(); channels],
-            any_exposure: Exposure::default(),
-            segment_cursor: vec![0; channels],
+            levels: Levels::new(plan),
+            polls: Polls::new(plan),
+            measures: Measures::new(plan),
+            segment_cursor: vec![0; streams],
             rng: trial_rng(0, 0, SYSTEM_STREAM),
-            demand_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); channels],
-            penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); channels],
+            demand_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
+            penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             out: TrialOutcome::default(),
         }
     }
@@ -122,7 +135,7 @@ impl<'a> Engine<'a> {
     ) -> Result<TrialOutcome, Runaway> {
         self.reset(seed, trial);
         self.schedule_start();
-        self.refresh_exposure();
+        self.refresh_all();
         let max_events = self.plan.scenario.monte_carlo.max_events;
         while let Some((time, event)) = self.queue.pop() {
             if self.out.events == max_events {
@@ -131,9 +144,7 @@ impl<'a> Engine<'a> {
             self.now = time;
             self.out.events += 1;
             self.handle(event);
-            if self.dirty {
-                self.refresh_exposure();
-            }
+            self.refresh_touched();
             observe(time, &event, &self.snapshot());
         }
         Ok(self.finish())
@@ -168,8 +179,8 @@ impl<'a> Engine<'a> {
 
     fn snapshot(&self) -> Snapshot<'_> {
         Snapshot {
-            physical: self.physical,
-            views: &self.views,
+            physical: self.physical[0],
+            views: &self.views[..self.nodes],
             channels: &self.out.channels,
             plan: self.plan,
             orders: &self.orders,
@@ -182,31 +193,51 @@ impl<'a> Engine<'a> {
         let s = &self.plan.scenario;
         self.queue.clear();
         self.now = 0.0;
-        self.physical = s.stock.initial;
-        for (view, node) in self.views.iter_mut().zip(&s.nodes) {
-            *view = node.initial.unwrap_or(s.stock.initial);
+        for (k, sku) in s.catalog.skus.iter().enumerate() {
+            self.physical[k] = sku.initial;
+            let views = &mut self.views[k * self.nodes..(k + 1) * self.nodes];
+            for (view, node) in views.iter_mut().zip(&s.nodes) {
+                *view = node.initial.unwrap_or(sku.initial);
+            }
         }
         self.orders.clear();
         self.order_logs.iter_mut().for_each(Vec::clear);
-        self.poll_cursor.fill(0);
         self.last_applied.fill(f64::NEG_INFINITY);
         self.waiting.iter_mut().for_each(|w| w.clear());
         self.busy.fill(0);
-        self.reorder_open = false;
+        self.reorder_open.fill(false);
         self.link_messages.fill(0);
-        self.dirty = false;
-        self.exposure.fill(Exposure::default());
-        self.any_exposure = Exposure::default();
+        self.levels.reset(self.plan, &self.views, self.nodes);
+        self.polls.reset(self.plan);
+        self.measures.reset();
         self.segment_cursor.fill(0);
         self.rng = trial_rng(seed, trial, SYSTEM_STREAM);
-        for (c, channel) in s.channels.iter().enumerate() {
-            self.demand_rngs[c] = trial_rng(seed, trial, named_stream("demand", &channel.name));
-            self.penalty_rngs[c] = trial_rng(seed, trial, named_stream("penalty", &channel.name));
+        let catalog = s.catalog.is_catalog();
+        for (k, sku) in s.catalog.skus.iter().enumerate() {
+            for (c, channel) in s.channels.iter().enumerate() {
+                let (demand, penalty) = if catalog {
+                    (
+                        sku_stream("demand", &channel.name, &sku.name),
+                        sku_stream("penalty", &channel.name, &sku.name),
+                    )
+                } else {
+                    (
+                        named_stream("demand", &channel.name),
+                        named_stream("penalty", &channel.name),
+                    )
+                };
+                let stream = k * self.channels + c;
+                self.demand_rngs[stream] = trial_rng(seed, trial, demand);
+                self.penalty_rngs[stream] = trial_rng(seed, trial, penalty);
+            }
         }
         self.out.channels.clear();
         self.out
             .channels
             .resize(s.channels.len(), ChannelOutcome::default());
+        self.out.links.clear();
+        self.out.links.resize(s.links.len(), LinkOutcome::default());
+        self.out.skus.clear();
         self.out.any_exposure_seconds = 0.0;
         self.out.first_stockout_seconds = f64::NAN;
         self.out.reconciled_units = 0;
@@ -234,15 +265,19 @@ impl<'a> Engine<'a> {
                 self.schedule(first, Event::Poll { link: l as u32 });
             }
         }
-        for c in 0..s.channels.len() {
-            self.schedule_demand(c);
+        for stream in 0..self.segment_cursor.len() {
+            if plan.sells[stream].scale > 0.0 {
+                self.schedule_demand(stream);
+            }
         }
         for (n, node) in s.nodes.iter().enumerate() {
             if node.processing.is_some() {
                 self.schedule_background(n);
             }
         }
-        self.check_reorder();
+        for k in 0..plan.skus() {
+            self.check_reorder(k);
+        }
     }
 
     /// Schedules `event` at `time` unless that is at or beyond the horizon.
@@ -253,13 +288,23 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn schedule_demand(&mut self, c: usize) {
-        let need: f64 = Exp1.sample(&mut self.demand_rngs[c]);
+    /// Schedules the next arrival of demand stream `stream` (`sku * channels + channel`).
+    fn schedule_demand(&mut self, stream: usize) {
+        let c = stream % self.channels;
+        let mut need: f64 = Exp1.sample(&mut self.demand_rngs[stream]);
+        let scale = self.plan.sells[stream].scale;
+        if scale != 1.0 {
+            need /= scale;
+        }
         let segments = &self.plan.segments[c];
         if let Some(at) =
-            super::demand::next_arrival(segments, &mut self.segment_cursor[c], self.now, need)
+            super::demand::next_arrival(segments, &mut self.segment_cursor[stream], self.now, need)
         {
-            self.schedule(at, Event::Demand { channel: c as u32 });
+            let event = Event::Demand {
+                channel: c as u32,
+                sku: (stream / self.channels) as u32,
+            };
+            self.schedule(at, event);
         }
     }
 
@@ -275,41 +320,51 @@ impl<'a> Engine<'a> {
     fn handle(&mut self, event: Event) {
         let s = &self.plan.scenario;
         match event {
-            Event::Demand { channel } => {
-                let c = channel as usize;
-                let qty = s.channels[c].qty.sample(&mut self.demand_rngs[c]);
-                self.sell(c, qty);
-                self.schedule_demand(c);
+            Event::Demand { channel, sku } => {
+                let (c, k) = (channel as usize, sku as usize);
+                let stream = k * self.channels + c;
+                let qty = s.channels[c].qty.sample(&mut self.demand_rngs[stream]);
+                self.sell(c, k, qty);
+                self.schedule_demand(stream);
             }
             Event::Scheduled { index } => {
                 let order = &s.scheduled_orders[index as usize];
                 let qty = order.qty.sample(&mut self.rng);
-                self.sell(order.channel, qty);
+                self.sell(order.channel, order.sku, qty);
             }
-            Event::Receipt { index } => self.receive(s.stock.receipts[index as usize].qty),
-            Event::ReorderArrival => {
-                self.reorder_open = false;
-                let qty = s.stock.reorder.as_ref().map_or(0, |r| r.qty);
-                self.receive(qty);
+            Event::Receipt { index } => {
+                let receipt = &s.stock.receipts[index as usize];
+                self.receive(receipt.sku, receipt.qty);
+            }
+            Event::ReorderArrival { sku } => {
+                let k = sku as usize;
+                self.reorder_open[k] = false;
+                let reorder = &s.catalog.skus[k].reorder;
+                let qty = reorder.as_ref().map_or(0, |r| r.qty);
+                self.receive(k, qty);
             }
             Event::Reconcile => self.reconcile(),
-            Event::Poll { link } => self.poll(link as usize),
+            Event::Poll { link } => self.poll_due(link as usize),
+            Event::ApiGrant { link } => self.first_grant(link as usize),
+            Event::ApiRead { link } => self.last_grant(link as usize),
             Event::Retry {
                 link,
                 attempt,
+                sku,
                 sent,
                 message,
             } => {
                 let payload = Payload::of(s.links[link as usize].carries, message);
-                self.attempt(link as usize, usize::from(attempt), sent, payload);
+                self.attempt(link as usize, usize::from(attempt), sku, sent, payload);
             }
             Event::Deliver {
                 link,
+                sku,
                 sent,
                 message,
             } => {
                 let payload = Payload::of(s.links[link as usize].carries, message);
-                self.deliver(link as usize, sent, payload);
+                self.deliver(link as usize, sku as usize, sent, payload);
             }
             Event::Batch { link, start, end } => {
                 let link = &s.links[link as usize];
@@ -318,6 +373,7 @@ impl<'a> Engine<'a> {
                     self.arrive(link.to, order);
                 }
             }
+            Event::LevelBatch { batch } => self.batch_arrives(batch),
             Event::Background { node } => {
                 self.enqueue(node as usize, BACKGROUND);
                 self.schedule_background(node as usize);
@@ -330,47 +386,65 @@ impl<'a> Engine<'a> {
                 }
                 self.start_service(n);
             }
+            Event::FeedEnd { node, slot } => self.feed_end(node as usize, slot),
         }
     }
 
-    /// Units a channel lists now, by MODEL.md's listing rule.
+    /// The index of SKU `k`'s view at node `n`.
     #[inline]
-    fn listed(&self, c: usize) -> i64 {
-        let channel = &self.plan.scenario.channels[c];
-        listed_units(channel, self.views[channel.node])
+    fn at(&self, k: usize, n: usize) -> usize {
+        k * self.nodes + n
     }
 
-    /// An order of `qty` units arrives at channel `c`.
-    fn sell(&mut self, c: usize, qty: u32) {
+    /// Units channel `c` lists of SKU `k` now, by MODEL.md's listing rule.
+    #[inline]
+    fn listed(&self, c: usize, k: usize) -> i64 {
+        let sells = &self.plan.sells[k * self.channels + c];
+        if !sells.listed {
+            return 0;
+        }
+        listing_units(&sells.listing, self.views[self.at(k, sells.node)])
+    }
+
+    /// An order of `qty` units of SKU `k` arrives at channel `c`.
+    fn sell(&mut self, c: usize, k: usize, qty: u32) {
         let q = i64::from(qty);
         self.sale_qty = qty;
-        let listed = self.listed(c);
+        let listed = self.listed(c, k);
+        let physical = self.physical[k];
         let out = &mut self.out.channels[c];
         out.arrivals += 1;
         if listed < q {
-            if self.physical >= q {
+            if physical >= q {
                 out.rejected_withheld += 1;
                 out.withheld_units += u64::from(qty);
+                self.measures.withheld(k * self.channels + c, qty);
             } else {
                 out.rejected_stockout += 1;
             }
             return;
         }
         out.accepted += 1;
-        if self.physical >= q {
+        let stream = k * self.channels + c;
+        if physical >= q {
             out.fulfilled += 1;
-            self.physical -= q;
+            self.physical[k] -= q;
+            self.measures.fulfilled(stream, qty);
         } else {
             out.oversold += 1;
-            out.penalty += self.plan.scenario.channels[c]
+            let penalty = self.plan.sells[stream]
                 .penalty
-                .sample(&mut self.penalty_rngs[c]);
+                .sample(&mut self.penalty_rngs[stream]);
+            out.penalty += penalty;
+            self.measures.oversold(stream, penalty);
         }
-        self.dirty = true;
-        let node = self.plan.scenario.channels[c].node;
+        self.measures.accepted(c, self.now, physical < q);
+        self.touch(k);
+        let node = self.plan.sells[stream].node;
         let order = self.orders.len() as u32;
         self.orders.push(Order {
             qty,
+            sku: k as u32,
             seen: 1 << node,
         });
         self.apply_order(node, order);
@@ -379,14 +453,17 @@ impl<'a> Engine<'a> {
     /// Node `n` applies an order: its view drops, the order joins its log, the change
     /// propagates, then the order is relayed.
     fn apply_order(&mut self, n: usize, order: u32) {
-        self.views[n] -= i64::from(self.orders[order as usize].qty);
+        let Order { qty, sku, .. } = self.orders[order as usize];
+        let k = sku as usize;
+        let value = self.views[self.at(k, n)] - i64::from(qty);
+        self.set_view(n, k, value);
         self.order_logs[n].push(order);
-        self.view_changed(n, None);
+        self.view_changed(n, k, None);
         let plan = self.plan;
         for &l in &plan.order_webhooks_from[n] {
             let to = plan.scenario.links[l].to;
             if self.orders[order as usize].seen & (1 << to) == 0 {
-                self.attempt(l, 0, self.now, Payload::Order(order));
+                self.attempt(l, 0, sku, self.now, Payload::Order(order));
             }
         }
     }
@@ -440,23 +517,35 @@ impl<'a> Engine<'a> {
         self.schedule(self.now + service, event);
     }
 
-    /// Node `n`'s view changed: it sends the new view on its level webhooks (except back to
-    /// `except`, the node whose level message caused the change), and the reorder policy looks.
-    fn view_changed(&mut self, n: usize, except: Option<usize>) {
-        self.dirty = true;
+    /// Sets SKU `k`'s view at node `n` to `value` (a change): level batches in flight to `n`
+    /// keep the value they carry, and the levels polls watching `n` note the SKU.
+    fn set_view(&mut self, n: usize, k: usize, value: i64) {
+        let at = self.at(k, n);
+        let before = self.views[at];
+        self.levels.before_change(self.plan, n, k, before);
+        self.views[at] = value;
+        self.levels.mark_dirty(self.plan, n, k);
+        self.touch(k);
+    }
+
+    /// SKU `k`'s view at node `n` changed: `n` sends the new view on its level webhooks (except
+    /// back to `except`, the node whose level message caused the change), and the reorder
+    /// policy looks.
+    fn view_changed(&mut self, n: usize, k: usize, except: Option<usize>) {
         let plan = self.plan;
         for &l in &plan.level_webhooks_from[n] {
             if Some(plan.scenario.links[l].to) != except {
-                self.attempt(l, 0, self.now, Payload::Level(self.views[n]));
+                let value = self.views[self.at(k, n)];
+                self.attempt(l, 0, k as u32, self.now, Payload::Level(value));
             }
         }
         if plan.scenario.record == Some(n) {
-            self.check_reorder();
+            self.check_reorder(k);
         }
     }
 
     /// A webhook attempt at the current time; `attempt` retries have been made before.
-    fn attempt(&mut self, l: usize, attempt: usize, sent: f64, payload: Payload) {
+    fn attempt(&mut self, l: usize, attempt: usize, sku: u32, sent: f64, payload: Payload) {
         self.link_messages[l] += 1;
         let link = &self.plan.scenario.links[l];
         let Transport::Webhook {
@@ -471,20 +560,19 @@ impl<'a> Engine<'a> {
             self.plan.in_outage(l, self.now) || (*drop > 0.0 && self.rng.random::<f64>() < *drop);
         if !failed {
             let at = self.now + latency.sample(&mut self.rng);
-            let link = l as u32;
-            self.schedule(
-                at,
-                Event::Deliver {
-                    link,
-                    sent,
-                    message: payload.message(),
-                },
-            );
+            let event = Event::Deliver {
+                link: l as u32,
+                sku,
+                sent,
+                message: payload.message(),
+            };
+            self.schedule(at, event);
         } else if let Some(delay) = retries.get(attempt) {
             // The loader allows at most 1000 retries, so the count fits.
             let event = Event::Retry {
                 link: l as u32,
                 attempt: attempt as u16 + 1,
+                sku,
                 sent,
                 message: payload.message(),
             };
@@ -492,171 +580,111 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn deliver(&mut self, l: usize, sent: f64, payload: Payload) {
+    fn deliver(&mut self, l: usize, k: usize, sent: f64, payload: Payload) {
         let link = &self.plan.scenario.links[l];
         match payload {
             Payload::Order(order) => self.arrive(link.to, order),
             Payload::Level(value) => {
-                if link.ordered {
-                    if sent < self.last_applied[l] {
-                        return;
-                    }
-                    self.last_applied[l] = sent;
-                }
-                if self.views[link.to] != value {
-                    self.views[link.to] = value;
-                    self.view_changed(link.to, Some(link.from));
+                if self.plan.scenario.nodes[link.to].feeds.is_some() {
+                    self.feed_message(l, k, sent, value);
+                } else {
+                    self.write_level(l, k, sent, value);
                 }
             }
         }
     }
 
-    fn poll(&mut self, l: usize) {
-        self.link_messages[l] += 1;
+    /// A level message of link `l` for SKU `k`, sent at `sent`, is written at `to`.
+    fn write_level(&mut self, l: usize, k: usize, sent: f64, value: i64) {
         let link = &self.plan.scenario.links[l];
-        let Transport::Poll { every, latency, .. } = &link.transport else {
-            unreachable!("poll on a webhook link");
-        };
-        if !self.plan.in_outage(l, self.now) {
-            let link_id = l as u32;
-            match link.carries {
-                Carries::Levels => {
-                    let message = Payload::Level(self.views[link.from]).message();
-                    let at = self.now + latency.sample(&mut self.rng);
-                    let event = Event::Deliver {
-                        link: link_id,
-                        sent: self.now,
-                        message,
-                    };
-                    self.schedule(at, event);
-                }
-                Carries::Orders => {
-                    let start = self.poll_cursor[l];
-                    let end = self.order_logs[link.from].len() as u32;
-                    if end > start {
-                        self.poll_cursor[l] = end;
-                        let at = self.now + latency.sample(&mut self.rng);
-                        let event = Event::Batch {
-                            link: link_id,
-                            start,
-                            end,
-                        };
-                        self.schedule(at, event);
-                    }
-                }
+        let skus = self.plan.skus();
+        if link.ordered {
+            let last = &mut self.last_applied[l * skus + k];
+            if sent < *last {
+                return;
             }
+            *last = sent;
         }
-        self.schedule(self.now + every, Event::Poll { link: l as u32 });
+        let (to, from) = (link.to, link.from);
+        if self.views[self.at(k, to)] != value {
+            self.set_view(to, k, value);
+            self.view_changed(to, k, Some(from));
+        }
     }
 
-    /// `qty` units arrive: physical stock and the record's view rise.
-    fn receive(&mut self, qty: i64) {
-        self.physical += qty;
+    /// `qty` units of SKU `k` arrive: its physical stock and the record's view rise.
+    fn receive(&mut self, k: usize, qty: i64) {
+        self.physical[k] += qty;
         self.out.received_units += qty.unsigned_abs();
-        self.dirty = true;
+        self.touch(k);
         if let Some(record) = self.plan.scenario.record
             && qty != 0
         {
-            self.views[record] += qty;
-            self.view_changed(record, None);
+            let value = self.views[self.at(k, record)] + qty;
+            self.set_view(record, k, value);
+            self.view_changed(record, k, None);
         }
     }
 
-    fn check_reorder(&mut self) {
+    fn check_reorder(&mut self, k: usize) {
         let s = &self.plan.scenario;
-        let (Some(policy), Some(record)) = (&s.stock.reorder, s.record) else {
+        let (Some(policy), Some(record)) = (&s.catalog.skus[k].reorder, s.record) else {
             return;
         };
-        if !self.reorder_open && self.views[record] <= policy.point {
-            self.reorder_open = true;
+        if !self.reorder_open[k] && self.views[self.at(k, record)] <= policy.point {
+            self.reorder_open[k] = true;
             let lead = policy.lead_time.sample(&mut self.rng);
-            self.schedule(self.now + lead, Event::ReorderArrival);
+            let event = Event::ReorderArrival { sku: k as u32 };
+            self.schedule(self.now + lead, event);
         }
     }
 
     fn reconcile(&mut self) {
-        for n in 0..self.views.len() {
-            let gap = self.views[n] - self.physical;
-            self.out.reconciled_units += gap.unsigned_abs();
-            if gap != 0 {
-                self.views[n] = self.physical;
-                self.view_changed(n, None);
+        for k in 0..self.physical.len() {
+            for n in 0..self.nodes {
+                let physical = self.physical[k];
+                let gap = self.views[self.at(k, n)] - physical;
+                self.out.reconciled_units += gap.unsigned_abs();
+                if gap != 0 {
+                    self.set_view(n, k, physical);
+                    self.view_changed(n, k, None);
+                }
             }
         }
         if let Some(reconcile) = &self.plan.scenario.reconcile {
             self.schedule(self.now + reconcile.every, Event::Reconcile);
         }
     }
-
-    /// Brings exposure and the first stockout up to date with the current state.
-    fn refresh_exposure(&mut self) {
-        self.dirty = false;
-        let now = self.now;
-        let out_of_stock = self.physical <= 0;
-        if out_of_stock && self.out.first_stockout_seconds.is_nan() {
-            self.out.first_stockout_seconds = now;
-        }
-        let mut any = false;
-        for c in 0..self.exposure.len() {
-            let exposed = out_of_stock && self.listed(c) >= 1;
-            any |= exposed;
-            let state = &mut self.exposure[c];
-            if exposed != state.exposed {
-                if !exposed {
-                    self.out.channels[c].exposure_seconds += now - state.since;
-                }
-                *state = Exposure {
-                    exposed,
-                    since: now,
-                };
-            }
-        }
-        if any != self.any_exposure.exposed {
-            if !any {
-                self.out.any_exposure_seconds += now - self.any_exposure.since;
-            }
-            self.any_exposure = Exposure {
-                exposed: any,
-                since: now,
-            };
-        }
-    }
-
-    /// Closes open exposures at the horizon and hands out the outcome.
-    fn finish(&mut self) -> TrialOutcome {
-        let horizon = self.plan.scenario.horizon;
-        for (c, state) in self.exposure.iter().enumerate() {
-            if state.exposed {
-                self.out.channels[c].exposure_seconds += horizon - state.since;
-            }
-        }
-        if self.any_exposure.exposed {
-            self.out.any_exposure_seconds += horizon - self.any_exposure.since;
-        }
-        if self.out.first_stockout_seconds.is_nan() {
-            self.out.first_stockout_seconds = horizon;
-        }
-        self.out.final_physical = self.physical;
-        self.out.clone()
-    }
 }
 
-/// Units `channel` lists when its node's view is `view`, by MODEL.md's listing rule: the view
-/// less the buffer, times `list_percent` rounded down, 0 at or below `out_of_stock_at`, clamped
-/// to `[0, max_listed]`.
+/// Units `channel` lists when its node's view is `view`, by MODEL.md's listing rule (with the
+/// channel's own listing parameters, as in a scenario without a catalog).
 #[inline]
 pub fn listed_units(channel: &Channel, view: i64) -> i64 {
-    let mut listed = view - channel.buffer;
-    if let Some(percent) = channel.list_percent {
-        listed = (listed as f64 * percent / 100.0).floor() as i64;
-    }
-    if channel.out_of_stock_at.is_some_and(|at| view <= at) {
-        listed = 0;
-    }
-    listed.clamp(0, channel.max_listed.unwrap_or(i64::MAX))
+    let listing = Listing {
+        buffer: channel.buffer,
+        list_percent: channel.list_percent,
+        out_of_stock_at: channel.out_of_stock_at,
+        max_listed: channel.max_listed,
+    };
+    listing_units(&listing, view)
 }
 
-/// The state after an event, for tracing.
+/// Units listed when the node's view is `view`: the view less the buffer, times `list_percent`
+/// rounded down, 0 at or below `out_of_stock_at`, clamped to `[0, max_listed]`.
+#[inline]
+pub fn listing_units(listing: &Listing, view: i64) -> i64 {
+    let mut listed = view - listing.buffer;
+    if let Some(percent) = listing.list_percent {
+        listed = (listed as f64 * percent / 100.0).floor() as i64;
+    }
+    if listing.out_of_stock_at.is_some_and(|at| view <= at) {
+        listed = 0;
+    }
+    listed.clamp(0, listing.max_listed.unwrap_or(i64::MAX))
+}
+
+/// The state after an event, for tracing (the first SKU of a catalog).
 #[derive(Debug)]
 pub struct Snapshot<'e> {
     /// Physical units on hand.
@@ -674,8 +702,11 @@ pub struct Snapshot<'e> {
 impl Snapshot<'_> {
     /// Units channel `c` lists now.
     pub fn listed(&self, c: usize) -> i64 {
-        let channel = &self.plan.scenario.channels[c];
-        listed_units(channel, self.views[channel.node])
+        let sells = &self.plan.sells[c];
+        if !sells.listed {
+            return 0;
+        }
+        listing_units(&sells.listing, self.views[sells.node])
     }
 
     /// What `event`, the one just handled, carried: an order's units (a sale, an order message
@@ -691,7 +722,9 @@ impl Snapshot<'_> {
         match *event {
             Event::Demand { .. } | Event::Scheduled { .. } => Some(i64::from(self.sale_qty)),
             Event::Receipt { index } => Some(s.stock.receipts[index as usize].qty),
-            Event::ReorderArrival => s.stock.reorder.as_ref().map(|r| r.qty),
+            Event::ReorderArrival { sku } => {
+                s.catalog.skus[sku as usize].reorder.as_ref().map(|r| r.qty)
+            }
             Event::Retry { link, message, .. } | Event::Deliver { link, message, .. } => {
                 let carries = s.links[link as usize].carries;
                 Some(payload_units(Payload::of(carries, message)))
@@ -702,8 +735,7 @@ impl Snapshot<'_> {
                 Some(batch.iter().map(|&o| order_units(o)).sum())
             }
             Event::ServiceEnd { item, .. } if item != BACKGROUND => Some(order_units(item)),
-            Event::Reconcile | Event::Poll { .. } | Event::Background { .. } => None,
-            Event::ServiceEnd { .. } => None,
+            _ => None,
         }
     }
 }

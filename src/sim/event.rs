@@ -38,35 +38,46 @@ impl Payload {
 /// Everything that can happen in a trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event {
-    /// A demand order arrives at a channel.
-    Demand { channel: u32 },
+    /// A demand order of a SKU arrives at a channel.
+    Demand { channel: u32, sku: u32 },
     /// A scheduled order (index into `scheduled_orders`) arrives.
     Scheduled { index: u32 },
     /// A fixed receipt (index into `stock.receipts`) arrives.
     Receipt { index: u32 },
-    /// The units of the open reorder arrive.
-    ReorderArrival,
+    /// The units of a SKU's open reorder arrive.
+    ReorderArrival { sku: u32 },
     /// Every view is set to the physical stock.
     Reconcile,
-    /// A poll link polls.
+    /// A poll link's poll is due.
     Poll { link: u32 },
+    /// A waiting poll gets its first API token.
+    ApiGrant { link: u32 },
+    /// A waiting poll gets its last API token and reads what it carries.
+    ApiRead { link: u32 },
     /// A webhook message is attempted again after a failure; `attempt` counts the retries so far.
     Retry {
         link: u32,
         attempt: u16,
+        sku: u32,
         sent: f64,
         message: Message,
     },
     /// A message reaches the link's receiver.
     Deliver {
         link: u32,
+        sku: u32,
         sent: f64,
         message: Message,
     },
     /// A polled batch of orders (`from`'s order log `start..end`) reaches the link's receiver.
     Batch { link: u32, start: u32, end: u32 },
+    /// A polled batch of levels (a slot of the engine's batches) reaches the link's receiver.
+    LevelBatch { batch: u32 },
     /// A background order arrives at a processing node.
     Background { node: u32 },
     /// A server of a processing node finishes an item (an order index, or `BACKGROUND`).
     ServiceEnd { node: u32, item: u32 },
+    /// A feed server of a node finishes a level message or batch (a slot of the engine's feed
+    /// items).
+    FeedEnd { node: u32, slot: u32 },
 }

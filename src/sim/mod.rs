@@ -9,7 +9,8 @@ pub mod plan;
 pub mod queue;
 pub mod rng;
 pub mod runaway;
+pub mod window;
 
 pub use engine::{Engine, Event, Payload, Runaway, Snapshot};
-pub use outcome::{ChannelOutcome, TrialOutcome};
+pub use outcome::{ChannelOutcome, LinkOutcome, SkuOutcome, TrialOutcome};
 pub use plan::Plan;

@@ -19,8 +19,44 @@ pub struct ChannelOutcome {
     pub withheld_units: u64,
     /// Sum of the penalties drawn for oversold orders, currency.
     pub penalty: f64,
-    /// Time the channel listed at least one unit while the physical stock was 0, seconds.
+    /// Time the channel listed at least one unit while the physical stock was 0, seconds
+    /// (in a catalog: summed over SKUs).
     pub exposure_seconds: f64,
+    /// Withheld units times their SKU's `unit_margin`, currency.
+    pub lost_margin: f64,
+    /// Fulfilled units times their SKU's `price`, currency.
+    pub revenue: f64,
+    /// The highest cancel rate over the channel's `cancel_rate_window` windows (MODEL.md
+    /// Part 2, "Cancel rate over a window"), a fraction.
+    pub worst_window_cancel_rate: f64,
+}
+
+/// One link's API use in one trial (polls only; a webhook's stay 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LinkOutcome {
+    /// Polls made (skipped polls not counted).
+    pub polls: u64,
+    /// API requests (pages) the polls needed.
+    pub requests: u64,
+    /// Time from each poll's due time to its last token, summed, seconds.
+    pub api_wait_seconds: f64,
+}
+
+/// One SKU's measures in one trial (catalog runs; only SKUs with something to report).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SkuOutcome {
+    /// Index into `catalog.skus`.
+    pub sku: u32,
+    /// Oversold orders over all channels.
+    pub oversold: u64,
+    /// Penalties of its oversold orders, currency.
+    pub penalty: f64,
+    /// Its withheld units times its margin, currency.
+    pub lost_margin: f64,
+    /// Time any channel listed it while its physical stock was 0, seconds.
+    pub exposure_seconds: f64,
+    /// When its physical stock first reached 0 (the horizon if never), seconds.
+    pub first_stockout_seconds: f64,
 }
 
 /// Everything one trial measured.
@@ -28,9 +64,15 @@ pub struct ChannelOutcome {
 pub struct TrialOutcome {
     /// Per channel, in scenario order.
     pub channels: Vec<ChannelOutcome>,
-    /// Time during which any channel was exposed, seconds.
+    /// Per link, in scenario order.
+    pub links: Vec<LinkOutcome>,
+    /// Catalog runs: the SKUs with an oversell, a withheld unit, exposure or a stockout, in
+    /// catalog order (every other SKU measured 0 and never ran out).
+    pub skus: Vec<SkuOutcome>,
+    /// Time during which any channel was exposed, seconds (in a catalog: summed over SKUs).
     pub any_exposure_seconds: f64,
-    /// When the physical stock first reached 0; the horizon if it never did, seconds.
+    /// When the physical stock first reached 0 (in a catalog: the earliest over SKUs); the
+    /// horizon if it never did, seconds.
     pub first_stockout_seconds: f64,
     /// Sum over reconciliations and nodes of |view - physical| corrected, units.
     pub reconciled_units: u64,

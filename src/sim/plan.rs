@@ -1,16 +1,17 @@
 //! A scenario prepared for the engine: demand rates cut into segments and, per node, the links
-//! that push what it learns. Built once per run and shared by every worker.
+//! that push what it learns; per SKU and channel, the listing and the share of the channel's
+//! demand. Built once per run and shared by every worker.
 
 use super::demand::{Segment, rate_segments};
 use super::dist::Dist;
-use crate::scenario::{Carries, Scenario, Transport};
+use crate::scenario::{Carries, Listing, Scenario, Sync, Transport};
 
 /// A scenario plus the lookup tables the event loop needs.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// The checked scenario.
     pub scenario: Scenario,
-    /// Per channel: its demand rate over the horizon.
+    /// Per channel: its demand rate over the horizon (all SKUs together).
     pub segments: Vec<Vec<Segment>>,
     /// Per node: indices of the `levels` webhook links it sends on.
     pub level_webhooks_from: Vec<Vec<usize>>,
@@ -18,6 +19,30 @@ pub struct Plan {
     pub order_webhooks_from: Vec<Vec<usize>>,
     /// Per node: its processing queue, flattened for the event loop.
     pub queues: Vec<QueuePlan>,
+    /// Per SKU and channel (`sku * channels + c`): how the SKU sells there.
+    pub sells: Vec<SkuSells>,
+    /// Per node: the levels poll links whose dirty sets a change of a view there marks (full
+    /// sync: `from` and `to`; changed sync: `from`).
+    pub dirty_links_of: Vec<Vec<usize>>,
+    /// Per link: for a levels poll, which SKUs it carries (indexed by SKU); empty otherwise.
+    pub carried: Vec<Vec<bool>>,
+    /// Per link: how many SKUs a full levels poll carries.
+    pub full_count: Vec<u64>,
+}
+
+/// One SKU on one channel, as the event loop reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct SkuSells {
+    /// The channel's node.
+    pub node: usize,
+    /// Whether the channel lists the SKU (`listed_<c>`).
+    pub listed: bool,
+    /// The listing rule's parameters.
+    pub listing: Listing,
+    /// The SKU's share of the channel's demand (1 exactly for a scenario without a catalog).
+    pub scale: f64,
+    /// Cost of an oversold order, currency.
+    pub penalty: Dist,
 }
 
 /// A node's processing queue as the event loop reads it.
@@ -62,12 +87,18 @@ impl Plan {
             .collect();
         let level_webhooks_from = webhooks_from(Carries::Levels);
         let order_webhooks_from = webhooks_from(Carries::Orders);
+        let sells = sells(&scenario);
+        let (dirty_links_of, carried, full_count) = level_polls(&scenario);
         Plan {
             scenario,
             segments,
             level_webhooks_from,
             order_webhooks_from,
             queues,
+            sells,
+            dirty_links_of,
+            carried,
+            full_count,
         }
     }
 
@@ -76,4 +107,62 @@ impl Plan {
     pub fn in_outage(&self, l: usize, t: f64) -> bool {
         self.scenario.links[l].outages.iter().any(|w| w.contains(t))
     }
+
+    /// Number of SKUs.
+    pub fn skus(&self) -> usize {
+        self.scenario.catalog.skus.len()
+    }
+}
+
+fn sells(s: &Scenario) -> Vec<SkuSells> {
+    let catalog = s.catalog.is_catalog();
+    let mut sells = Vec::with_capacity(s.catalog.skus.len() * s.channels.len());
+    for sku in &s.catalog.skus {
+        for (channel, own) in s.channels.iter().zip(&sku.channels) {
+            let scale = if !catalog {
+                // Part 1 draws exactly as before: no division at all.
+                1.0
+            } else if channel.orders_per_hour > 0.0 {
+                own.orders_per_hour / channel.orders_per_hour
+            } else {
+                0.0
+            };
+            sells.push(SkuSells {
+                node: channel.node,
+                listed: own.listed,
+                listing: own.listing,
+                scale,
+                penalty: own.penalty,
+            });
+        }
+    }
+    sells
+}
+
+/// Per node, the levels poll links to mark dirty; per link, the SKUs a levels poll carries and
+/// how many: every SKU except those with `listed_<c> = false` on every channel selling at `to`.
+fn level_polls(s: &Scenario) -> (Vec<Vec<usize>>, Vec<Vec<bool>>, Vec<u64>) {
+    let mut dirty = vec![Vec::new(); s.nodes.len()];
+    let mut carried = vec![Vec::new(); s.links.len()];
+    let mut counts = vec![0; s.links.len()];
+    for (l, link) in s.links.iter().enumerate() {
+        let Transport::Poll { sync, .. } = link.transport else {
+            continue;
+        };
+        if link.carries != Carries::Levels {
+            continue;
+        }
+        dirty[link.from].push(l);
+        if sync == Sync::Full {
+            dirty[link.to].push(l);
+        }
+        let selling: Vec<usize> = (0..s.channels.len())
+            .filter(|&c| s.channels[c].node == link.to)
+            .collect();
+        carried[l] = (s.catalog.skus.iter())
+            .map(|sku| selling.is_empty() || selling.iter().any(|&c| sku.channels[c].listed))
+            .collect();
+        counts[l] = carried[l].iter().filter(|&&c| c).count() as u64;
+    }
+    (dirty, carried, counts)
 }

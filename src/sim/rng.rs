@@ -42,6 +42,20 @@ pub fn named_stream(purpose: &str, name: &str) -> u64 {
     h | 1 // never SYSTEM_STREAM
 }
 
+/// The stream for a purpose (`"demand"`, `"penalty"`) of one SKU on one channel of a catalog,
+/// so that adding or removing a SKU leaves every other SKU's draws unchanged.
+pub fn sku_stream(purpose: &str, channel: &str, sku: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in (purpose.bytes().chain([0]))
+        .chain(channel.bytes().chain([0]))
+        .chain(sku.bytes())
+    {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h | 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! A tiny hand-built scenario and trial outcomes for unit tests.
 
-use crate::scenario::{Channel, MonteCarlo, Node, Scenario, Stock};
+use crate::scenario::{Catalog, Channel, MonteCarlo, Node, Scenario, Stock};
 use crate::sim::dist::{Dist, QtyDist};
 use crate::sim::outcome::{ChannelOutcome, TrialOutcome};
 
@@ -11,6 +11,7 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
         name: name.to_string(),
         node,
         orders_per_hour: 1.0,
+        share: 1.0,
         qty: QtyDist::Fixed(1),
         buffer: 0,
         list_percent: None,
@@ -18,6 +19,7 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
         max_listed: None,
         penalty: Dist::Fixed(0.0),
         cancel_rate_limit: limit,
+        cancel_rate_window: 86_400.0,
         hourly_profile: None,
     };
     let node = |name: &str| Node {
@@ -26,8 +28,10 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
         initial: None,
         processing: None,
         api_limit_per_hour: None,
+        api: None,
+        feeds: None,
     };
-    Scenario {
+    let mut scenario = Scenario {
         name: "Tiny".to_string(),
         description: String::new(),
         horizon: 86_400.0,
@@ -40,6 +44,7 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
         stock: Stock {
             initial: 10,
             unit_margin: 4.0,
+            price: 0.0,
             receipts: Vec::new(),
             reorder: None,
         },
@@ -50,7 +55,13 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
         peaks: Vec::new(),
         scheduled_orders: Vec::new(),
         reconcile: None,
-    }
+        catalog: Catalog {
+            file: None,
+            skus: Vec::new(),
+        },
+    };
+    scenario.catalog.skus = crate::scenario::one_sku_for_tests(&scenario);
+    scenario
 }
 
 /// A trial from per-channel `(accepted, oversold, withheld_units, penalty, exposure_seconds)`;
@@ -75,6 +86,13 @@ pub(crate) fn outcome(
                     withheld_units: withheld,
                     penalty,
                     exposure_seconds: exposure,
+                    lost_margin: withheld as f64 * 4.0,
+                    revenue: 0.0,
+                    worst_window_cancel_rate: if accepted == 0 {
+                        0.0
+                    } else {
+                        oversold as f64 / accepted as f64
+                    },
                 },
             )
             .collect(),

@@ -1,0 +1,396 @@
+//! Levels polls carry batches (MODEL.md Part 2, "Polls carry batches"), and feed queues hold
+//! level writes at a node ("API budgets and feed queues").
+//!
+//! A poll must cost time in proportion to the SKUs that changed, not to the catalog. Each levels
+//! poll link keeps a dirty set: the SKUs whose view at `from` (and, for a full sync, at `to`)
+//! changed since the link last looked. A SKU outside a full link's dirty set has equal views at
+//! both ends, so the value the poll carries for it is the view `to` already has: the batch
+//! stores only the dirty SKUs whose views differ, and captures the others' carried value lazily,
+//! when `to`'s view of one of them changes while the batch is on its way (the stale write of
+//! Part 1 is reproduced exactly, at no cost for SKUs that stay in agreement).
+
+use std::collections::VecDeque;
+
+use super::Engine;
+use crate::scenario::{Sync, Transport};
+use crate::sim::event::Event;
+use crate::sim::plan::Plan;
+
+/// A levels batch on its way from a poll to its writes at `to`.
+#[derive(Debug, Default)]
+struct Batch {
+    link: u32,
+    /// Poll time (the send time `ordered` compares), seconds.
+    sent: f64,
+    /// Whether it is a full sync (it then carries every SKU the link carries).
+    full: bool,
+    /// The SKUs and values it writes, in order.
+    entries: Vec<(u32, i64)>,
+    /// Full sync: bit per SKU set once the SKU is in `entries`.
+    member: Vec<u64>,
+}
+
+/// An item of a node's feed queue.
+#[derive(Debug, Clone, Copy)]
+enum FeedItem {
+    /// A webhook level message.
+    Message {
+        link: u32,
+        sku: u32,
+        sent: f64,
+        value: i64,
+    },
+    /// A levels batch.
+    Batch(u32),
+}
+
+/// Level batches, dirty sets and feed queues of one engine.
+pub(super) struct Levels {
+    /// Per link (levels polls): whether each SKU is in the dirty set, and the set as a list.
+    dirty: Vec<Vec<bool>>,
+    dirty_list: Vec<Vec<u32>>,
+    /// Per link (changed sync): the value the link last carried for each SKU.
+    last_carried: Vec<Vec<i64>>,
+    /// Per link (full sync): the send time of the last batch applied (for `ordered`).
+    last_full: Vec<f64>,
+    batches: Vec<Batch>,
+    free_batches: Vec<u32>,
+    /// Per node: full-sync batches on their way to it.
+    inflight_into: Vec<Vec<u32>>,
+    /// Per node: feed items waiting, and feed servers busy.
+    feed_waiting: Vec<VecDeque<u32>>,
+    feed_busy: Vec<u32>,
+    feed_items: Vec<FeedItem>,
+    free_items: Vec<u32>,
+    /// Words of a batch's member bitset.
+    words: usize,
+}
+
+impl Levels {
+    pub(super) fn new(plan: &Plan) -> Levels {
+        let s = &plan.scenario;
+        let skus = plan.skus();
+        let per_link = |wanted: &dyn Fn(Sync) -> bool| -> Vec<usize> {
+            (0..s.links.len())
+                .map(|l| match s.links[l].transport {
+                    Transport::Poll { sync, .. } if !plan.carried[l].is_empty() && wanted(sync) => {
+                        skus
+                    }
+                    _ => 0,
+                })
+                .collect()
+        };
+        let polled = per_link(&|_| true);
+        let changed = per_link(&|sync| sync == Sync::Changed);
+        Levels {
+            dirty: polled.iter().map(|&n| vec![false; n]).collect(),
+            dirty_list: vec![Vec::new(); s.links.len()],
+            last_carried: changed.iter().map(|&n| vec![0; n]).collect(),
+            last_full: vec![f64::NEG_INFINITY; s.links.len()],
+            batches: Vec::new(),
+            free_batches: Vec::new(),
+            inflight_into: vec![Vec::new(); s.nodes.len()],
+            feed_waiting: vec![VecDeque::new(); s.nodes.len()],
+            feed_busy: vec![0; s.nodes.len()],
+            feed_items: Vec::new(),
+            free_items: Vec::new(),
+            words: skus.div_ceil(64),
+        }
+    }
+
+    /// Back to time 0: `views` are the initial views (`sku * nodes + node`).
+    pub(super) fn reset(&mut self, plan: &Plan, views: &[i64], nodes: usize) {
+        for (l, dirty) in self.dirty.iter_mut().enumerate() {
+            dirty.fill(false);
+            self.dirty_list[l].clear();
+            let from = plan.scenario.links[l].from;
+            for (k, carried) in self.last_carried[l].iter_mut().enumerate() {
+                *carried = views[k * nodes + from];
+            }
+        }
+        self.last_full.fill(f64::NEG_INFINITY);
+        self.free_batches.clear();
+        self.free_batches
+            .extend((0..self.batches.len() as u32).rev());
+        self.inflight_into.iter_mut().for_each(Vec::clear);
+        self.feed_waiting.iter_mut().for_each(VecDeque::clear);
+        self.feed_busy.fill(0);
+        self.feed_items.clear();
+        self.free_items.clear();
+    }
+
+    /// SKU `k`'s view at node `n` is about to change from `before`: every full-sync batch on its
+    /// way to `n` that carries `k` implicitly keeps `before`, the value it read.
+    #[inline]
+    pub(super) fn before_change(&mut self, plan: &Plan, n: usize, k: usize, before: i64) {
+        for &b in &self.inflight_into[n] {
+            let batch = &mut self.batches[b as usize];
+            let (word, bit) = (k / 64, 1u64 << (k % 64));
+            if plan.carried[batch.link as usize][k] && batch.member[word] & bit == 0 {
+                batch.member[word] |= bit;
+                batch.entries.push((k as u32, before));
+            }
+        }
+    }
+
+    /// SKU `k`'s view at node `n` changed: the levels polls watching `n` note it.
+    #[inline]
+    pub(super) fn mark_dirty(&mut self, plan: &Plan, n: usize, k: usize) {
+        for &l in &plan.dirty_links_of[n] {
+            if !self.dirty[l][k] {
+                self.dirty[l][k] = true;
+                self.dirty_list[l].push(k as u32);
+            }
+        }
+    }
+
+    /// A free batch slot for link `l`, sent now.
+    fn batch(&mut self, l: usize, sent: f64, full: bool) -> u32 {
+        let b = match self.free_batches.pop() {
+            Some(b) => b,
+            None => {
+                self.batches.push(Batch::default());
+                (self.batches.len() - 1) as u32
+            }
+        };
+        let batch = &mut self.batches[b as usize];
+        batch.link = l as u32;
+        batch.sent = sent;
+        batch.full = full;
+        batch.entries.clear();
+        if full {
+            batch.member.clear();
+            batch.member.resize(self.words, 0);
+        }
+        b
+    }
+
+    fn free_batch(&mut self, b: u32) {
+        self.free_batches.push(b);
+    }
+
+    /// Entries of batch `b`.
+    pub(super) fn len_of(&self, b: u32) -> u64 {
+        self.batches[b as usize].entries.len() as u64
+    }
+
+    /// How many items batch `b` counts (`n`): every carried SKU for a full sync.
+    fn items(&self, plan: &Plan, b: u32) -> u64 {
+        let batch = &self.batches[b as usize];
+        if batch.full {
+            plan.full_count[batch.link as usize]
+        } else {
+            batch.entries.len() as u64
+        }
+    }
+}
+
+impl Engine<'_> {
+    /// A changed-sync poll of link `l` fixes the SKUs it carries (at its first grant): those of
+    /// its dirty set whose view at `from` differs from what it last carried. Returns the batch.
+    pub(super) fn collect_changed(&mut self, l: usize) -> u32 {
+        let from = self.plan.scenario.links[l].from;
+        let b = self.levels.batch(l, self.now, false);
+        let mut list = std::mem::take(&mut self.levels.dirty_list[l]);
+        for &k in &list {
+            let k = k as usize;
+            self.levels.dirty[l][k] = false;
+            let value = self.views[self.at(k, from)];
+            if self.plan.carried[l][k] && value != self.levels.last_carried[l][k] {
+                self.levels.batches[b as usize].entries.push((k as u32, 0));
+            }
+        }
+        list.clear();
+        self.levels.dirty_list[l] = list;
+        b
+    }
+
+    /// A changed-sync poll reads the values of the SKUs it fixed (at its last grant).
+    pub(super) fn read_changed(&mut self, b: u32) {
+        let l = self.levels.batches[b as usize].link as usize;
+        let from = self.plan.scenario.links[l].from;
+        self.levels.batches[b as usize].sent = self.now;
+        let mut entries = std::mem::take(&mut self.levels.batches[b as usize].entries);
+        for entry in &mut entries {
+            let k = entry.0 as usize;
+            entry.1 = self.views[self.at(k, from)];
+            self.levels.last_carried[l][k] = entry.1;
+        }
+        self.levels.batches[b as usize].entries = entries;
+    }
+
+    /// A full-sync poll of link `l` reads now: it stores the dirty SKUs whose views differ and
+    /// goes on its way to `to`.
+    pub(super) fn read_full(&mut self, l: usize) -> u32 {
+        let link = &self.plan.scenario.links[l];
+        let (from, to) = (link.from, link.to);
+        let b = self.levels.batch(l, self.now, true);
+        let mut list = std::mem::take(&mut self.levels.dirty_list[l]);
+        list.retain(|&k| {
+            let k = k as usize;
+            let value = self.views[k * self.nodes + from];
+            let differs = value != self.views[k * self.nodes + to];
+            if self.plan.carried[l][k] && differs {
+                let batch = &mut self.levels.batches[b as usize];
+                batch.member[k / 64] |= 1 << (k % 64);
+                batch.entries.push((k as u32, value));
+                true
+            } else {
+                self.levels.dirty[l][k] = false;
+                false
+            }
+        });
+        self.levels.dirty_list[l] = list;
+        self.levels.inflight_into[to].push(b);
+        b
+    }
+
+    /// Sends batch `b` on its way: it reaches `to` at `at`, or never when that is past the
+    /// horizon.
+    pub(super) fn send_batch(&mut self, b: u32, at: f64) {
+        if at < self.horizon {
+            self.schedule(at, Event::LevelBatch { batch: b });
+        } else {
+            self.drop_batch(b);
+        }
+    }
+
+    /// Batch `b` will not be written.
+    pub(super) fn drop_batch(&mut self, b: u32) {
+        let batch = &self.levels.batches[b as usize];
+        if batch.full {
+            let to = self.plan.scenario.links[batch.link as usize].to;
+            self.levels.inflight_into[to].retain(|&x| x != b);
+        }
+        self.levels.free_batch(b);
+    }
+
+    /// Batch `b` reaches its link's `to`: into the feed queue, or written at once.
+    pub(super) fn batch_arrives(&mut self, b: u32) {
+        let l = self.levels.batches[b as usize].link as usize;
+        let to = self.plan.scenario.links[l].to;
+        if self.plan.scenario.nodes[to].feeds.is_some() {
+            let slot = self.feed_slot(FeedItem::Batch(b));
+            self.feed_enqueue(to, slot);
+        } else {
+            self.write_batch(b);
+        }
+    }
+
+    /// Batch `b` is written at `to`: each SKU it carries gets the value it read.
+    fn write_batch(&mut self, b: u32) {
+        let batch = &self.levels.batches[b as usize];
+        let (l, sent, full) = (batch.link as usize, batch.sent, batch.full);
+        let link = &self.plan.scenario.links[l];
+        let (from, to, ordered) = (link.from, link.to, link.ordered);
+        if full {
+            self.levels.inflight_into[to].retain(|&x| x != b);
+            if ordered {
+                if sent < self.levels.last_full[l] {
+                    self.levels.free_batch(b);
+                    return;
+                }
+                self.levels.last_full[l] = sent;
+            }
+        }
+        let skus = self.plan.skus();
+        let entries = std::mem::take(&mut self.levels.batches[b as usize].entries);
+        for &(k, value) in &entries {
+            let k = k as usize;
+            if ordered && !full {
+                let last = &mut self.last_applied[l * skus + k];
+                if sent < *last {
+                    continue;
+                }
+                *last = sent;
+            }
+            if self.views[self.at(k, to)] != value {
+                self.set_view(to, k, value);
+                self.view_changed(to, k, Some(from));
+            }
+        }
+        self.levels.batches[b as usize].entries = entries;
+        self.levels.free_batch(b);
+    }
+
+    /// A webhook level message reaches a node with a feed queue.
+    pub(super) fn feed_message(&mut self, l: usize, k: usize, sent: f64, value: i64) {
+        let to = self.plan.scenario.links[l].to;
+        let slot = self.feed_slot(FeedItem::Message {
+            link: l as u32,
+            sku: k as u32,
+            sent,
+            value,
+        });
+        self.feed_enqueue(to, slot);
+    }
+
+    fn feed_slot(&mut self, item: FeedItem) -> u32 {
+        match self.levels.free_items.pop() {
+            Some(slot) => {
+                self.levels.feed_items[slot as usize] = item;
+                slot
+            }
+            None => {
+                self.levels.feed_items.push(item);
+                (self.levels.feed_items.len() - 1) as u32
+            }
+        }
+    }
+
+    fn feed_enqueue(&mut self, n: usize, slot: u32) {
+        let servers = self.feed_servers(n);
+        if self.levels.feed_waiting[n].is_empty() && self.levels.feed_busy[n] < servers {
+            self.feed_serve(n, slot);
+        } else {
+            self.levels.feed_waiting[n].push_back(slot);
+        }
+    }
+
+    fn feed_servers(&self, n: usize) -> u32 {
+        self.plan.scenario.nodes[n]
+            .feeds
+            .as_ref()
+            .map_or(1, |f| f.servers)
+    }
+
+    /// A feed server of node `n` starts on `slot`: `service + per_item * n`.
+    fn feed_serve(&mut self, n: usize, slot: u32) {
+        self.levels.feed_busy[n] += 1;
+        let items = match self.levels.feed_items[slot as usize] {
+            FeedItem::Message { .. } => 1,
+            FeedItem::Batch(b) => self.levels.items(self.plan, b),
+        };
+        let feeds = self.plan.scenario.nodes[n].feeds.as_ref();
+        let feeds = feeds.expect("only nodes with feeds queue feed items");
+        let service = feeds.service.sample(&mut self.rng);
+        let per_item = feeds.per_item.sample(&mut self.rng);
+        let event = Event::FeedEnd {
+            node: n as u32,
+            slot,
+        };
+        self.schedule(self.now + service + per_item * items as f64, event);
+    }
+
+    /// A feed server of node `n` finishes `slot`: its values are written.
+    pub(super) fn feed_end(&mut self, n: usize, slot: u32) {
+        self.levels.feed_busy[n] -= 1;
+        self.levels.free_items.push(slot);
+        match self.levels.feed_items[slot as usize] {
+            FeedItem::Message {
+                link,
+                sku,
+                sent,
+                value,
+            } => self.write_level(link as usize, sku as usize, sent, value),
+            FeedItem::Batch(b) => self.write_batch(b),
+        }
+        let servers = self.feed_servers(n);
+        while self.levels.feed_busy[n] < servers {
+            let Some(next) = self.levels.feed_waiting[n].pop_front() else {
+                break;
+            };
+            self.feed_serve(n, next);
+        }
+    }
+}

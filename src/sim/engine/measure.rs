@@ -1,0 +1,242 @@
+//! What a trial measures beyond the counts kept at each sale: exposure and first stockout per
+//! SKU, money per SKU and channel, the acceptance times the windowed cancel rate needs, and the
+//! outcome handed out at the horizon.
+
+use super::Engine;
+use crate::sim::outcome::{SkuOutcome, TrialOutcome};
+use crate::sim::plan::Plan;
+use crate::sim::window::worst_window_rate;
+
+/// A channel's (or a SKU's) exposure bookkeeping.
+#[derive(Debug, Clone, Copy, Default)]
+struct Exposure {
+    exposed: bool,
+    /// When the current exposure began, seconds.
+    since: f64,
+}
+
+/// Per SKU and channel counts for the money measures.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    oversold: u64,
+    withheld_units: u64,
+    fulfilled_units: u64,
+    penalty: f64,
+}
+
+/// The measures kept while a trial runs.
+pub(super) struct Measures {
+    /// Per SKU and channel (`sku * channels + c`).
+    counts: Vec<Counts>,
+    exposure: Vec<Exposure>,
+    /// Per SKU.
+    sku_exposure: Vec<Exposure>,
+    sku_exposure_seconds: Vec<f64>,
+    first_stockout: Vec<f64>,
+    /// SKUs whose stock or views changed during the current event, and a flag per SKU.
+    touched: Vec<u32>,
+    is_touched: Vec<bool>,
+    /// Per channel with a window shorter than the horizon: acceptance times of its accepted
+    /// and of its oversold orders.
+    windowed: Vec<bool>,
+    accepted_at: Vec<Vec<f64>>,
+    oversold_at: Vec<Vec<f64>>,
+}
+
+impl Measures {
+    pub(super) fn new(plan: &Plan) -> Measures {
+        let s = &plan.scenario;
+        let (skus, channels) = (plan.skus(), s.channels.len());
+        Measures {
+            counts: vec![Counts::default(); skus * channels],
+            exposure: vec![Exposure::default(); skus * channels],
+            sku_exposure: vec![Exposure::default(); skus],
+            sku_exposure_seconds: vec![0.0; skus],
+            first_stockout: vec![f64::NAN; skus],
+            touched: Vec::new(),
+            is_touched: vec![false; skus],
+            windowed: (s.channels.iter())
+                .map(|c| c.cancel_rate_window < s.horizon)
+                .collect(),
+            accepted_at: vec![Vec::new(); channels],
+            oversold_at: vec![Vec::new(); channels],
+        }
+    }
+
+    pub(super) fn reset(&mut self) {
+        self.counts.fill(Counts::default());
+        self.exposure.fill(Exposure::default());
+        self.sku_exposure.fill(Exposure::default());
+        self.sku_exposure_seconds.fill(0.0);
+        self.first_stockout.fill(f64::NAN);
+        self.touched.clear();
+        self.is_touched.fill(false);
+        self.accepted_at.iter_mut().for_each(Vec::clear);
+        self.oversold_at.iter_mut().for_each(Vec::clear);
+    }
+
+    #[inline]
+    pub(super) fn withheld(&mut self, stream: usize, qty: u32) {
+        self.counts[stream].withheld_units += u64::from(qty);
+    }
+
+    #[inline]
+    pub(super) fn fulfilled(&mut self, stream: usize, qty: u32) {
+        self.counts[stream].fulfilled_units += u64::from(qty);
+    }
+
+    #[inline]
+    pub(super) fn oversold(&mut self, stream: usize, penalty: f64) {
+        let counts = &mut self.counts[stream];
+        counts.oversold += 1;
+        counts.penalty += penalty;
+    }
+
+    /// An order was accepted on channel `c` at `now` (oversold or not), for the windows.
+    #[inline]
+    pub(super) fn accepted(&mut self, c: usize, now: f64, oversold: bool) {
+        if self.windowed[c] {
+            self.accepted_at[c].push(now);
+            if oversold {
+                self.oversold_at[c].push(now);
+            }
+        }
+    }
+}
+
+impl Engine<'_> {
+    /// Notes that SKU `k`'s stock or a view of it changed in this event.
+    #[inline]
+    pub(super) fn touch(&mut self, k: usize) {
+        let m = &mut self.measures;
+        if !m.is_touched[k] {
+            m.is_touched[k] = true;
+            m.touched.push(k as u32);
+        }
+    }
+
+    /// Brings exposure and first stockouts up to date for the SKUs this event touched.
+    pub(super) fn refresh_touched(&mut self) {
+        while let Some(k) = self.measures.touched.pop() {
+            self.measures.is_touched[k as usize] = false;
+            self.refresh_sku(k as usize);
+        }
+    }
+
+    /// Brings every SKU's exposure up to date (at the start of a trial).
+    pub(super) fn refresh_all(&mut self) {
+        for k in 0..self.physical.len() {
+            self.refresh_sku(k);
+        }
+        self.measures.touched.clear();
+        self.measures.is_touched.fill(false);
+    }
+
+    fn refresh_sku(&mut self, k: usize) {
+        let now = self.now;
+        let out_of_stock = self.physical[k] <= 0;
+        if out_of_stock && self.measures.first_stockout[k].is_nan() {
+            self.measures.first_stockout[k] = now;
+            if self.out.first_stockout_seconds.is_nan() {
+                self.out.first_stockout_seconds = now;
+            }
+        }
+        let mut any = false;
+        for c in 0..self.channels {
+            let exposed = out_of_stock && self.listed(c, k) >= 1;
+            any |= exposed;
+            let state = &mut self.measures.exposure[k * self.channels + c];
+            if exposed != state.exposed {
+                if !exposed {
+                    self.out.channels[c].exposure_seconds += now - state.since;
+                }
+                *state = Exposure {
+                    exposed,
+                    since: now,
+                };
+            }
+        }
+        let state = &mut self.measures.sku_exposure[k];
+        if any != state.exposed {
+            if !any {
+                let seconds = now - state.since;
+                self.out.any_exposure_seconds += seconds;
+                self.measures.sku_exposure_seconds[k] += seconds;
+            }
+            *state = Exposure {
+                exposed: any,
+                since: now,
+            };
+        }
+    }
+
+    /// Closes open exposures at the horizon, adds up money and windows, and hands out the
+    /// outcome.
+    pub(super) fn finish(&mut self) -> TrialOutcome {
+        let s = &self.plan.scenario;
+        let horizon = s.horizon;
+        let m = &mut self.measures;
+        for (i, state) in m.exposure.iter().enumerate() {
+            if state.exposed {
+                self.out.channels[i % self.channels].exposure_seconds += horizon - state.since;
+            }
+        }
+        for (k, state) in m.sku_exposure.iter().enumerate() {
+            if state.exposed {
+                let seconds = horizon - state.since;
+                self.out.any_exposure_seconds += seconds;
+                m.sku_exposure_seconds[k] += seconds;
+            }
+        }
+        if self.out.first_stockout_seconds.is_nan() {
+            self.out.first_stockout_seconds = horizon;
+        }
+        self.out.final_physical = self.physical.iter().sum();
+        for (c, channel) in s.channels.iter().enumerate() {
+            let out = &mut self.out.channels[c];
+            let (mut lost_margin, mut revenue) = (0.0, 0.0);
+            for (k, sku) in s.catalog.skus.iter().enumerate() {
+                let counts = &m.counts[k * self.channels + c];
+                lost_margin += counts.withheld_units as f64 * sku.unit_margin;
+                revenue += counts.fulfilled_units as f64 * sku.price;
+            }
+            out.lost_margin = lost_margin;
+            out.revenue = revenue;
+            out.worst_window_cancel_rate = if m.windowed[c] {
+                worst_window_rate(
+                    &m.accepted_at[c],
+                    &m.oversold_at[c],
+                    channel.cancel_rate_window,
+                    horizon,
+                )
+            } else if out.accepted == 0 {
+                0.0
+            } else {
+                out.oversold as f64 / out.accepted as f64
+            };
+        }
+        if s.catalog.is_catalog() {
+            for (k, sku) in s.catalog.skus.iter().enumerate() {
+                let mut row = SkuOutcome {
+                    sku: k as u32,
+                    exposure_seconds: m.sku_exposure_seconds[k],
+                    first_stockout_seconds: m.first_stockout[k],
+                    ..SkuOutcome::default()
+                };
+                for counts in &m.counts[k * self.channels..(k + 1) * self.channels] {
+                    row.oversold += counts.oversold;
+                    row.penalty += counts.penalty;
+                    row.lost_margin += counts.withheld_units as f64 * sku.unit_margin;
+                }
+                let stocked_out = !row.first_stockout_seconds.is_nan();
+                if !stocked_out {
+                    row.first_stockout_seconds = horizon;
+                }
+                if stocked_out || row.oversold > 0 || row.lost_margin > 0.0 {
+                    self.out.skus.push(row);
+                }
+            }
+        }
+        self.out.clone()
+    }
+}
