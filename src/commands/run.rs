@@ -13,8 +13,8 @@ use super::progress_bar;
 use crate::cli::{Format, RunArgs, Shard};
 use crate::montecarlo::{RunConfig, for_each_trial_in};
 use crate::report::{
-    AtomicFile, RunInfo, TrialsCsv, charts, out_dir, run_info_json, sha256_hex, summary_json,
-    summary_table, write_atomic,
+    AtomicFile, RunInfo, TrialsCsv, charts, out_dir, run_info_json, sha256_hex, skus_csv,
+    summary_json, summary_table, write_atomic,
 };
 use crate::scenario::{Scenario, Source};
 use crate::sim::Plan;
@@ -79,6 +79,9 @@ pub(crate) fn write_results(
     let json = summary_json(&summary);
     write_atomic(&dir.join("summary.json"), json.as_bytes())?;
     write_atomic(&dir.join("run.json"), run_info_json(info).as_bytes())?;
+    if scenario.catalog.is_catalog() {
+        write_atomic(&dir.join("skus.csv"), &skus_csv(&stats.skus(scenario))?)?;
+    }
     charts::run_charts(dir, scenario, &summary, stats)?;
     match format {
         Format::Json => stdout.write_all(json.as_bytes())?,

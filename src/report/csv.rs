@@ -7,8 +7,11 @@ use crate::sim::outcome::TrialOutcome;
 use crate::stats::{Metric, Scope, metric_value};
 
 /// Writes the trials as CSV, one row at a time: a `trial` column (from 0), `<channel>.<metric>`
-/// for every channel and metric, `total.<metric>`, `total.reconciled_units` and `events`. Counts
-/// are written as integers, other values with Rust's shortest round-trip formatting.
+/// for every channel and metric, `total.<metric>`, `total.reconciled_units` and `events`; then
+/// the measures of MODEL.md Part 2: `<scope>.revenue` and `<scope>.cost` for every channel and
+/// the total, `<channel>.worst_window_cancel_rate`, and `<link>.polls`, `<link>.requests`,
+/// `<link>.api_wait_seconds` for every poll link. Counts are written as integers, other values
+/// with Rust's shortest round-trip formatting.
 pub struct TrialsCsv<W: std::io::Write> {
     writer: ::csv::Writer<W>,
     scopes: Vec<Scope>,
@@ -26,7 +29,9 @@ impl<W: std::io::Write> TrialsCsv<W> {
             .chain(std::iter::once(("total".to_string(), Scope::Total)))
             .collect();
         let mut writer = ::csv::Writer::from_writer(out);
-        writer.write_record(header(&names))?;
+        let mut header = header(&names);
+        header.extend(part2_header(scenario));
+        writer.write_record(header)?;
         Ok(TrialsCsv {
             writer,
             scopes: names.into_iter().map(|(_, scope)| scope).collect(),
@@ -51,6 +56,7 @@ impl<W: std::io::Write> TrialsCsv<W> {
         }
         self.row.push(trial.reconciled_units.to_string());
         self.row.push(trial.events.to_string());
+        part2_row(scenario, trial, &mut self.row);
         self.writer.write_record(&self.row)?;
         Ok(())
     }
@@ -81,6 +87,53 @@ fn header(scopes: &[(String, Scope)]) -> Vec<String> {
     header.push("total.reconciled_units".to_string());
     header.push("events".to_string());
     header
+}
+
+/// The Part 2 columns (see [`TrialsCsv`]).
+fn part2_header(scenario: &Scenario) -> Vec<String> {
+    let mut header = Vec::new();
+    let scopes = scenario.channels.iter().map(|c| c.name.as_str());
+    for scope in scopes.chain(["total"]) {
+        header.push(format!("{scope}.revenue"));
+        header.push(format!("{scope}.cost"));
+    }
+    for channel in &scenario.channels {
+        header.push(format!("{}.worst_window_cancel_rate", channel.name));
+    }
+    for link in poll_links(scenario) {
+        for measure in ["polls", "requests", "api_wait_seconds"] {
+            header.push(format!("{}.{measure}", scenario.links[link].name));
+        }
+    }
+    header
+}
+
+fn part2_row(scenario: &Scenario, trial: &TrialOutcome, row: &mut Vec<String>) {
+    let (mut revenue, mut cost) = (0.0, 0.0);
+    for channel in &trial.channels {
+        let channel_cost = channel.penalty + channel.lost_margin;
+        row.push(channel.revenue.to_string());
+        row.push(channel_cost.to_string());
+        revenue += channel.revenue;
+        cost += channel_cost;
+    }
+    row.push(f64::to_string(&revenue));
+    row.push(f64::to_string(&cost));
+    for channel in &trial.channels {
+        row.push(channel.worst_window_cancel_rate.to_string());
+    }
+    for l in poll_links(scenario) {
+        let link = &trial.links[l];
+        row.push(link.polls.to_string());
+        row.push(link.requests.to_string());
+        row.push(link.api_wait_seconds.to_string());
+    }
+}
+
+fn poll_links(scenario: &Scenario) -> impl Iterator<Item = usize> + '_ {
+    (scenario.links.iter().enumerate())
+        .filter(|(_, link)| matches!(link.transport, crate::scenario::Transport::Poll { .. }))
+        .map(|(l, _)| l)
 }
 
 fn format_value(m: Metric, value: f64) -> String {
@@ -122,13 +175,15 @@ mod tests {
                 .join(",")
         };
         let expected = format!(
-            "trial,{},{},{},total.reconciled_units,events",
+            "trial,{},{},{},total.reconciled_units,events,web.revenue,web.cost,pos.revenue,\
+             pos.cost,total.revenue,total.cost,web.worst_window_cancel_rate,\
+             pos.worst_window_cancel_rate",
             prefixed("web"),
             prefixed("pos"),
             prefixed("total")
         );
         assert_eq!(lines[0], expected);
-        assert_eq!(lines[0].split(',').count(), 1 + 3 * 11 + 2);
+        assert_eq!(lines[0].split(',').count(), 1 + 3 * 11 + 2 + 8);
         // web: 11 arrivals, 8 accepted, 6 fulfilled, 2 oversold, 3 withheld, 0 stockout,
         // penalty 12.5, lost margin 12, cancel rate 0.25, exposure 60, first stockout 500.
         assert!(
@@ -136,7 +191,12 @@ mod tests {
             "{}",
             lines[1]
         );
-        assert!(lines[1].ends_with(",7,100"), "{}", lines[1]);
+        // ... reconciled 7, 100 events; revenue 0 and cost 12.5 + 12 on web, 0 + 4 on pos.
+        assert!(
+            lines[1].ends_with(",7,100,0,24.5,0,4,0,28.5,0.25,0"),
+            "{}",
+            lines[1]
+        );
         assert!(
             lines[2].starts_with("1,6,6,6,0,0,0,0,0,0,0,86400,"),
             "{}",

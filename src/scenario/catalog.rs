@@ -124,7 +124,7 @@ pub fn parse_catalog(
         )
     };
     let headers = reader.headers().map_err(csv_error)?.clone();
-    let header_at = headers.position().map_or(0, |p| p.byte() as usize);
+    let header_at = record_start(text, headers.position().map_or(0, |p| p.byte() as usize));
     let columns = columns(&headers, channels).map_err(|(i, message)| {
         let offset = field_offset(text, header_at, i);
         ScenarioError::at(file, text, offset, header_key(&headers, i), message)
@@ -133,9 +133,10 @@ pub fn parse_catalog(
     let mut seen = std::collections::HashMap::new();
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
-        let (at, line) = record
-            .position()
-            .map_or((0, 0), |p| (p.byte() as usize, p.line()));
+        // The csv crate's position is where it started reading: before the blank and comment
+        // lines it skipped. The record starts after them.
+        let at = record_start(text, record.position().map_or(0, |p| p.byte() as usize));
+        let line = text[..at].matches('\n').count() as u64 + 1;
         let error = |i: usize, message: String| {
             let offset = field_offset(text, at, i);
             ScenarioError::at(file, text, offset, header_key(&headers, i), message)
@@ -160,6 +161,24 @@ pub fn parse_catalog(
         return Err(ScenarioError::whole_file(file, "has no SKU rows".into()));
     }
     Ok(rows)
+}
+
+/// The byte where the record read from `from` starts: after a byte-order mark, blank lines and
+/// comment lines.
+fn record_start(text: &str, from: usize) -> usize {
+    let mut at = from.min(text.len());
+    loop {
+        let rest = &text[at..];
+        if let Some(after) = rest.strip_prefix('\u{feff}') {
+            at = text.len() - after.len();
+        } else if rest.starts_with(['\r', '\n']) {
+            at += 1;
+        } else if rest.starts_with('#') {
+            at += rest.find('\n').map_or(rest.len(), |i| i + 1);
+        } else {
+            return at;
+        }
+    }
 }
 
 /// The key of column `i` in errors: its header.

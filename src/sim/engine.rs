@@ -15,7 +15,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 pub use super::event::{Event, Message, Payload};
-use super::outcome::{ChannelOutcome, LinkOutcome, TrialOutcome};
+use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, TrialOutcome};
 use super::plan::Plan;
 use super::queue::EventQueue;
 use super::rng::{SYSTEM_STREAM, TrialRng, named_stream, sku_stream, trial_rng};
@@ -237,6 +237,8 @@ impl<'a> Engine<'a> {
             .resize(s.channels.len(), ChannelOutcome::default());
         self.out.links.clear();
         self.out.links.resize(s.links.len(), LinkOutcome::default());
+        self.out.feeds.clear();
+        self.out.feeds.resize(s.nodes.len(), FeedOutcome::default());
         self.out.skus.clear();
         self.out.any_exposure_seconds = 0.0;
         self.out.first_stockout_seconds = f64::NAN;

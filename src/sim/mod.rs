@@ -12,5 +12,5 @@ pub mod runaway;
 pub mod window;
 
 pub use engine::{Engine, Event, Payload, Runaway, Snapshot};
-pub use outcome::{ChannelOutcome, LinkOutcome, SkuOutcome, TrialOutcome};
+pub use outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, SkuOutcome, TrialOutcome};
 pub use plan::Plan;

@@ -42,6 +42,15 @@ pub struct LinkOutcome {
     pub api_wait_seconds: f64,
 }
 
+/// One node's feed queue in one trial (nodes without `feeds` stay 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FeedOutcome {
+    /// Level messages and batches that started service.
+    pub items: u64,
+    /// Time they waited for a feed server, summed, seconds.
+    pub wait_seconds: f64,
+}
+
 /// One SKU's measures in one trial (catalog runs; only SKUs with something to report).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SkuOutcome {
@@ -66,6 +75,8 @@ pub struct TrialOutcome {
     pub channels: Vec<ChannelOutcome>,
     /// Per link, in scenario order.
     pub links: Vec<LinkOutcome>,
+    /// Per node, in scenario order: its feed queue.
+    pub feeds: Vec<FeedOutcome>,
     /// Catalog runs: the SKUs with an oversell, a withheld unit, exposure or a stockout, in
     /// catalog order (every other SKU measured 0 and never ran out).
     pub skus: Vec<SkuOutcome>,

@@ -96,14 +96,14 @@ pub enum Scope {
 /// The value of `m` in one trial, over `scope`. Counts are exact integers as `f64`.
 ///
 /// Panics if `scope` names a channel the trial does not have.
-pub fn metric_value(scenario: &Scenario, trial: &TrialOutcome, scope: Scope, m: Metric) -> f64 {
+pub fn metric_value(_scenario: &Scenario, trial: &TrialOutcome, scope: Scope, m: Metric) -> f64 {
     match scope {
-        Scope::Channel(i) => channel_value(scenario, trial, &trial.channels[i], m),
-        Scope::Total => total_value(scenario, trial, m),
+        Scope::Channel(i) => channel_value(trial, &trial.channels[i], m),
+        Scope::Total => total_value(trial, m),
     }
 }
 
-fn channel_value(scenario: &Scenario, trial: &TrialOutcome, c: &ChannelOutcome, m: Metric) -> f64 {
+fn channel_value(trial: &TrialOutcome, c: &ChannelOutcome, m: Metric) -> f64 {
     match m {
         Metric::Arrivals => c.arrivals as f64,
         Metric::Accepted => c.accepted as f64,
@@ -112,26 +112,23 @@ fn channel_value(scenario: &Scenario, trial: &TrialOutcome, c: &ChannelOutcome, 
         Metric::RejectedWithheld => c.rejected_withheld as f64,
         Metric::RejectedStockout => c.rejected_stockout as f64,
         Metric::Penalty => c.penalty,
-        Metric::LostMargin => c.withheld_units as f64 * scenario.stock.unit_margin,
+        // Withheld units times their SKU's margin (Part 1: `stock.unit_margin`), summed by the
+        // engine.
+        Metric::LostMargin => c.lost_margin,
         Metric::CancelRate => cancel_rate(c.oversold, c.accepted),
         Metric::ExposureSeconds => c.exposure_seconds,
         Metric::FirstStockoutSeconds => trial.first_stockout_seconds,
     }
 }
 
-fn total_value(scenario: &Scenario, trial: &TrialOutcome, m: Metric) -> f64 {
+fn total_value(trial: &TrialOutcome, m: Metric) -> f64 {
     let count = |f: fn(&ChannelOutcome) -> u64| trial.channels.iter().map(f).sum::<u64>();
     match m {
         Metric::CancelRate => cancel_rate(count(|c| c.oversold), count(|c| c.accepted)),
         Metric::ExposureSeconds => trial.any_exposure_seconds,
         Metric::FirstStockoutSeconds => trial.first_stockout_seconds,
         // Counts, penalty and lost margin: the channels' values added in channel order.
-        _ => ordered_sum(
-            trial
-                .channels
-                .iter()
-                .map(|c| channel_value(scenario, trial, c, m)),
-        ),
+        _ => ordered_sum(trial.channels.iter().map(|c| channel_value(trial, c, m))),
     }
 }
 
@@ -159,9 +156,11 @@ pub fn has_limit(scenario: &Scenario, scope: Scope) -> bool {
 /// rate against its own limit; in total, whether any channel did. `None` when there is no limit.
 pub fn over_limit(scenario: &Scenario, trial: &TrialOutcome, scope: Scope) -> Option<bool> {
     match scope {
-        Scope::Channel(i) => scenario.channels[i].cancel_rate_limit.map(|limit| {
-            metric_value(scenario, trial, Scope::Channel(i), Metric::CancelRate) > limit
-        }),
+        // Judged on the worst windowed rate (MODEL.md Part 2): with the default window, the
+        // horizon, that is the cancel rate of Part 1.
+        Scope::Channel(i) => scenario.channels[i]
+            .cancel_rate_limit
+            .map(|limit| trial.channels[i].worst_window_cancel_rate > limit),
         Scope::Total => {
             if !has_limit(scenario, Scope::Total) {
                 return None;

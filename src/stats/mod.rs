@@ -2,6 +2,7 @@
 //! (mean, sd, 95% confidence interval, quantiles) and the run summary that the report layer
 //! writes. Pure: no I/O.
 
+mod catalog;
 mod metric;
 mod run;
 mod stream;
@@ -9,6 +10,7 @@ mod summary;
 #[cfg(test)]
 pub(crate) mod test_fixtures;
 
+pub use catalog::{LinkSummary, Money, Part2Accumulator, ScopeExtras, SkuSummary, YEAR};
 pub use metric::{Metric, Scope, has_limit, metric_value, over_limit};
 pub use run::{RunSummary, ScopeSummary, summarize_run};
 pub use stream::{Bucket, RunAccumulator, SKETCH_ACCURACY, ValueAccumulator};

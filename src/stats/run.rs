@@ -7,6 +7,7 @@ use serde::ser::{SerializeMap, Serializer};
 use crate::scenario::Scenario;
 use crate::sim::outcome::TrialOutcome;
 
+use super::catalog::{LinkSummary, Money, ScopeExtras};
 use super::metric::{Metric, Scope};
 use super::stream::RunAccumulator;
 use super::summary::MetricSummary;
@@ -26,6 +27,8 @@ pub struct ScopeSummary {
     /// Share of trials with the cancel rate strictly over the limit (total: any channel over its
     /// own), in [0, 1]; `None` when there is no limit.
     pub p_cancel_rate_over_limit: Option<f64>,
+    /// MODEL.md Part 2: revenue, cost, the worst windowed cancel rate, money per year.
+    pub extras: ScopeExtras,
 }
 
 impl ScopeSummary {
@@ -38,8 +41,18 @@ impl ScopeSummary {
 impl Serialize for ScopeSummary {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
+        let per_year = self.extras.per_year;
         for m in Metric::ALL {
-            map.serialize_entry(m.name(), self.metric(m))?;
+            if matches!(m, Metric::Penalty | Metric::LostMargin) {
+                map.serialize_entry(m.name(), &Money(self.metric(m), per_year))?;
+            } else {
+                map.serialize_entry(m.name(), self.metric(m))?;
+            }
+        }
+        map.serialize_entry("revenue", &Money(&self.extras.revenue, per_year))?;
+        map.serialize_entry("cost", &Money(&self.extras.cost, per_year))?;
+        if let Some(worst) = &self.extras.worst_window_cancel_rate {
+            map.serialize_entry("worst_window_cancel_rate", worst)?;
         }
         if let Some(reconciled) = &self.reconciled_units {
             map.serialize_entry("reconciled_units", reconciled)?;
@@ -67,6 +80,8 @@ pub struct RunSummary {
     pub channels: IndexMap<String, ScopeSummary>,
     /// All channels together.
     pub total: ScopeSummary,
+    /// Per poll link, keyed by name: polls, requests and API wait per trial.
+    pub links: IndexMap<String, LinkSummary>,
 }
 
 impl RunSummary {

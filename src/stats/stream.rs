@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::catalog::{Part2Accumulator, SkuSummary};
 use super::metric::{Metric, Scope, has_limit, metric_value, over_limit};
 use super::run::{RunSummary, ScopeSummary};
 use super::summary::{MetricSummary, t_975};
@@ -276,6 +277,7 @@ impl ScopeAccumulator {
             reconciled_units: None,
             p_any_oversell: share(self.any_oversell),
             p_cancel_rate_over_limit: limit.then(|| share(self.over_limit)),
+            extras: Default::default(),
         }
     }
 }
@@ -291,6 +293,8 @@ pub struct RunAccumulator {
     total: ScopeAccumulator,
     /// Units corrected by reconciliations.
     reconciled_units: ValueAccumulator,
+    /// The measures of MODEL.md Part 2.
+    part2: Part2Accumulator,
 }
 
 impl RunAccumulator {
@@ -305,6 +309,7 @@ impl RunAccumulator {
                 .collect(),
             total: ScopeAccumulator::new(),
             reconciled_units: ValueAccumulator::new(true),
+            part2: Part2Accumulator::new(scenario),
         }
     }
 
@@ -316,6 +321,7 @@ impl RunAccumulator {
         }
         self.total.push(scenario, trial, Scope::Total);
         self.reconciled_units.push(trial.reconciled_units as f64);
+        self.part2.push(trial);
     }
 
     /// Adds everything `other` (of the same scenario) saw.
@@ -326,6 +332,12 @@ impl RunAccumulator {
         }
         self.total.merge(&other.total);
         self.reconciled_units.merge(&other.reconciled_units);
+        self.part2.merge(&other.part2);
+    }
+
+    /// Per SKU of a catalog run, in catalog order (empty without a catalog).
+    pub fn skus(&self, scenario: &Scenario) -> Vec<SkuSummary> {
+        self.part2.skus(scenario, self.trials)
     }
 
     /// Trials seen.
@@ -348,13 +360,16 @@ impl RunAccumulator {
             .enumerate()
             .map(|(i, (channel, acc))| {
                 let limit = has_limit(scenario, Scope::Channel(i));
-                (channel.name.clone(), acc.summary(self.trials, limit))
+                let mut summary = acc.summary(self.trials, limit);
+                summary.extras = self.part2.scope(scenario, Some(i));
+                (channel.name.clone(), summary)
             })
             .collect();
         let mut total = self
             .total
             .summary(self.trials, has_limit(scenario, Scope::Total));
         total.reconciled_units = Some(self.reconciled_units.summary());
+        total.extras = self.part2.scope(scenario, None);
         RunSummary {
             scenario: scenario.name.clone(),
             trials: self.trials,
@@ -363,6 +378,7 @@ impl RunAccumulator {
             currency: scenario.currency.clone(),
             channels,
             total,
+            links: self.part2.links(scenario),
         }
     }
 }

@@ -61,6 +61,8 @@ pub(super) struct Levels {
     feed_waiting: Vec<VecDeque<u32>>,
     feed_busy: Vec<u32>,
     feed_items: Vec<FeedItem>,
+    /// Per feed item slot: when it joined its queue, seconds.
+    feed_queued_at: Vec<f64>,
     free_items: Vec<u32>,
     /// Words of a batch's member bitset.
     words: usize,
@@ -93,6 +95,7 @@ impl Levels {
             feed_waiting: vec![VecDeque::new(); s.nodes.len()],
             feed_busy: vec![0; s.nodes.len()],
             feed_items: Vec::new(),
+            feed_queued_at: Vec::new(),
             free_items: Vec::new(),
             words: skus.div_ceil(64),
         }
@@ -116,6 +119,7 @@ impl Levels {
         self.feed_waiting.iter_mut().for_each(VecDeque::clear);
         self.feed_busy.fill(0);
         self.feed_items.clear();
+        self.feed_queued_at.clear();
         self.free_items.clear();
     }
 
@@ -326,14 +330,17 @@ impl Engine<'_> {
     }
 
     fn feed_slot(&mut self, item: FeedItem) -> u32 {
-        match self.levels.free_items.pop() {
+        let levels = &mut self.levels;
+        match levels.free_items.pop() {
             Some(slot) => {
-                self.levels.feed_items[slot as usize] = item;
+                levels.feed_items[slot as usize] = item;
+                levels.feed_queued_at[slot as usize] = self.now;
                 slot
             }
             None => {
-                self.levels.feed_items.push(item);
-                (self.levels.feed_items.len() - 1) as u32
+                levels.feed_items.push(item);
+                levels.feed_queued_at.push(self.now);
+                (levels.feed_items.len() - 1) as u32
             }
         }
     }
@@ -357,6 +364,9 @@ impl Engine<'_> {
     /// A feed server of node `n` starts on `slot`: `service + per_item * n`.
     fn feed_serve(&mut self, n: usize, slot: u32) {
         self.levels.feed_busy[n] += 1;
+        let feed = &mut self.out.feeds[n];
+        feed.items += 1;
+        feed.wait_seconds += self.now - self.levels.feed_queued_at[slot as usize];
         let items = match self.levels.feed_items[slot as usize] {
             FeedItem::Message { .. } => 1,
             FeedItem::Batch(b) => self.levels.items(self.plan, b),

@@ -1,0 +1,246 @@
+//! The measures of MODEL.md Part 2, streamed like the others: `revenue` and `cost` per scope,
+//! `worst_window_cancel_rate` per channel, `polls`, `requests` and `api_wait_seconds` per link,
+//! and the per-SKU means of a catalog run (exact fixed-point sums, so merging shards or changing
+//! the order of trials gives the same numbers).
+
+use indexmap::IndexMap;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::stream::ValueAccumulator;
+use super::summary::MetricSummary;
+use crate::scenario::{Scenario, Transport};
+use crate::sim::outcome::TrialOutcome;
+
+/// Fixed-point scale of the per-SKU sums (millionths), as in the other accumulators.
+const SCALE: f64 = 1e6;
+/// A year, seconds: money per year is `mean x YEAR / horizon`.
+pub const YEAR: f64 = 365.0 * 86_400.0;
+
+/// The Part 2 summaries of one scope (a channel, or all channels together).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScopeExtras {
+    /// Fulfilled units times price, currency.
+    pub revenue: MetricSummary,
+    /// Penalty plus lost margin, currency.
+    pub cost: MetricSummary,
+    /// Channels only: the worst windowed cancel rate.
+    pub worst_window_cancel_rate: Option<MetricSummary>,
+    /// 365 days over the horizon: the factor of every `mean_per_year`.
+    pub per_year: f64,
+}
+
+/// A money summary with its `mean_per_year` beside the other statistics.
+pub struct Money<'a>(pub &'a MetricSummary, pub f64);
+
+impl Serialize for Money<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Money(s, per_year) = *self;
+        let mut map = serializer.serialize_map(Some(8))?;
+        map.serialize_entry("mean", &s.mean)?;
+        map.serialize_entry("mean_per_year", &(s.mean * per_year))?;
+        map.serialize_entry("sd", &s.sd)?;
+        map.serialize_entry("ci95", &s.ci95)?;
+        map.serialize_entry("p50", &s.p50)?;
+        map.serialize_entry("p90", &s.p90)?;
+        map.serialize_entry("p99", &s.p99)?;
+        map.serialize_entry("max", &s.max)?;
+        map.end()
+    }
+}
+
+/// One link's API use over the trials of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkSummary {
+    /// Polls per trial.
+    pub polls: MetricSummary,
+    /// API requests (pages) per trial.
+    pub requests: MetricSummary,
+    /// Time polls waited for API tokens per trial, seconds.
+    pub api_wait_seconds: MetricSummary,
+}
+
+/// One SKU's means over the trials of a catalog run (a row of `skus.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkuSummary {
+    /// The SKU.
+    pub sku: String,
+    /// Mean oversold orders.
+    pub oversold: f64,
+    /// Mean penalty, currency.
+    pub penalty: f64,
+    /// Mean lost margin, currency.
+    pub lost_margin: f64,
+    /// Mean cost (penalty + lost margin), currency.
+    pub cost: f64,
+    /// Mean cost per year, currency.
+    pub cost_per_year: f64,
+    /// Mean exposure, seconds.
+    pub exposure_seconds: f64,
+    /// Mean first stockout (the horizon when none), seconds.
+    pub first_stockout_seconds: f64,
+    /// Share of trials with at least one oversell of this SKU.
+    pub p_any_oversell: f64,
+}
+
+/// Per-SKU sums over trials.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct SkuSums {
+    oversold: u64,
+    penalty: u128,
+    lost_margin: u128,
+    exposure: u128,
+    /// Sum of the first stockouts of the trials that reported the SKU.
+    stockout: u128,
+    /// Trials that reported the SKU (the others: no stockout, nothing to count).
+    reported: u64,
+    any_oversell: u64,
+}
+
+fn fixed(value: f64) -> u128 {
+    (value.max(0.0) * SCALE).round() as u128
+}
+
+/// Everything Part 2 adds to a run's streamed statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Part2Accumulator {
+    /// Per channel, then the total: revenue and cost.
+    revenue: Vec<ValueAccumulator>,
+    cost: Vec<ValueAccumulator>,
+    /// Per channel.
+    worst_window: Vec<ValueAccumulator>,
+    /// Per poll link: (link index, polls, requests, api wait).
+    links: Vec<(usize, ValueAccumulator, ValueAccumulator, ValueAccumulator)>,
+    /// Per SKU of a catalog (empty without one).
+    skus: Vec<SkuSums>,
+}
+
+impl Part2Accumulator {
+    /// An empty accumulator for `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        let scopes = scenario.channels.len() + 1;
+        let reals = |n: usize| vec![ValueAccumulator::new(false); n];
+        Part2Accumulator {
+            revenue: reals(scopes),
+            cost: reals(scopes),
+            worst_window: reals(scenario.channels.len()),
+            links: (scenario.links.iter().enumerate())
+                .filter(|(_, link)| matches!(link.transport, Transport::Poll { .. }))
+                .map(|(l, _)| {
+                    let exact = ValueAccumulator::new(true);
+                    (l, exact.clone(), exact, ValueAccumulator::new(false))
+                })
+                .collect(),
+            skus: if scenario.catalog.is_catalog() {
+                vec![SkuSums::default(); scenario.catalog.skus.len()]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Adds one trial.
+    pub fn push(&mut self, trial: &TrialOutcome) {
+        let (mut revenue, mut cost) = (0.0, 0.0);
+        for (c, channel) in trial.channels.iter().enumerate() {
+            let channel_cost = channel.penalty + channel.lost_margin;
+            self.revenue[c].push(channel.revenue);
+            self.cost[c].push(channel_cost);
+            self.worst_window[c].push(channel.worst_window_cancel_rate);
+            revenue += channel.revenue;
+            cost += channel_cost;
+        }
+        let total = trial.channels.len();
+        self.revenue[total].push(revenue);
+        self.cost[total].push(cost);
+        for (l, polls, requests, wait) in &mut self.links {
+            let link = trial.links[*l];
+            polls.push(link.polls as f64);
+            requests.push(link.requests as f64);
+            wait.push(link.api_wait_seconds);
+        }
+        for row in &trial.skus {
+            let sums = &mut self.skus[row.sku as usize];
+            sums.oversold += row.oversold;
+            sums.penalty += fixed(row.penalty);
+            sums.lost_margin += fixed(row.lost_margin);
+            sums.exposure += fixed(row.exposure_seconds);
+            sums.stockout += fixed(row.first_stockout_seconds);
+            sums.reported += 1;
+            sums.any_oversell += u64::from(row.oversold > 0);
+        }
+    }
+
+    /// Adds everything `other` (of the same scenario) saw.
+    pub fn merge(&mut self, other: &Part2Accumulator) {
+        let pairs = |a: &mut Vec<ValueAccumulator>, b: &Vec<ValueAccumulator>| {
+            a.iter_mut().zip(b).for_each(|(a, b)| a.merge(b));
+        };
+        pairs(&mut self.revenue, &other.revenue);
+        pairs(&mut self.cost, &other.cost);
+        pairs(&mut self.worst_window, &other.worst_window);
+        for (a, b) in self.links.iter_mut().zip(&other.links) {
+            a.1.merge(&b.1);
+            a.2.merge(&b.2);
+            a.3.merge(&b.3);
+        }
+        for (a, b) in self.skus.iter_mut().zip(&other.skus) {
+            a.oversold += b.oversold;
+            a.penalty += b.penalty;
+            a.lost_margin += b.lost_margin;
+            a.exposure += b.exposure;
+            a.stockout += b.stockout;
+            a.reported += b.reported;
+            a.any_oversell += b.any_oversell;
+        }
+    }
+
+    /// The extras of channel `c` (`None`: all channels together).
+    pub fn scope(&self, scenario: &Scenario, c: Option<usize>) -> ScopeExtras {
+        let i = c.unwrap_or(scenario.channels.len());
+        ScopeExtras {
+            revenue: self.revenue[i].summary(),
+            cost: self.cost[i].summary(),
+            worst_window_cancel_rate: c.map(|c| self.worst_window[c].summary()),
+            per_year: YEAR / scenario.horizon,
+        }
+    }
+
+    /// Per poll link, by name.
+    pub fn links(&self, scenario: &Scenario) -> IndexMap<String, LinkSummary> {
+        (self.links.iter())
+            .map(|(l, polls, requests, wait)| {
+                let summary = LinkSummary {
+                    polls: polls.summary(),
+                    requests: requests.summary(),
+                    api_wait_seconds: wait.summary(),
+                };
+                (scenario.links[*l].name.clone(), summary)
+            })
+            .collect()
+    }
+
+    /// Per SKU of a catalog run over `trials` trials, in catalog order (empty without one).
+    pub fn skus(&self, scenario: &Scenario, trials: u64) -> Vec<SkuSummary> {
+        let n = trials.max(1) as f64;
+        let horizon = scenario.horizon;
+        let mean = |sum: u128| sum as f64 / SCALE / n;
+        (scenario.catalog.skus.iter().zip(&self.skus))
+            .map(|(sku, sums)| {
+                let (penalty, lost_margin) = (mean(sums.penalty), mean(sums.lost_margin));
+                let unreported = trials.saturating_sub(sums.reported) as f64;
+                SkuSummary {
+                    sku: sku.name.clone(),
+                    oversold: sums.oversold as f64 / n,
+                    penalty,
+                    lost_margin,
+                    cost: penalty + lost_margin,
+                    cost_per_year: (penalty + lost_margin) * YEAR / horizon,
+                    exposure_seconds: mean(sums.exposure),
+                    first_stockout_seconds: mean(sums.stockout) + unreported * horizon / n,
+                    p_any_oversell: sums.any_oversell as f64 / n,
+                }
+            })
+            .collect()
+    }
+}
