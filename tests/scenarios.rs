@@ -137,3 +137,39 @@ fn event_driven_oversells_less_than_polling_and_polling_less_than_hourly_erp() {
     );
     assert!(2 * polling < hourly, "polling {polling} vs hourly {hourly}");
 }
+
+#[test]
+fn every_catalog_scenario_loads_and_runs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join("catalog");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a folder entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    let names: Vec<_> = files
+        .iter()
+        .map(|f| f.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["four-weeks", "small"]);
+    for (file, skus) in files.iter().zip([2_000, 20]) {
+        let scenario = load_file(file).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(scenario.catalog.skus.len(), skus, "{}", file.display());
+        assert!(!scenario.description.trim().is_empty());
+        let plan = Plan::new(scenario);
+        let config = RunConfig {
+            trials: 4,
+            seed: 2026,
+            threads: 2,
+        };
+        let outcomes = run_trials(&plan, config, &|_| {}).expect("the trials run");
+        for trial in &outcomes {
+            let accepted: u64 = trial.channels.iter().map(|c| c.accepted).sum();
+            assert!(accepted > 1_000, "{}: {accepted} orders", file.display());
+            let revenue: f64 = trial.channels.iter().map(|c| c.revenue).sum();
+            assert!(revenue > 0.0);
+        }
+    }
+}
