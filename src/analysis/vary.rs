@@ -172,6 +172,8 @@ mod tests {
         assert!(m.contains("list durations instead"), "{m}");
         let m = e("links.amazon-feed.poll.every=15");
         assert!(m.contains("`15` has no unit"), "{m}");
+        let m = e("links.amazon-feed.poll.every=5m,15M");
+        assert!(m.contains("`15M` counts in months (`M`)"), "{m}");
         assert!(e("channels.amazon.buffer=5..=2").contains("is empty"));
         assert!(e("channels.amazon.buffer=").contains("no values"));
     }

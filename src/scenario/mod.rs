@@ -4,6 +4,7 @@ pub mod builtin;
 mod channels;
 mod error;
 mod fields;
+mod intervals;
 mod limits;
 mod links;
 mod load;

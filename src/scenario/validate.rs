@@ -58,6 +58,7 @@ pub(crate) fn scenario(raw: &RawScenario) -> Check<Scenario> {
         nodes: nodes.list,
     };
     limits::scenario(&scenario, raw)?;
+    super::intervals::check(&scenario, raw)?;
     Ok(scenario)
 }
 
