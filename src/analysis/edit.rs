@@ -415,6 +415,15 @@ mod tests {
         assert_eq!(KeyKind::Integer.parse("3"), Ok(3.0));
         assert!(KeyKind::Integer.parse("1.5").is_err());
         assert_eq!(KeyKind::Number.parse("0.05"), Ok(0.05));
+        assert_eq!(KeyKind::Probability.parse("5%"), Ok(0.05));
+        assert!(KeyKind::Probability.parse("5").is_err());
+        assert_eq!(
+            reference()
+                .resolve("channels.amazon.cancel_rate_limit")
+                .unwrap()
+                .kind,
+            KeyKind::Probability
+        );
         assert_eq!(KeyKind::Duration.label(5400.0), "1h 30m");
         assert_eq!(KeyKind::Number.label(30.0), "30");
         assert_eq!(KeyKind::Integer.label(4.0), "4");
