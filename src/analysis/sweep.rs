@@ -11,7 +11,7 @@ use super::edit::{EditError, KeyRef, ScenarioDoc};
 use super::input::InputError;
 use super::polling::{PollingCost, polling_cost};
 use super::target::{Target, wilson};
-use super::vary::{Vary, grid};
+use super::vary::{Vary, grid, grid_size};
 use crate::montecarlo::{RunConfig, for_each_trial};
 use crate::scenario::Scenario;
 use crate::sim::Plan;
@@ -98,6 +98,7 @@ impl SweepPlan {
                 ));
             }
         }
+        grid_size(&varies, MAX_POINTS)?;
         if let Some(target) = &target {
             target.check(&doc.scenario)?;
             if varies.len() != 1 {
@@ -119,15 +120,6 @@ impl SweepPlan {
             }
         }
         let indices = grid(&varies);
-        if indices.len() > MAX_POINTS {
-            return Err(InputError::flag(
-                "--vary",
-                format!(
-                    "{} grid points is too many; at most {MAX_POINTS}",
-                    indices.len()
-                ),
-            ));
-        }
         let mut points = Vec::with_capacity(indices.len());
         for index in indices {
             let edits: Vec<(&KeyRef, f64)> = varies

@@ -72,10 +72,19 @@ fn parse_values(text: &str, kind: KeyKind) -> Result<Vec<f64>, String> {
         return Err("no values after `=`".to_owned());
     }
     if let Some((start, end, inclusive)) = split_range(text) {
-        if kind == KeyKind::Duration {
-            return Err(format!(
-                "`{text}` is a range of whole numbers; list durations instead, like 1m,5m,15m"
-            ));
+        match kind {
+            KeyKind::Duration => {
+                return Err(format!(
+                    "`{text}` is a range of whole numbers; list durations instead, like 1m,5m,15m"
+                ));
+            }
+            KeyKind::Probability => {
+                return Err(format!(
+                    "`{text}` is a range of whole numbers; list probabilities instead, like \
+                     1%,2%,5%"
+                ));
+            }
+            KeyKind::Integer | KeyKind::Number => {}
         }
         let bound = |b: &str| {
             b.trim().parse::<i64>().map_err(|_| {
@@ -86,11 +95,15 @@ fn parse_values(text: &str, kind: KeyKind) -> Result<Vec<f64>, String> {
             })
         };
         let (start, end) = (bound(start)?, bound(end)?);
-        let last = if inclusive { end } else { end - 1 };
-        if last < start {
+        let last = if inclusive {
+            Some(end)
+        } else {
+            end.checked_sub(1)
+        };
+        let Some(last) = last.filter(|&last| last >= start) else {
             return Err(format!("the range `{text}` is empty"));
-        }
-        if (last - start) as u64 >= MAX_VALUES as u64 {
+        };
+        if last.abs_diff(start) >= MAX_VALUES as u64 {
             return Err(format!(
                 "the range `{text}` has too many values; at most {MAX_VALUES}"
             ));
@@ -116,8 +129,33 @@ fn split_range(text: &str) -> Option<(&str, &str, bool)> {
     text.split_once("..").map(|(a, b)| (a, b, false))
 }
 
+/// The number of grid points of `varies`, refused when over `max` before anything is allocated:
+/// the counts are multiplied first, saturating.
+pub fn grid_size(varies: &[Vary], max: usize) -> Result<usize, InputError> {
+    let size = varies
+        .iter()
+        .fold(1usize, |n, vary| n.saturating_mul(vary.values.len()));
+    if size <= max {
+        return Ok(size);
+    }
+    let counts: Vec<String> = varies.iter().map(|v| v.values.len().to_string()).collect();
+    let product = if size == usize::MAX {
+        "more than 10^19".to_owned()
+    } else {
+        size.to_string()
+    };
+    Err(InputError::flag(
+        "--vary",
+        format!(
+            "{} values make {product} grid points, too many; at most {max}: vary fewer keys \
+             or take fewer values",
+            counts.join(" x ")
+        ),
+    ))
+}
+
 /// Every combination of the values of `varies`, the first varying slowest, as indices into each
-/// one's values.
+/// one's values. Check the size with [`grid_size`] first.
 pub fn grid(varies: &[Vary]) -> Vec<Vec<usize>> {
     let mut points = vec![Vec::new()];
     for vary in varies {
@@ -176,6 +214,97 @@ mod tests {
         assert!(m.contains("`15M` counts in months (`M`)"), "{m}");
         assert!(e("channels.amazon.buffer=5..=2").contains("is empty"));
         assert!(e("channels.amazon.buffer=").contains("no values"));
+    }
+
+    #[test]
+    fn a_grid_too_large_is_refused_before_it_is_built() {
+        let d = doc();
+        let keys = [
+            "channels.amazon.buffer",
+            "channels.walmart.buffer",
+            "channels.shopify.buffer",
+        ];
+        let varies: Vec<Vary> = keys
+            .iter()
+            .map(|k| Vary::parse(&format!("{k}=0..1000"), &d).unwrap())
+            .collect();
+        let e = grid_size(&varies, 10_000).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "--vary: 1000 x 1000 x 1000 values make 1000000000 grid points, too many; at most \
+             10000: vary fewer keys or take fewer values"
+        );
+        let many = vec![varies[0].clone(); 12];
+        let e = grid_size(&many, 10_000).unwrap_err().to_string();
+        assert!(e.contains("more than 10^19 grid points"), "{e}");
+        assert_eq!(grid_size(&varies[..1], 10_000), Ok(1000));
+    }
+
+    #[test]
+    fn huge_range_bounds_are_refused_without_overflow() {
+        let e = |arg: &str| Vary::parse(arg, &doc()).unwrap_err().to_string();
+        let m = e("channels.amazon.buffer=-9223372036854775808..9223372036854775807");
+        assert!(m.contains("too many values"), "{m}");
+        let m = e("channels.amazon.buffer=0..-9223372036854775808");
+        assert!(m.contains("is empty"), "{m}");
+        let m = e("channels.amazon.buffer=0..99999999999999999999");
+        assert!(m.contains("is not a whole number"), "{m}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256)
+        ))]
+
+        /// Any argument gives a `Vary` or a message naming it, never a panic.
+        #[test]
+        fn the_parser_never_panics(arg in vary_arg()) {
+            let d = doc();
+            match Vary::parse(&arg, &d) {
+                Ok(vary) => {
+                    proptest::prop_assert!(!vary.values.is_empty());
+                    proptest::prop_assert!(vary.values.len() <= MAX_VALUES);
+                    proptest::prop_assert!(vary.values.windows(2).all(|w| w[0] < w[1]));
+                    proptest::prop_assert!(grid_size(&[vary], MAX_VALUES).is_ok());
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    let prefix = format!("--vary {arg}: ");
+                    proptest::prop_assert!(message.starts_with(&prefix), "{}", message);
+                    proptest::prop_assert!(message.len() > prefix.len());
+                }
+            }
+        }
+    }
+
+    /// Arguments near the valid ones (real keys, globs, ranges, lists, odd numbers) and noise.
+    fn vary_arg() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop_oneof![
+            Just("channels.amazon.buffer".to_owned()),
+            Just("links.amazon-feed.poll.every".to_owned()),
+            Just("links.*-feed.poll.every".to_owned()),
+            Just("channels.*.buffer".to_owned()),
+            Just("channels.amazon.cancel_rate_limit".to_owned()),
+            Just("peaks[0].multiplier".to_owned()),
+            Just("channels.amazon.buffer,channels.walmart.buffer".to_owned()),
+            "[a-z*.\\[\\]0-9\"-]{0,24}",
+        ];
+        let value = prop_oneof![
+            "-?[0-9]{1,20}",
+            "[0-9]{1,3}(\\.[0-9]{1,3})?(s|m|h|d|M|y|%|ms|min| minutes)?",
+            "[0-9a-zA-Z.%-]{0,8}",
+            any::<i64>().prop_map(|n| n.to_string()),
+        ];
+        let values = prop_oneof![
+            proptest::collection::vec(value.clone(), 0..6).prop_map(|v| v.join(",")),
+            (value.clone(), prop_oneof![Just(".."), Just("..=")], value)
+                .prop_map(|(a, op, b)| format!("{a}{op}{b}")),
+        ];
+        prop_oneof![
+            4 => (key, values).prop_map(|(k, v)| format!("{k}={v}")),
+            1 => any::<String>(),
+        ]
     }
 
     #[test]
