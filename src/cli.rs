@@ -294,11 +294,14 @@ pub struct SweepArgs {
     /// Scenario file (TOML).
     pub file: PathBuf,
     /// A key and its values, PATH=VALUES: a list (links.amazon-feed.poll.every=1m,5m,15m) or an
-    /// integer range (channels.amazon.buffer=0..=6). Repeat for a grid.
+    /// integer range (channels.amazon.buffer=0..=6). PATH may name several keys moved together:
+    /// a pattern (links.*-feed.poll.every, `*` within a segment) or a comma-joined list. Repeat
+    /// for a grid (at most 10000 points).
     #[arg(long = "vary", value_name = "PATH=VALUES", required = true)]
     pub vary: Vec<String>,
     /// A goal to find the boundary of, with one --vary: MEASURE OP NUMBER, like
-    /// 'channels.amazon.p_cancel_rate_over_limit<=0.05' or 'total.penalty.mean<=250'.
+    /// 'channels.amazon.p_cancel_rate_over_limit<=5%' or 'total.penalty.mean<=250'
+    /// (probabilities as 0.05 or 5%).
     #[arg(long, value_name = "EXPR")]
     pub target: Option<String>,
     #[command(flatten)]

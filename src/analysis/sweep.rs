@@ -91,7 +91,7 @@ impl SweepPlan {
             ));
         }
         for (i, vary) in varies.iter().enumerate() {
-            if let Some(other) = varies[..i].iter().find(|v| v.key == vary.key) {
+            if let Some(other) = varies[..i].iter().find(|v| v.overlaps(vary)) {
                 return Err(InputError::vary(
                     &vary.arg,
                     format!("`{}` is already varied by --vary {}", vary.path, other.arg),
@@ -115,7 +115,7 @@ impl SweepPlan {
         // Each value alone first, so that an error names the --vary and the value at fault.
         for vary in &varies {
             for (value, label) in vary.values.iter().zip(&vary.labels) {
-                doc.load(&[(&vary.key, *value)])
+                doc.load(&vary.edits(*value))
                     .map_err(|e| InputError::vary(&vary.arg, format!("at {label}: {e}")))?;
             }
         }
@@ -125,7 +125,7 @@ impl SweepPlan {
             let edits: Vec<(&KeyRef, f64)> = varies
                 .iter()
                 .zip(&index)
-                .map(|(v, &i)| (&v.key, v.values[i]))
+                .flat_map(|(v, &i)| v.edits(v.values[i]))
                 .collect();
             let scenario = doc.load(&edits).map_err(|e| {
                 let at: Vec<String> = varies
@@ -215,7 +215,7 @@ impl SweepPlan {
         let grid: Vec<Probe> = points.iter().filter_map(|p| p.target.clone()).collect();
         search(target, vary.kind, grid, |value| {
             let label = vary.label(value);
-            let scenario = self.doc.load(&[(&vary.key, value)]).map_err(|e| match e {
+            let scenario = self.doc.load(&vary.edits(value)).map_err(|e| match e {
                 EditError::Path(m) => InputError::vary(&vary.arg, m),
                 e => InputError::vary(&vary.arg, format!("at {label} (a bisection step): {e}")),
             })?;

@@ -1,4 +1,6 @@
-//! `--vary PATH=VALUES`: a key of the scenario and the values it takes in a sweep.
+//! `--vary PATH=VALUES`: a key of the scenario, or several moved together, and the values they
+//! take in a sweep. PATH is one key, a pattern (`links.*-feed.poll.every`) or a comma-joined list
+//! of either; every key it names is set to the same value at each point.
 
 use serde::Serialize;
 
@@ -8,23 +10,25 @@ use super::input::InputError;
 /// The most values one `--vary` may take.
 pub const MAX_VALUES: usize = 1_000;
 
-/// One varied key and its values, ascending and without repeats.
+/// One varied key (or several moved together) and its values, ascending and without repeats.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Vary {
     /// The argument as given (`links.amazon-feed.poll.every=1m,5m,15m`).
     #[serde(skip)]
     pub arg: String,
-    /// The key path as given.
+    /// The key path, pattern or list as given.
     pub path: String,
-    /// What the key holds.
+    /// Every key set, in scenario order (one for a plain path).
+    pub keys: Vec<String>,
+    /// What the keys hold.
     pub kind: KeyKind,
     /// The values, ascending; seconds for durations.
     pub values: Vec<f64>,
     /// The values as a user writes them (`15m`).
     pub labels: Vec<String>,
-    /// Where the key is.
+    /// Where the keys are.
     #[serde(skip)]
-    pub key: KeyRef,
+    pub refs: Vec<KeyRef>,
 }
 
 impl Vary {
@@ -39,9 +43,11 @@ impl Vary {
                     .to_owned(),
             ));
         };
-        let key = doc.resolve(path.trim()).map_err(fail)?;
-        let mut parsed = parse_values(values.trim(), key.kind)
-            .map_err(|e| fail(format!("{e}; `{}` takes {}", key.path, key.kind.expected())))?;
+        let path = path.trim();
+        let refs = resolve_keys(path, doc).map_err(fail)?;
+        let kind = refs[0].kind;
+        let mut parsed = parse_values(values.trim(), kind)
+            .map_err(|e| fail(format!("{e}; `{path}` takes {}", kind.expected())))?;
         parsed.sort_by(f64::total_cmp);
         parsed.dedup();
         if parsed.len() > MAX_VALUES {
@@ -52,18 +58,76 @@ impl Vary {
         }
         Ok(Vary {
             arg: arg.to_owned(),
-            path: key.path.clone(),
-            kind: key.kind,
-            labels: parsed.iter().map(|v| key.kind.label(*v)).collect(),
+            path: path.to_owned(),
+            keys: refs.iter().map(|k| k.path.clone()).collect(),
+            kind,
+            labels: parsed.iter().map(|v| kind.label(*v)).collect(),
             values: parsed,
-            key,
+            refs,
         })
+    }
+
+    /// Every key of this vary set to `value`.
+    pub fn edits(&self, value: f64) -> Vec<(&KeyRef, f64)> {
+        self.refs.iter().map(|key| (key, value)).collect()
+    }
+
+    /// Whether this vary and `other` set a key in common.
+    pub fn overlaps(&self, other: &Vary) -> bool {
+        self.refs
+            .iter()
+            .any(|a| other.refs.iter().any(|b| a.same_key(b)))
     }
 
     /// Value `v` as a user writes it.
     pub fn label(&self, v: f64) -> String {
         self.kind.label(v)
     }
+}
+
+/// The keys of `path`: patterns and plain keys, comma-joined, each key once, all of one kind.
+fn resolve_keys(path: &str, doc: &ScenarioDoc) -> Result<Vec<KeyRef>, String> {
+    let mut keys: Vec<KeyRef> = Vec::new();
+    for pattern in split_keys(path) {
+        if pattern.trim().is_empty() {
+            return Err(format!("`{path}` has an empty key"));
+        }
+        for key in doc.resolve_pattern(pattern.trim())? {
+            if !keys.iter().any(|k| k.same_key(&key)) {
+                keys.push(key);
+            }
+        }
+    }
+    let first = &keys[0];
+    if let Some(other) = keys.iter().find(|k| k.kind != first.kind) {
+        return Err(format!(
+            "`{path}` names keys that hold different things: `{}` takes {} and `{}` takes {}; \
+             vary them with separate --vary flags",
+            first.path,
+            first.kind.expected(),
+            other.path,
+            other.kind.expected()
+        ));
+    }
+    Ok(keys)
+}
+
+/// `a,b."c,d"` as `["a", "b.\"c,d\""]`: commas inside quotes belong to a name.
+fn split_keys(path: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in path.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
+    parts
 }
 
 /// A list or an integer range of values of `kind`.
@@ -214,6 +278,54 @@ mod tests {
         assert!(m.contains("`15M` counts in months (`M`)"), "{m}");
         assert!(e("channels.amazon.buffer=5..=2").contains("is empty"));
         assert!(e("channels.amazon.buffer=").contains("no values"));
+    }
+
+    #[test]
+    fn several_keys_move_together() {
+        let d = doc();
+        let v = Vary::parse("links.*-feed.poll.every=5m,10m", &d).unwrap();
+        assert_eq!(
+            v.keys,
+            [
+                "links.amazon-feed.poll.every",
+                "links.walmart-feed.poll.every"
+            ]
+        );
+        assert_eq!(v.path, "links.*-feed.poll.every");
+        let s = d.load(&v.edits(300.0)).unwrap();
+        let every: Vec<Option<f64>> = s
+            .links
+            .iter()
+            .map(|l| match l.transport {
+                crate::scenario::Transport::Poll { every, .. } => Some(every),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(every[..2], [Some(300.0), Some(300.0)]);
+        // A list, with a key named twice (by name and by index) set once.
+        let v = Vary::parse(
+            "channels.amazon.buffer, channels.walmart.buffer,channels.amazon.buffer=0..=2",
+            &d,
+        )
+        .unwrap();
+        assert_eq!(
+            v.keys,
+            ["channels.amazon.buffer", "channels.walmart.buffer"]
+        );
+        let w = Vary::parse("links[0].poll.every,links.amazon-feed.poll.every=5m", &d).unwrap();
+        assert_eq!(w.refs.len(), 1);
+        let e = |arg: &str| Vary::parse(arg, &d).unwrap_err().to_string();
+        let m = e("channels.amazon.*=1,2");
+        assert!(m.contains("names keys that hold different things"), "{m}");
+        let m = e("links.*-fed.poll.every=5m");
+        assert!(
+            m.starts_with(
+                "--vary links.*-fed.poll.every=5m: `links.*-fed.poll.every` matches no key"
+            ),
+            "{m}"
+        );
+        assert!(m.contains("`links.amazon-feed.poll.every`"), "{m}");
+        assert!(e("channels.amazon.buffer,=1").contains("has an empty key"));
     }
 
     #[test]
