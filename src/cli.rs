@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::analysis::input::{parse_probability, parse_whole};
+
 /// Oversell-window simulator: how many orders will your integration stack oversell, and what will
 /// it cost? Replays Poisson order arrivals across channels against polls, webhooks, ERP queues,
 /// safety stock and reconciliation, over many Monte Carlo trials.
@@ -49,31 +51,61 @@ pub enum Format {
     Json,
 }
 
-/// Output format on stdout of the decision tools.
+/// Output format on stdout of the commands with one row per result (a scenario, a grid point, a
+/// SKU).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DataFormat {
     /// A human-readable table.
     Table,
-    /// The results as JSON (the same as the .json file written).
+    /// The results as JSON (the same as the command's .json file).
     Json,
-    /// The results as CSV (the same as the .csv file written).
+    /// The results as CSV, one row per scenario, grid point or SKU.
     Csv,
+}
+
+/// Output format on stdout of `bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    /// A human-readable summary.
+    Table,
+    /// The measurements as JSON (bench writes no file).
+    Json,
+}
+
+/// Output format on stdout of `timeline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// The trial's counts per channel, as a table, and the files written.
+    Table,
+    /// The trial's counts per channel as JSON.
+    Json,
+    /// Every event of the trial as CSV (the same as events.csv).
+    Csv,
+}
+
+/// Output format on stdout of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// One line per file.
+    Table,
+    /// One JSON object per file: the scenario's counts, or the error's line, key and message.
+    Json,
 }
 
 /// Options shared by every command that runs trials.
 #[derive(Debug, Clone, Args)]
 pub struct RunOptions {
     /// Number of trials [default: the scenario's monte_carlo.trials, else 10000].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
     pub trials: Option<u64>,
     /// Base seed [default: the scenario's monte_carlo.seed, else 2026].
-    #[arg(long)]
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Worker threads [default: all cores].
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", value_parser = parse_threads, allow_hyphen_values = true)]
     pub threads: Option<u16>,
     /// Folder for results; they go to DIR/<scenario-slug>/.
-    #[arg(long, default_value = "out")]
+    #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
 }
 
@@ -119,13 +151,49 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
     Ok(Shard { index, count })
 }
 
+/// `--trials`: a whole number of at least 1.
+fn parse_trials(text: &str) -> Result<u64, String> {
+    parse_whole(text, 1, u64::MAX, "trials")
+}
+
+/// `--seed`: any whole number that fits 64 bits.
+fn parse_seed(text: &str) -> Result<u64, String> {
+    parse_whole(text, 0, u64::MAX, "seed").map_err(|_| {
+        format!(
+            "must be a whole number from 0 to {}; `{}` is not one",
+            u64::MAX,
+            text.trim()
+        )
+    })
+}
+
+/// `--threads`: a whole number from 1 to 65535.
+fn parse_threads(text: &str) -> Result<u16, String> {
+    parse_whole(text, 1, u64::from(u16::MAX), "threads").map(|n| n as u16)
+}
+
+/// `--trial`: a trial's index, from 0.
+fn parse_trial_index(text: &str) -> Result<u64, String> {
+    parse_whole(text, 0, u64::MAX, "trials").map_err(|_| {
+        format!(
+            "must be a trial's index, a whole number from 0; `{}` is not one",
+            text.trim()
+        )
+    })
+}
+
+/// `--max` of tune: a whole number of units from 0 to 1000.
+fn parse_knob_max(text: &str) -> Result<u16, String> {
+    parse_whole(text, 0, 1000, "units").map(|n| n as u16)
+}
+
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// Partial results (`K-of-N.json` files) or folders holding them.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Folder for results; they go to DIR/<scenario-slug>/.
-    #[arg(long, default_value = "out")]
+    #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -133,15 +201,28 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("out", |a| a.help("Folder for results; they go to DIR/compare/")))]
 pub struct CompareArgs {
-    /// Scenario files (TOML); the first is the baseline the others are compared with.
-    #[arg(required = true, num_args = 2..)]
-    pub files: Vec<PathBuf>,
+    /// Scenario file (TOML) the others are compared with.
+    #[arg(value_name = "BASELINE")]
+    pub baseline: PathBuf,
+    /// One or more scenario files (TOML) to compare with the baseline.
+    #[arg(value_name = "FILE", required = true)]
+    pub others: Vec<PathBuf>,
     #[command(flatten)]
     pub options: RunOptions,
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+    pub format: DataFormat,
+}
+
+impl CompareArgs {
+    /// Every scenario file, the baseline first.
+    pub fn files(&self) -> Vec<&PathBuf> {
+        std::iter::once(&self.baseline)
+            .chain(&self.others)
+            .collect()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -149,20 +230,33 @@ pub struct TimelineArgs {
     /// Scenario file (TOML); without it, the built-in reference stack.
     pub file: Option<PathBuf>,
     /// Which trial to trace (its row in the run's trials.csv).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = parse_trial_index,
+          allow_hyphen_values = true)]
     pub trial: u64,
     /// Base seed [default: the scenario's monte_carlo.seed].
-    #[arg(long)]
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Folder for results; they go to DIR/<scenario-slug>/timeline/.
-    #[arg(long, default_value = "out")]
+    #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Table)]
+    pub format: TraceFormat,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("out", |a| a.help("Folder for results; they go to DIR/demo/ (report.html, the \
+                               comparison, and one timeline folder per stack)")),
+    mut_arg("trials", |a| a.help("Number of trials per stack [default: 10000]")),
+    mut_arg("seed", |a| a.help("Base seed shared by the stacks [default: 2026]")),
+)]
 pub struct DemoArgs {
     #[command(flatten)]
     pub options: RunOptions,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = DataFormat::Table)]
+    pub format: DataFormat,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +264,9 @@ pub struct CheckArgs {
     /// Scenario files to validate.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
 }
 
 #[derive(Debug, Args)]
@@ -177,29 +274,34 @@ pub struct BenchArgs {
     /// Scenario file (TOML); without it, the built-in reference stack.
     pub file: Option<PathBuf>,
     /// Trials per measurement.
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = parse_trials,
+          allow_hyphen_values = true)]
     pub trials: u64,
     /// Base seed [default: the scenario's monte_carlo.seed].
-    #[arg(long)]
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: Option<u64>,
     /// Threads of the parallel measurement [default: all cores].
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", value_parser = parse_threads, allow_hyphen_values = true)]
     pub threads: Option<u16>,
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
+    pub format: BenchFormat,
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("out", |a| a.help("Folder for results; they go to DIR/<scenario-slug>/sweep/")))]
 pub struct SweepArgs {
     /// Scenario file (TOML).
     pub file: PathBuf,
     /// A key and its values, PATH=VALUES: a list (links.amazon-feed.poll.every=1m,5m,15m) or an
-    /// integer range (channels.amazon.buffer=0..=6). Repeat for a grid.
+    /// integer range (channels.amazon.buffer=0..=6). PATH may name several keys moved together:
+    /// a pattern (links.*-feed.poll.every, `*` within a segment) or a comma-joined list. Repeat
+    /// for a grid (at most 10000 points).
     #[arg(long = "vary", value_name = "PATH=VALUES", required = true)]
     pub vary: Vec<String>,
     /// A goal to find the boundary of, with one --vary: MEASURE OP NUMBER, like
-    /// 'channels.amazon.p_cancel_rate_over_limit<=0.05' or 'total.penalty.mean<=250'.
+    /// 'channels.amazon.p_cancel_rate_over_limit<=5%' or 'total.penalty.mean<=250'
+    /// (probabilities as 0.05 or 5%).
     #[arg(long, value_name = "EXPR")]
     pub target: Option<String>,
     #[command(flatten)]
@@ -220,6 +322,7 @@ pub enum TuneKnob {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("out", |a| a.help("Folder for results; they go to DIR/<catalog-stem>/tune/")))]
 pub struct TuneArgs {
     /// Scenario file (TOML): the integration stack every SKU is sold through.
     pub file: PathBuf,
@@ -234,15 +337,159 @@ pub struct TuneArgs {
     #[arg(long, value_enum, default_value_t = TuneKnob::Buffer)]
     pub knob: TuneKnob,
     /// Largest value tried: every value from 0 to N.
-    #[arg(long, value_name = "N", default_value_t = 10,
-          value_parser = clap::value_parser!(u16).range(0..=1000))]
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = parse_knob_max,
+          allow_hyphen_values = true)]
     pub max: u16,
-    /// Recommend only values whose P(cancel rate over limit), any channel, is at most P.
-    #[arg(long, value_name = "P")]
+    /// Recommend only values whose P(cancel rate over limit), any channel, is at most P (a
+    /// probability: 0.05 or 5%).
+    #[arg(long, value_name = "P", value_parser = parse_probability, allow_hyphen_values = true)]
     pub max_cancel_risk: Option<f64>,
     #[command(flatten)]
     pub options: RunOptions,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = DataFormat::Table)]
     pub format: DataFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, String> {
+        Cli::try_parse_from(std::iter::once("oversell").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_command_that_prints_results_takes_a_format() {
+        let cli = Cli::command();
+        for (name, formats) in [
+            ("run", "table json"),
+            ("merge", "table json"),
+            ("check", "table json"),
+            ("bench", "table json"),
+            ("compare", "table json csv"),
+            ("demo", "table json csv"),
+            ("timeline", "table json csv"),
+            ("sweep", "table json csv"),
+            ("tune", "table json csv"),
+        ] {
+            let command = cli.find_subcommand(name).unwrap();
+            let format = command
+                .get_arguments()
+                .find(|a| a.get_id() == "format")
+                .unwrap_or_else(|| panic!("{name} has no --format"));
+            let values: Vec<String> = format
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            assert_eq!(values.join(" "), formats, "{name}");
+        }
+        assert_eq!(
+            cli.get_subcommands().count(),
+            9,
+            "a new command needs a --format"
+        );
+    }
+
+    #[test]
+    fn trial_counts_are_explained_in_words() {
+        let e = parse(&["run", "--trials", "-5"]).unwrap_err();
+        assert!(
+            e.contains("must be a whole number of trials of at least 1; `-5` is a negative number"),
+            "{e}"
+        );
+        assert!(
+            !e.contains("tip") && !e.contains("-- -5"),
+            "no tip about `--`: {e}"
+        );
+        let e = parse(&["run", "--trials", "0"]).unwrap_err();
+        assert!(e.contains("0 trials would do nothing"), "{e}");
+        let e = parse(&["bench", "--trials", "1e6"]).unwrap_err();
+        assert!(e.contains("`1e6` is not a whole number"), "{e}");
+        let e = parse(&["run", "--threads", "0"]).unwrap_err();
+        assert!(e.contains("whole number of threads from 1 to 65535"), "{e}");
+        let e = parse(&["run", "--seed", "-1"]).unwrap_err();
+        assert!(e.contains("must be a whole number from 0 to"), "{e}");
+        let e = parse(&["timeline", "--trial", "-1"]).unwrap_err();
+        assert!(e.contains("a trial's index, a whole number from 0"), "{e}");
+        let e = parse(&["tune", "f.toml", "--catalog", "c.csv", "--max", "-1"]).unwrap_err();
+        assert!(e.contains("whole number of units from 0 to 1000"), "{e}");
+        let Command::Run(run) = parse(&["run", "--trials", "20"]).unwrap().command else {
+            panic!("not run");
+        };
+        assert_eq!(run.options.trials, Some(20));
+    }
+
+    #[test]
+    fn the_cancel_risk_is_a_share_or_a_percentage() {
+        for (text, p) in [("5%", 0.05), ("0.05", 0.05), ("0", 0.0)] {
+            let args = [
+                "tune",
+                "f.toml",
+                "--catalog",
+                "c.csv",
+                "--max-cancel-risk",
+                text,
+            ];
+            let Command::Tune(tune) = parse(&args).unwrap().command else {
+                panic!("not tune");
+            };
+            assert_eq!(tune.max_cancel_risk, Some(p), "{text}");
+        }
+        let e = parse(&[
+            "tune",
+            "f.toml",
+            "--catalog",
+            "c.csv",
+            "--max-cancel-risk",
+            "5",
+        ]);
+        assert!(e.unwrap_err().contains("(for a percentage write 5%)"));
+    }
+
+    #[test]
+    fn compare_names_its_baseline_and_the_other_files() {
+        let usage = Cli::command()
+            .find_subcommand_mut("compare")
+            .unwrap()
+            .render_usage()
+            .to_string();
+        assert!(usage.ends_with("<BASELINE> <FILE>..."), "{usage}");
+        let Command::Compare(args) = parse(&["compare", "a.toml", "b.toml", "c.toml"])
+            .unwrap()
+            .command
+        else {
+            panic!("not compare");
+        };
+        let files: Vec<String> = args
+            .files()
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        assert_eq!(files, ["a.toml", "b.toml", "c.toml"]);
+        assert!(parse(&["compare", "a.toml"]).is_err());
+    }
+
+    #[test]
+    fn no_help_text_cites_a_file_the_command_does_not_write() {
+        let mut cli = Cli::command();
+        for name in ["compare", "bench", "demo", "sweep", "tune", "timeline"] {
+            let help = cli
+                .find_subcommand_mut(name)
+                .unwrap()
+                .render_long_help()
+                .to_string();
+            assert!(!help.contains("summary.json"), "{name}: {help}");
+        }
+        let demo = cli
+            .find_subcommand_mut("demo")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(!demo.contains("the scenario's"), "{demo}");
+    }
 }

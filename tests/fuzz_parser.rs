@@ -476,7 +476,7 @@ fn with_duration(place: usize, duration: &str) -> String {
             format!("poll = {{ every = \"{d}\", latency = \"{d}\" }}"),
         ),
         3 => format!("{MINIMAL}[nodes.a]\nprocessing = {{ service = \"{d}\" }}\n"),
-        4 => format!("{MINIMAL}[[peaks]]\nfrom = \"{d}\"\nto = \"10y\"\nmultiplier = 2\n"),
+        4 => format!("{MINIMAL}[[peaks]]\nfrom = \"{d}\"\nto = \"3650d\"\nmultiplier = 2\n"),
         _ => link(
             "orders",
             format!("webhook = {{ latency = \"{d}\", retries = [\"{d}\"] }}"),

@@ -451,6 +451,11 @@ impl Spec {
             );
         }
         if let Some((every, first)) = self.reconcile {
+            // Without a first recount, at most once per horizon (a longer interval is refused).
+            let every = match first {
+                None => every.min(self.horizon / 60_000),
+                Some(_) => every,
+            };
             t += &format!("\n[reconcile]\nevery = \"{every}m\"\n");
             if let Some(first) = first {
                 t += &format!("first = \"{first}m\"\n");
@@ -592,7 +597,7 @@ impl Spec {
             if link.ordered {
                 *t += "ordered = true\n";
             }
-            let (table, mut fields) = transport_fields(&link.transport);
+            let (table, mut fields) = transport_fields(&link.transport, self.horizon);
             let outages: Vec<String> = link
                 .outages
                 .iter()
@@ -636,8 +641,9 @@ impl Spec {
     }
 }
 
-/// The transport's table name and its `key = value` fields.
-fn transport_fields(transport: &TransportSpec) -> (&'static str, Vec<String>) {
+/// The transport's table name and its `key = value` fields. A poll without a phase polls at most
+/// once per horizon (a longer interval is refused).
+fn transport_fields(transport: &TransportSpec, horizon: u64) -> (&'static str, Vec<String>) {
     let mut fields = Vec::new();
     match transport {
         TransportSpec::Webhook {
@@ -662,9 +668,14 @@ fn transport_fields(transport: &TransportSpec) -> (&'static str, Vec<String>) {
             phase,
             latency,
         } => {
-            fields.push(format!("every = {}", ms(*every)));
+            let every = if phase.is_none() {
+                (*every).min(horizon)
+            } else {
+                *every
+            };
+            fields.push(format!("every = {}", ms(every)));
             if let Some(phase) = phase {
-                fields.push(format!("phase = {}", ms((phase * *every as f64) as u64)));
+                fields.push(format!("phase = {}", ms((phase * every as f64) as u64)));
             }
             if let Some(latency) = latency {
                 fields.push(format!("latency = {}", latency.toml()));

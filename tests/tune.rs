@@ -268,7 +268,7 @@ fn catalog_and_flag_mistakes_exit_2_naming_the_place() {
         (
             CATALOG,
             &["--max-cancel-risk", "1.5"],
-            "--max-cancel-risk 1.5: expected a probability from 0 to 1",
+            "`1.5` is outside 0 to 1; expected a probability from 0 to 1",
         ),
     ];
     for (catalog, flags, says) in cases {

@@ -207,7 +207,7 @@ fn midpoint(kind: KeyKind, a: f64, b: f64) -> Option<f64> {
     let mid = (a + b) / 2.0;
     let mid = match kind {
         KeyKind::Integer | KeyKind::Duration => mid.floor(),
-        KeyKind::Number => mid,
+        KeyKind::Number | KeyKind::Probability => mid,
     };
     let (lo, hi) = (a.min(b), a.max(b));
     (mid > lo && mid < hi).then_some(mid)

@@ -81,11 +81,66 @@ impl ScenarioDoc {
         }
         Err(best.unwrap_or_else(|| {
             format!(
-                "`{path}` is not a numeric or duration key of the scenario; for example \
-                 links.NAME.poll.every, channels.NAME.buffer, channels.NAME.orders_per_day, \
-                 stock.initial or nodes.NAME.processing.servers"
+                "`{path}` is not a numeric or duration key of the scenario; the closest are {}",
+                closest(path, &self.keys())
             )
         }))
+    }
+
+    /// Every key of the scenario that `resolve` finds, in the order of the key table, with the
+    /// scenario's names (quoted where they hold a `.`) and array indices filled in.
+    pub fn keys(&self) -> Vec<KeyRef> {
+        let s = &self.scenario;
+        let mut keys = Vec::new();
+        for (pattern, _) in KEYS {
+            let mut paths = vec![String::new()];
+            for part in *pattern {
+                let segments: Vec<String> = match part {
+                    Lit(key) => vec![format!(".{key}")],
+                    Channel => s.channels.iter().map(|c| name_segment(&c.name)).collect(),
+                    Node => s.nodes.iter().map(|n| name_segment(&n.name)).collect(),
+                    Link => s.links.iter().map(|l| name_segment(&l.name)).collect(),
+                    Index(array) => (0..array_len(s, array)).map(|i| format!("[{i}]")).collect(),
+                };
+                paths = paths
+                    .iter()
+                    .flat_map(|p| segments.iter().map(move |seg| format!("{p}{seg}")))
+                    .collect();
+            }
+            keys.extend(
+                paths
+                    .iter()
+                    .filter_map(|p| self.resolve(p.trim_start_matches('.')).ok()),
+            );
+        }
+        keys
+    }
+
+    /// The keys `pattern` names: one key, or every key whose segments match the pattern's, where
+    /// `*` stands for any run of characters within a segment and `?` for one character.
+    pub fn resolve_pattern(&self, pattern: &str) -> Result<Vec<KeyRef>, String> {
+        if !pattern.contains(['*', '?']) {
+            return self.resolve(pattern).map(|key| vec![key]);
+        }
+        let wanted = split_path(pattern)?;
+        let keys = self.keys();
+        let matched: Vec<KeyRef> = keys
+            .iter()
+            .filter(|key| {
+                split_path(&key.path).is_ok_and(|segments| {
+                    segments.len() == wanted.len()
+                        && wanted.iter().zip(&segments).all(|(w, s)| glob(w, s))
+                })
+            })
+            .cloned()
+            .collect();
+        if matched.is_empty() {
+            return Err(format!(
+                "`{pattern}` matches no key of the scenario; the closest are {}",
+                closest(pattern, &keys)
+            ));
+        }
+        Ok(matched)
     }
 
     /// The document with each `(key, value)` set, as TOML text.
@@ -134,11 +189,7 @@ impl ScenarioDoc {
                     steps.push(Step::Element(index));
                 }
                 Index(array) => {
-                    let len = match *array {
-                        "peaks" => s.peaks.len(),
-                        "scheduled_orders" => s.scheduled_orders.len(),
-                        _ => s.stock.receipts.len(),
-                    };
+                    let len = array_len(s, array);
                     match segment.parse::<usize>() {
                         Ok(i) if i < len => steps.push(Step::Element(i)),
                         _ => {
@@ -152,6 +203,90 @@ impl ScenarioDoc {
             }
         }
         Ok(Some(steps))
+    }
+}
+
+impl KeyRef {
+    /// Whether `self` and `other` are the same key, however each was written (`links[0]` or
+    /// `links.amazon-feed`).
+    pub fn same_key(&self, other: &KeyRef) -> bool {
+        self.steps == other.steps
+    }
+}
+
+/// A name as a path segment: `.name`, or `."name"` when it holds characters of the path syntax.
+fn name_segment(name: &str) -> String {
+    if name.contains(['.', '[', ']', '"', '*', '?', ',', '=']) || name.contains(char::is_whitespace)
+    {
+        format!(".\"{name}\"")
+    } else {
+        format!(".{name}")
+    }
+}
+
+/// The length of the named array of the scenario.
+fn array_len(s: &Scenario, array: &str) -> usize {
+    match array {
+        "peaks" => s.peaks.len(),
+        "scheduled_orders" => s.scheduled_orders.len(),
+        _ => s.stock.receipts.len(),
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` is any run of characters and `?` one character.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // matches[j]: whether the pattern so far matches the first j characters of the text.
+    let mut matches = vec![false; t.len() + 1];
+    matches[0] = true;
+    for &c in &p {
+        let mut next = vec![false; t.len() + 1];
+        for j in 0..=t.len() {
+            next[j] = match c {
+                '*' => matches[j] || (j > 0 && next[j - 1]),
+                '?' => j > 0 && matches[j - 1],
+                c => j > 0 && matches[j - 1] && t[j - 1] == c,
+            };
+        }
+        matches = next;
+    }
+    matches[t.len()]
+}
+
+/// The five keys closest to `path` (a key or a pattern) in spelling, as `` `a`, `b` ``: segment
+/// by segment where the shapes agree (a segment the pattern matches counts 0), else the whole
+/// text's edit distance, ranked after those.
+fn closest(path: &str, keys: &[KeyRef]) -> String {
+    let wanted = split_path(path).unwrap_or_default();
+    let distance = |key: &KeyRef| match split_path(&key.path) {
+        Ok(segments) if segments.len() == wanted.len() => wanted
+            .iter()
+            .zip(&segments)
+            .map(|(w, s)| {
+                if glob(w, s) {
+                    0
+                } else {
+                    strsim::levenshtein(w, s)
+                }
+            })
+            .sum(),
+        _ => 1_000 + strsim::levenshtein(path, &key.path),
+    };
+    let mut ranked: Vec<(usize, &str)> = keys
+        .iter()
+        .map(|k| (distance(k), k.path.as_str()))
+        .collect();
+    // Stable: equally close keys keep the scenario's order.
+    ranked.sort_by_key(|(d, _)| *d);
+    let names: Vec<String> = ranked
+        .iter()
+        .take(5)
+        .map(|(_, p)| format!("`{p}`"))
+        .collect();
+    if names.is_empty() {
+        "none: the scenario has no keys to vary".to_owned()
+    } else {
+        names.join(", ")
     }
 }
 
@@ -386,10 +521,63 @@ mod tests {
         assert!(e.contains("no link is called `nope`"), "{e}");
         let e = doc.resolve("channels.amazon.bufer").unwrap_err();
         assert!(e.contains("not a numeric or duration key"), "{e}");
+        assert!(
+            e.contains("the closest are `channels.amazon.buffer`"),
+            "{e}"
+        );
         let e = doc.resolve("links.orders-to-erp.poll.every").unwrap_err();
         assert!(e.contains("that link uses a webhook"), "{e}");
         let e = doc.resolve("peaks[3].multiplier").unwrap_err();
         assert!(e.contains("`peaks` has 1 element(s)"), "{e}");
+    }
+
+    #[test]
+    fn every_key_is_listed_with_names_filled_in() {
+        let doc = reference();
+        let paths: Vec<String> = doc.keys().into_iter().map(|k| k.path).collect();
+        for path in [
+            "horizon",
+            "channels.amazon.buffer",
+            "links.amazon-feed.poll.every",
+            "links.orders-to-erp.webhook.latency",
+            "peaks[0].multiplier",
+            "nodes.erp.processing.servers",
+        ] {
+            assert!(paths.iter().any(|p| p == path), "{path} not in {paths:?}");
+        }
+        // A webhook link has no poll interval to set.
+        assert!(!paths.iter().any(|p| p == "links.orders-to-erp.poll.every"));
+    }
+
+    #[test]
+    fn a_pattern_names_every_matching_key() {
+        let doc = reference();
+        let paths = |pattern: &str| -> Vec<String> {
+            doc.resolve_pattern(pattern)
+                .unwrap()
+                .into_iter()
+                .map(|k| k.path)
+                .collect()
+        };
+        assert_eq!(
+            paths("links.*-feed.poll.every"),
+            [
+                "links.amazon-feed.poll.every",
+                "links.walmart-feed.poll.every"
+            ]
+        );
+        assert_eq!(paths("channels.*.buffer").len(), 4);
+        assert_eq!(paths("channels.?mazon.buffer"), ["channels.amazon.buffer"]);
+        assert_eq!(paths("peaks[*].multiplier"), ["peaks[0].multiplier"]);
+        let e = doc.resolve_pattern("links.*-fed.poll.every").unwrap_err();
+        assert!(
+            e.starts_with(
+                "`links.*-fed.poll.every` matches no key of the scenario; the closest \
+                 are `links.amazon-feed.poll.every`"
+            ),
+            "{e}"
+        );
+        assert!(glob("a*b?", "axxbc") && !glob("a*b", "ab.c") && glob("*", ""));
     }
 
     #[test]
@@ -415,6 +603,15 @@ mod tests {
         assert_eq!(KeyKind::Integer.parse("3"), Ok(3.0));
         assert!(KeyKind::Integer.parse("1.5").is_err());
         assert_eq!(KeyKind::Number.parse("0.05"), Ok(0.05));
+        assert_eq!(KeyKind::Probability.parse("5%"), Ok(0.05));
+        assert!(KeyKind::Probability.parse("5").is_err());
+        assert_eq!(
+            reference()
+                .resolve("channels.amazon.cancel_rate_limit")
+                .unwrap()
+                .kind,
+            KeyKind::Probability
+        );
         assert_eq!(KeyKind::Duration.label(5400.0), "1h 30m");
         assert_eq!(KeyKind::Number.label(30.0), "30");
         assert_eq!(KeyKind::Integer.label(4.0), "4");

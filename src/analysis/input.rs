@@ -87,6 +87,67 @@ impl InputError {
     }
 }
 
+/// A finite number, or a percentage (`5%` is 0.05).
+pub fn parse_number(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let (digits, scale) = match text.strip_suffix('%') {
+        Some(digits) => (digits.trim(), 0.01),
+        None => (text, 1.0),
+    };
+    match digits.parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x * scale),
+        _ => Err(format!("`{text}` is not a number")),
+    }
+}
+
+/// A probability from 0 to 1, written as a share (`0.05`) or a percentage (`5%`): the one reader
+/// of probabilities on the command line (`--max-cancel-risk`, `--target`, `--vary`).
+pub fn parse_probability(text: &str) -> Result<f64, String> {
+    const EXPECTED: &str = "expected a probability from 0 to 1, like 0.05 or 5%";
+    let p = parse_number(text).map_err(|e| format!("{e}; {EXPECTED}"))?;
+    if (0.0..=1.0).contains(&p) {
+        return Ok(p);
+    }
+    let text = text.trim();
+    let hint = if p > 1.0 && p <= 100.0 && !text.ends_with('%') {
+        format!(" (for a percentage write {text}%)")
+    } else {
+        String::new()
+    };
+    Err(format!("`{text}` is outside 0 to 1; {EXPECTED}{hint}"))
+}
+
+/// A whole number from `min` to `max`; `what` names the unit for the message ("trials").
+pub fn parse_whole(text: &str, min: u64, max: u64, what: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let expected = || {
+        if max == u64::MAX {
+            format!("must be a whole number of {what} of at least {min}")
+        } else {
+            format!("must be a whole number of {what} from {min} to {max}")
+        }
+    };
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        let why = if text.starts_with('-') {
+            "a negative number"
+        } else {
+            "not a whole number"
+        };
+        return Err(format!("{}; `{text}` is {why}", expected()));
+    }
+    let Ok(n) = digits.parse::<u64>() else {
+        return Err(format!("{}; `{text}` is too large", expected()));
+    };
+    if n < min {
+        return Err(format!("{}; {n} {what} would do nothing", expected()));
+    }
+    if n > max {
+        return Err(format!("{}; `{text}` is too large", expected()));
+    }
+    Ok(n)
+}
+
 /// `file:line: column \`name\`: message`, without the parts that do not apply.
 struct CatalogPlace<'a>(&'a InputError);
 
@@ -116,6 +177,58 @@ impl fmt::Display for CatalogPlace<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn probabilities_are_shares_or_percentages() {
+        assert_eq!(parse_probability("0.05"), Ok(0.05));
+        assert_eq!(parse_probability("5%"), Ok(0.05));
+        assert_eq!(parse_probability(" 12.5 % "), Ok(0.125));
+        assert_eq!(parse_probability("100%"), Ok(1.0));
+        let e = parse_probability("5").unwrap_err();
+        assert_eq!(
+            e,
+            "`5` is outside 0 to 1; expected a probability from 0 to 1, like 0.05 or 5% (for a \
+             percentage write 5%)"
+        );
+        assert!(
+            parse_probability("-1%")
+                .unwrap_err()
+                .contains("from 0 to 1")
+        );
+        assert!(
+            parse_probability("half")
+                .unwrap_err()
+                .starts_with("`half` is not a number")
+        );
+        assert!(parse_probability("NaN").is_err());
+    }
+
+    #[test]
+    fn whole_numbers_say_what_they_count() {
+        assert_eq!(parse_whole("20", 1, u64::MAX, "trials"), Ok(20));
+        assert_eq!(
+            parse_whole("-5", 1, u64::MAX, "trials").unwrap_err(),
+            "must be a whole number of trials of at least 1; `-5` is a negative number"
+        );
+        assert_eq!(
+            parse_whole("0", 1, u64::MAX, "trials").unwrap_err(),
+            "must be a whole number of trials of at least 1; 0 trials would do nothing"
+        );
+        assert!(
+            parse_whole("1.5", 1, u64::MAX, "trials")
+                .unwrap_err()
+                .ends_with("`1.5` is not a whole number")
+        );
+        assert!(
+            parse_whole("99999999999999999999", 1, u64::MAX, "trials")
+                .unwrap_err()
+                .ends_with("is too large")
+        );
+        assert_eq!(
+            parse_whole("1001", 0, 1000, "units").unwrap_err(),
+            "must be a whole number of units from 0 to 1000; `1001` is too large"
+        );
+    }
 
     #[test]
     fn messages_name_the_flag_or_the_place() {

@@ -1,5 +1,6 @@
 //! The keys `--vary` can set, and what each holds: whole numbers, numbers or durations.
 
+use super::input::parse_probability;
 use crate::sim::dist::{format_seconds, parse_duration};
 
 /// What a key holds, which decides how values are read, written and shown.
@@ -12,6 +13,8 @@ pub enum KeyKind {
     Number,
     /// A plain duration, written like `15m`; held in seconds.
     Duration,
+    /// A probability from 0 to 1, written `0.05` or `5%`.
+    Probability,
 }
 
 impl KeyKind {
@@ -21,6 +24,7 @@ impl KeyKind {
             KeyKind::Integer => "whole numbers",
             KeyKind::Number => "numbers",
             KeyKind::Duration => "durations like 90s, 15m, 1h",
+            KeyKind::Probability => "probabilities like 0.05 or 5%",
         }
     }
 
@@ -44,6 +48,7 @@ impl KeyKind {
                 }
                 parse_duration(text)
             }
+            KeyKind::Probability => parse_probability(text),
         }
     }
 
@@ -51,7 +56,7 @@ impl KeyKind {
     pub fn label(self, value: f64) -> String {
         match self {
             KeyKind::Integer => format!("{}", value.round() as i64),
-            KeyKind::Number => format!("{value}"),
+            KeyKind::Number | KeyKind::Probability => format!("{value}"),
             KeyKind::Duration => format_seconds(value),
         }
     }
@@ -65,7 +70,7 @@ impl KeyKind {
     pub(super) fn item(self, value: f64) -> toml_edit::Value {
         match self {
             KeyKind::Integer => toml_edit::Value::from(value.round() as i64),
-            KeyKind::Number => toml_edit::Value::from(value),
+            KeyKind::Number | KeyKind::Probability => toml_edit::Value::from(value),
             KeyKind::Duration => toml_edit::Value::from(format_seconds(value)),
         }
     }
@@ -112,13 +117,13 @@ pub(super) const KEYS: &[(&[Part], KeyKind)] = &[
     (&[Lit("channels"), Channel, Lit("out_of_stock_at")], KeyKind::Integer),
     (&[Lit("channels"), Channel, Lit("max_listed")], KeyKind::Integer),
     (&[Lit("channels"), Channel, Lit("penalty")], KeyKind::Number),
-    (&[Lit("channels"), Channel, Lit("cancel_rate_limit")], KeyKind::Number),
+    (&[Lit("channels"), Channel, Lit("cancel_rate_limit")], KeyKind::Probability),
     (&[Lit("links"), Link, Lit("poll"), Lit("every")], KeyKind::Duration),
     (&[Lit("links"), Link, Lit("poll"), Lit("phase")], KeyKind::Duration),
     (&[Lit("links"), Link, Lit("poll"), Lit("latency")], KeyKind::Duration),
     (&[Lit("links"), Link, Lit("poll"), Lit("requests_per_poll")], KeyKind::Number),
     (&[Lit("links"), Link, Lit("webhook"), Lit("latency")], KeyKind::Duration),
-    (&[Lit("links"), Link, Lit("webhook"), Lit("drop")], KeyKind::Number),
+    (&[Lit("links"), Link, Lit("webhook"), Lit("drop")], KeyKind::Probability),
     (&[Lit("peaks"), Index("peaks"), Lit("from")], KeyKind::Duration),
     (&[Lit("peaks"), Index("peaks"), Lit("to")], KeyKind::Duration),
     (&[Lit("peaks"), Index("peaks"), Lit("multiplier")], KeyKind::Number),

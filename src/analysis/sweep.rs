@@ -11,7 +11,7 @@ use super::edit::{EditError, KeyRef, ScenarioDoc};
 use super::input::InputError;
 use super::polling::{PollingCost, polling_cost};
 use super::target::{Target, wilson};
-use super::vary::{Vary, grid};
+use super::vary::{Vary, grid, grid_size};
 use crate::montecarlo::{RunConfig, for_each_trial};
 use crate::scenario::Scenario;
 use crate::sim::Plan;
@@ -91,13 +91,14 @@ impl SweepPlan {
             ));
         }
         for (i, vary) in varies.iter().enumerate() {
-            if let Some(other) = varies[..i].iter().find(|v| v.key == vary.key) {
+            if let Some(other) = varies[..i].iter().find(|v| v.overlaps(vary)) {
                 return Err(InputError::vary(
                     &vary.arg,
                     format!("`{}` is already varied by --vary {}", vary.path, other.arg),
                 ));
             }
         }
+        grid_size(&varies, MAX_POINTS)?;
         if let Some(target) = &target {
             target.check(&doc.scenario)?;
             if varies.len() != 1 {
@@ -114,26 +115,17 @@ impl SweepPlan {
         // Each value alone first, so that an error names the --vary and the value at fault.
         for vary in &varies {
             for (value, label) in vary.values.iter().zip(&vary.labels) {
-                doc.load(&[(&vary.key, *value)])
+                doc.load(&vary.edits(*value))
                     .map_err(|e| InputError::vary(&vary.arg, format!("at {label}: {e}")))?;
             }
         }
         let indices = grid(&varies);
-        if indices.len() > MAX_POINTS {
-            return Err(InputError::flag(
-                "--vary",
-                format!(
-                    "{} grid points is too many; at most {MAX_POINTS}",
-                    indices.len()
-                ),
-            ));
-        }
         let mut points = Vec::with_capacity(indices.len());
         for index in indices {
             let edits: Vec<(&KeyRef, f64)> = varies
                 .iter()
                 .zip(&index)
-                .map(|(v, &i)| (&v.key, v.values[i]))
+                .flat_map(|(v, &i)| v.edits(v.values[i]))
                 .collect();
             let scenario = doc.load(&edits).map_err(|e| {
                 let at: Vec<String> = varies
@@ -223,7 +215,7 @@ impl SweepPlan {
         let grid: Vec<Probe> = points.iter().filter_map(|p| p.target.clone()).collect();
         search(target, vary.kind, grid, |value| {
             let label = vary.label(value);
-            let scenario = self.doc.load(&[(&vary.key, value)]).map_err(|e| match e {
+            let scenario = self.doc.load(&vary.edits(value)).map_err(|e| match e {
                 EditError::Path(m) => InputError::vary(&vary.arg, m),
                 e => InputError::vary(&vary.arg, format!("at {label} (a bisection step): {e}")),
             })?;

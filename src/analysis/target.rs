@@ -2,7 +2,7 @@
 //! `channels.amazon.p_cancel_rate_over_limit<=0.05`, `total.oversold.p90<1`), and what it
 //! measures there. `boundary` searches for the value of a varied key where it stops holding.
 
-use super::input::InputError;
+use super::input::{InputError, parse_number, parse_probability};
 use crate::scenario::Scenario;
 use crate::stats::{Metric, MetricSummary, RunSummary, ScopeSummary};
 
@@ -88,7 +88,6 @@ impl Target {
                     .to_owned(),
             )
         })?;
-        let threshold = parse_number(number).map_err(fail)?;
         let parts: Vec<&str> = measure.split('.').map(str::trim).collect();
         let (channel, rest) = match parts.as_slice() {
             ["total", rest @ ..] => (None, rest),
@@ -100,6 +99,11 @@ impl Target {
             }
         };
         let quantity = quantity(rest, channel.is_none()).map_err(fail)?;
+        let threshold = match quantity {
+            Quantity::PAnyOversell | Quantity::PCancelRateOverLimit => parse_probability(number),
+            _ => parse_number(number),
+        }
+        .map_err(fail)?;
         Ok(Target {
             expr: expr.to_owned(),
             measure: measure.trim().to_owned(),
@@ -210,19 +214,6 @@ fn split_op(expr: &str) -> Option<(&str, Op, &str)> {
         (Op::Gt, &rest[1..])
     };
     (!measure.trim().is_empty()).then_some((measure, op, number))
-}
-
-/// A finite number, or a percentage (`5%` is 0.05).
-fn parse_number(text: &str) -> Result<f64, String> {
-    let text = text.trim();
-    let (digits, scale) = match text.strip_suffix('%') {
-        Some(digits) => (digits.trim(), 0.01),
-        None => (text, 1.0),
-    };
-    match digits.parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(x * scale),
-        _ => Err(format!("`{text}` is not a number")),
-    }
 }
 
 /// The quantity named by the parts after the scope.
@@ -347,6 +338,9 @@ mod tests {
         assert!(e("amazon.penalty<=1").contains("should start with `total.` or `channels.NAME.`"));
         assert!(e("total.p_any_oversell.mean<0.1").contains("takes no statistic"));
         assert!(e("channels.pos.reconciled_units<1").contains("all channels only"));
+        let m = e("total.p_any_oversell<=5");
+        assert!(m.contains("expected a probability from 0 to 1"), "{m}");
+        assert!(m.ends_with("(for a percentage write 5%)"), "{m}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::cli::{BenchArgs, Format};
+use crate::cli::{BenchArgs, BenchFormat};
 use crate::montecarlo::{RunConfig, for_each_trial};
 use crate::scenario::Source;
 use crate::sim::Plan;
@@ -81,8 +81,8 @@ pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         peak_memory_bytes: peak_memory_bytes(),
     };
     match args.format {
-        Format::Json => stdout.write_all(crate::report::pretty_json(&bench).as_bytes())?,
-        Format::Table => print_table(&bench, stdout)?,
+        BenchFormat::Json => stdout.write_all(crate::report::pretty_json(&bench).as_bytes())?,
+        BenchFormat::Table => print_table(&bench, stdout)?,
     }
     Ok(())
 }

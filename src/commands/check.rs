@@ -2,8 +2,10 @@
 
 use std::io::Write;
 
-use crate::cli::CheckArgs;
-use crate::scenario::load_file;
+use serde::Serialize;
+
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::scenario::{Scenario, ScenarioError, load_file};
 
 /// Some files did not validate; their errors were already printed.
 #[derive(Debug, thiserror::Error)]
@@ -15,27 +17,62 @@ pub struct CheckFailed {
     pub total: usize,
 }
 
-/// Validates every file, printing one line per file; errors go to stderr.
+/// What `check --format json` prints for one file.
+#[derive(Debug, Serialize)]
+struct Checked<'a> {
+    /// The file as given.
+    file: String,
+    /// Whether it validated.
+    ok: bool,
+    /// The scenario's name and counts, when it validated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scenario: Option<Counts<'a>>,
+    /// Why it did not validate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a ScenarioError>,
+}
+
+/// A valid scenario's name and size.
+#[derive(Debug, Serialize)]
+struct Counts<'a> {
+    name: &'a str,
+    channels: usize,
+    nodes: usize,
+    links: usize,
+    /// Length of one trial, seconds.
+    horizon_seconds: f64,
+}
+
+/// Validates every file: one line per file (errors on stderr), or one JSON array on stdout.
 pub fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let mut failed = 0;
-    for path in &args.files {
-        match load_file(path) {
-            Ok(s) => writeln!(
-                stdout,
-                "ok: {} ({}: {} channels, {} nodes, {} links, horizon {})",
-                path.display(),
-                s.name,
-                s.channels.len(),
-                s.nodes.len(),
-                s.links.len(),
-                crate::sim::dist::format_seconds(s.horizon),
-            )?,
-            Err(error) => {
-                failed += 1;
-                eprintln!("error: {error}");
+    let results: Vec<(String, Result<Scenario, ScenarioError>)> = args
+        .files
+        .iter()
+        .map(|path| (path.display().to_string(), load_file(path)))
+        .collect();
+    match args.format {
+        CheckFormat::Table => {
+            for (file, result) in &results {
+                match result {
+                    Ok(s) => writeln!(
+                        stdout,
+                        "ok: {file} ({}: {} channels, {} nodes, {} links, horizon {})",
+                        s.name,
+                        s.channels.len(),
+                        s.nodes.len(),
+                        s.links.len(),
+                        crate::sim::dist::format_seconds(s.horizon),
+                    )?,
+                    Err(error) => eprintln!("error: {error}"),
+                }
             }
         }
+        CheckFormat::Json => {
+            let checked: Vec<Checked> = results.iter().map(|(f, r)| checked(f, r)).collect();
+            stdout.write_all(crate::report::pretty_json(&checked).as_bytes())?;
+        }
     }
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count();
     if failed > 0 {
         return Err(CheckFailed {
             failed,
@@ -44,4 +81,19 @@ pub fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+fn checked<'a>(file: &str, result: &'a Result<Scenario, ScenarioError>) -> Checked<'a> {
+    Checked {
+        file: file.to_owned(),
+        ok: result.is_ok(),
+        scenario: result.as_ref().ok().map(|s| Counts {
+            name: &s.name,
+            channels: s.channels.len(),
+            nodes: s.nodes.len(),
+            links: s.links.len(),
+            horizon_seconds: s.horizon,
+        }),
+        error: result.as_ref().err(),
+    }
 }

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::progress_bar;
 use crate::analysis::compare::{Comparison, compare_sources};
-use crate::cli::{CompareArgs, Format};
+use crate::cli::{CompareArgs, DataFormat};
 use crate::report::charts::compare_bars::compare_chart;
+use crate::report::compare_csv::comparison_csv;
 use crate::report::compare_table::comparison_table;
 use crate::report::{out_dir, write_atomic};
 use crate::scenario::Source;
@@ -33,8 +34,8 @@ pub fn write_comparison(comparison: &Comparison, dir: &Path) -> anyhow::Result<V
 /// `<out>/compare/` and prints the comparison.
 pub fn compare(args: &CompareArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let sources = args
-        .files
-        .iter()
+        .files()
+        .into_iter()
         .map(|file| Source::load(Some(file)))
         .collect::<Result<Vec<_>, _>>()?;
     let Some(first) = sources.first() else {
@@ -50,8 +51,9 @@ pub fn compare(args: &CompareArgs, stdout: &mut dyn Write) -> anyhow::Result<()>
     let dir = out_dir(&args.options.out, COMPARE_DIR);
     let paths = write_comparison(&comparison, &dir)?;
     match args.format {
-        Format::Json => stdout.write_all(comparison_json(&comparison).as_bytes())?,
-        Format::Table => {
+        DataFormat::Json => stdout.write_all(comparison_json(&comparison).as_bytes())?,
+        DataFormat::Csv => stdout.write_all(&comparison_csv(&comparison)?)?,
+        DataFormat::Table => {
             stdout.write_all(comparison_table(&comparison).as_bytes())?;
             for path in &paths {
                 writeln!(stdout, "wrote {}", path.display())?;

@@ -12,8 +12,9 @@ use super::progress_bar;
 use super::timeline::write_timeline;
 use crate::analysis::compare::{Comparison, compare_sources};
 use crate::analysis::trace::trace;
-use crate::cli::DemoArgs;
+use crate::cli::{DataFormat, DemoArgs};
 use crate::montecarlo::RunConfig;
+use crate::report::compare_csv::comparison_csv;
 use crate::report::compare_table::comparison_table;
 use crate::report::html::{ReportContext, channel_rows, render_report, scenario_card};
 use crate::report::{out_dir, write_atomic};
@@ -73,8 +74,16 @@ pub fn demo(args: &DemoArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let report = dir.join("report.html");
     write_atomic(&report, render_report(&context)?.as_bytes())?;
 
-    stdout.write_all(comparison_table(&comparison).as_bytes())?;
-    writeln!(stdout, "report: {}", report.display())?;
+    match args.format {
+        DataFormat::Json => {
+            stdout.write_all(super::compare::comparison_json(&comparison).as_bytes())?
+        }
+        DataFormat::Csv => stdout.write_all(&comparison_csv(&comparison)?)?,
+        DataFormat::Table => {
+            stdout.write_all(comparison_table(&comparison).as_bytes())?;
+            writeln!(stdout, "report: {}", report.display())?;
+        }
+    }
     Ok(())
 }
 

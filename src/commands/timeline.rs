@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
+use serde::Serialize;
 
 use crate::analysis::trace::{Timeline, trace};
-use crate::cli::TimelineArgs;
+use crate::cli::{TimelineArgs, TraceFormat};
 use crate::report::charts::timeline::timeline_chart;
 use crate::report::{events_csv, out_dir, write_atomic};
 use crate::scenario::Source;
@@ -33,7 +34,77 @@ pub fn timeline(args: &TimelineArgs, stdout: &mut dyn Write) -> anyhow::Result<(
     let timeline = trace(&plan, seed, args.trial)?;
     let dir = out_dir(&args.out, &source.slug).join("timeline");
     let paths = write_timeline(&timeline, &dir)?;
-    write_summary(&timeline, &paths, stdout)
+    match args.format {
+        TraceFormat::Table => write_summary(&timeline, &paths, stdout),
+        TraceFormat::Json => {
+            let json = crate::report::pretty_json(&TraceSummary::new(&timeline));
+            Ok(stdout.write_all(json.as_bytes())?)
+        }
+        TraceFormat::Csv => Ok(stdout.write_all(&events_csv(&timeline)?)?),
+    }
+}
+
+/// What `timeline --format json` prints: the traced trial's counts per channel.
+#[derive(Debug, Serialize)]
+struct TraceSummary<'a> {
+    /// Scenario name.
+    scenario: &'a str,
+    /// Trial index (its row in the run's trials.csv).
+    trial: u64,
+    /// Base seed.
+    seed: u64,
+    /// Length of the trial, seconds.
+    horizon_seconds: f64,
+    /// Currency of the penalties.
+    currency: &'a str,
+    /// When the physical stock first reached 0, seconds; `None` if it never did.
+    first_stockout_seconds: Option<f64>,
+    /// Per channel, in scenario order.
+    channels: Vec<TracedChannel<'a>>,
+}
+
+/// One channel's counts in the traced trial.
+#[derive(Debug, Serialize)]
+struct TracedChannel<'a> {
+    /// Channel name.
+    name: &'a str,
+    /// Orders that arrived.
+    arrivals: u64,
+    /// Orders accepted (fulfilled or oversold).
+    accepted: u64,
+    /// Orders accepted with no unit behind them.
+    oversold: u64,
+    /// Penalty of the oversold orders, in `currency`.
+    penalty: f64,
+    /// Time the channel listed stock while the physical stock was 0, seconds.
+    exposure_seconds: f64,
+}
+
+impl<'a> TraceSummary<'a> {
+    fn new(t: &'a Timeline) -> Self {
+        let stockout = t.outcome.first_stockout_seconds;
+        TraceSummary {
+            scenario: &t.scenario,
+            trial: t.trial,
+            seed: t.seed,
+            horizon_seconds: t.horizon,
+            currency: &t.currency,
+            first_stockout_seconds: (stockout < t.horizon).then_some(stockout),
+            channels: t
+                .channels
+                .iter()
+                .zip(&t.outcome.channels)
+                .map(|(name, c)| TracedChannel {
+                    name,
+                    arrivals: c.arrivals,
+                    accepted: c.accepted,
+                    oversold: c.oversold,
+                    penalty: c.penalty,
+                    exposure_seconds: c.exposure_seconds,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Prints the trial's counts per channel and the files written.

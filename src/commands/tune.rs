@@ -131,23 +131,15 @@ fn spec(args: &TuneArgs, scenario: &Scenario) -> Result<TuneSpec, InputError> {
         }
         chosen
     };
-    if let Some(p) = args.max_cancel_risk {
-        if !(0.0..=1.0).contains(&p) {
-            return Err(InputError::flag(
-                format!("--max-cancel-risk {p}"),
-                "expected a probability from 0 to 1",
-            ));
-        }
-        if scenario
-            .channels
-            .iter()
-            .all(|c| c.cancel_rate_limit.is_none())
-        {
-            return Err(InputError::flag(
-                format!("--max-cancel-risk {p}"),
-                "no channel has a cancel_rate_limit, so there is no risk to cap",
-            ));
-        }
+    let unlimited = scenario
+        .channels
+        .iter()
+        .all(|c| c.cancel_rate_limit.is_none());
+    if let (Some(p), true) = (args.max_cancel_risk, unlimited) {
+        return Err(InputError::flag(
+            format!("--max-cancel-risk {p}"),
+            "no channel has a cancel_rate_limit, so there is no risk to cap",
+        ));
     }
     Ok(TuneSpec {
         knob: match args.knob {

@@ -2,6 +2,7 @@
 //! table) and the one place that writes files.
 
 pub mod charts;
+pub mod compare_csv;
 pub mod compare_table;
 mod csv;
 mod events_csv;

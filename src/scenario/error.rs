@@ -6,7 +6,7 @@ use std::fmt;
 ///
 /// Displays as `file:line:column: key: message`; without the key when the error is not about
 /// one key, and as `file: message` when it is about no place in the file (`line` 0).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 #[error("{}", Render(self))]
 pub struct ScenarioError {
     /// The file name (or origin) as given to the loader.

@@ -11,7 +11,7 @@ use super::path::KeyPath;
 use super::raw::RawScenario;
 use crate::sim::dist::Dist;
 
-/// The longest horizon, seconds: 10 years of 365.25 days (what `"10y"` means).
+/// The longest horizon, seconds: 10 years of 365.25 days (`"3652d 12h"`).
 pub(crate) const MAX_HORIZON: f64 = 10.0 * 365.25 * 86_400.0;
 /// The most channels in one scenario.
 pub(crate) const MAX_CHANNELS: usize = 10_000;
@@ -86,7 +86,7 @@ pub(crate) fn horizon(seconds: f64, path: &KeyPath) -> Check<f64> {
         return Err(Invalid::new(
             path,
             format!(
-                "a horizon of {} is longer than the limit of 10 years (\"10y\"); a trial covers \
+                "a horizon of {} is longer than the limit of 10 years (\"3652d 12h\"); a trial covers \
                  one horizon, so simulate a shorter span",
                 seconds_text(seconds)
             ),
@@ -502,13 +502,13 @@ mod tests {
     #[test]
     fn a_horizon_over_ten_years_is_refused_and_ten_years_loads() {
         assert_error(
-            &[("horizon = \"24h\"", "horizon = \"100y\"")],
+            &[("horizon = \"24h\"", "horizon = \"36525d\"")],
             "horizon",
-            "horizon = \"100y\"",
+            "horizon = \"36525d\"",
             "longer than the limit of 10 years",
         );
         // Ten years load: the reference's rates give about 0.3 million orders per trial.
-        let text = edited(&[("horizon = \"24h\"", "horizon = \"10y\"")]);
+        let text = edited(&[("horizon = \"24h\"", "horizon = \"3652d 12h\"")]);
         assert_eq!(load_str("s.toml", &text).unwrap().horizon, MAX_HORIZON);
     }
 
@@ -657,7 +657,7 @@ mod tests {
         // 30 per day over 10 years is about 110,000 orders; a million a day is 3.65e9.
         assert_error(
             &[
-                ("horizon = \"24h\"", "horizon = \"10y\""),
+                ("horizon = \"24h\"", "horizon = \"3652d 12h\""),
                 ("orders_per_day = 30", "orders_per_day = 1_000_000"),
             ],
             "channels.amazon.orders_per_day",
@@ -692,7 +692,7 @@ mod tests {
     fn polls_recounts_and_background_have_budgets() {
         assert_error(
             &[
-                ("horizon = \"24h\"", "horizon = \"1y\""),
+                ("horizon = \"24h\"", "horizon = \"365d 6h\""),
                 (
                     "every = \"1h\", latency = \"2m\", phase = \"10m\"",
                     "every = \"100ms\", latency = \"2m\", phase = \"10ms\"",
@@ -713,7 +713,7 @@ mod tests {
         );
         assert_error(
             &[
-                ("horizon = \"24h\"", "horizon = \"10y\""),
+                ("horizon = \"24h\"", "horizon = \"3652d 12h\""),
                 ("background_per_hour = 50", "background_per_hour = 5000"),
             ],
             "nodes.erp.processing.background_per_hour",
@@ -735,7 +735,7 @@ mod tests {
             .map(|i| format!("[channels.c{i}]\nnode = \"erp\"\norders_per_day = 0.001\n"))
             .collect();
         let text = edited(&[
-            ("horizon = \"24h\"", "horizon = \"10y\""),
+            ("horizon = \"24h\"", "horizon = \"3652d 12h\""),
             ("currency = \"USD\"\n", &profile),
             (
                 "[[links]]\nname = \"amazon-feed\"",
@@ -752,7 +752,7 @@ mod tests {
             .map(|i| format!("[channels.c{i}]\nnode = \"erp\"\norders_per_day = 0.001\n"))
             .collect();
         let text = edited(&[
-            ("horizon = \"24h\"", "horizon = \"10y\""),
+            ("horizon = \"24h\"", "horizon = \"3652d 12h\""),
             ("currency = \"USD\"\n", &profile),
             (
                 "[[links]]\nname = \"amazon-feed\"",

@@ -5,6 +5,7 @@ pub mod catalog;
 mod channels;
 mod error;
 mod fields;
+mod intervals;
 mod limits;
 mod links;
 mod load;

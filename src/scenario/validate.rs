@@ -82,6 +82,7 @@ pub(crate) fn scenario(
         nodes: nodes.list,
     };
     limits::scenario(&scenario, raw)?;
+    super::intervals::check(&scenario, raw)?;
     Ok(scenario)
 }
 

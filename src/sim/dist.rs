@@ -266,9 +266,44 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
     if text == "0" {
         return Ok(0.0);
     }
+    calendar_units(text)?;
     humantime::parse_duration(text)
         .map(|d| d.as_secs_f64())
-        .map_err(|e| format!("`{text}` is not a duration ({e})"))
+        .map_err(|e| match e {
+            humantime::DurationError::UnknownUnit { unit, .. } => {
+                format!("`{text}` has the unknown unit `{unit}`; the units are {DURATION_UNITS}")
+            }
+            e => format!("`{text}` is not a duration ({e})"),
+        })
+}
+
+/// The duration units read, for messages and the README.
+pub const DURATION_UNITS: &str = "ms, s (sec, second, seconds), m (min, minute, minutes), \
+                                  h (hr, hour, hours), d (day, days) and w (week, weeks)";
+
+/// Refuses months and years, which humantime reads as 30.44 and 365.25 days: `15M` meant for
+/// fifteen minutes would silently become fifteen months.
+fn calendar_units(text: &str) -> Result<(), String> {
+    let unit = text.split(|c: char| !c.is_alphabetic()).find(|unit| {
+        matches!(
+            *unit,
+            "M" | "month" | "months" | "y" | "yr" | "yrs" | "year" | "years"
+        )
+    });
+    let Some(unit) = unit else {
+        return Ok(());
+    };
+    let (what, hint) = if unit == "M" {
+        ("months", "; for minutes write a lower-case m (\"15m\")")
+    } else if unit.starts_with('m') {
+        ("months", "")
+    } else {
+        ("years", "")
+    };
+    Err(format!(
+        "`{text}` counts in {what} (`{unit}`), which have no fixed length; write days or weeks \
+         instead (\"30d\", \"52w\"){hint}"
+    ))
 }
 
 /// Parses a plain non-negative number.
@@ -318,6 +353,33 @@ mod tests {
         assert_eq!(parse_duration("2d"), Ok(172_800.0));
         assert!(parse_duration("-5m").unwrap_err().contains("negative"));
         assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_duration("0.25h"), Ok(900.0));
+        assert_eq!(parse_duration("15 minutes"), Ok(900.0));
+        assert_eq!(parse_duration("15min"), Ok(900.0));
+        assert_eq!(parse_duration("2w"), Ok(1_209_600.0));
+    }
+
+    #[test]
+    fn months_and_years_are_refused() {
+        let e = parse_duration("15M").unwrap_err();
+        assert!(e.starts_with("`15M` counts in months (`M`)"), "{e}");
+        assert!(
+            e.ends_with("for minutes write a lower-case m (\"15m\")"),
+            "{e}"
+        );
+        for text in [
+            "1month", "2 months", "1y", "3yrs", "1 year", "2years", "1d 1M",
+        ] {
+            assert!(
+                parse_duration(text)
+                    .unwrap_err()
+                    .contains("no fixed length"),
+                "{text}"
+            );
+        }
+        let e = parse_duration("15q").unwrap_err();
+        assert!(e.contains("unknown unit `q`; the units are ms, s"), "{e}");
+        assert!(!e.contains("month"), "{e}");
     }
 
     #[test]
