@@ -106,7 +106,15 @@ impl Levels {
         for (l, dirty) in self.dirty.iter_mut().enumerate() {
             dirty.fill(false);
             self.dirty_list[l].clear();
-            let from = plan.scenario.links[l].from;
+            let (from, to) = (plan.scenario.links[l].from, plan.scenario.links[l].to);
+            // Views that already disagree at time 0 (a node's own `initial`) are dirty: the
+            // first poll must write them.
+            for (k, dirty) in dirty.iter_mut().enumerate() {
+                if views[k * nodes + from] != views[k * nodes + to] {
+                    *dirty = true;
+                    self.dirty_list[l].push(k as u32);
+                }
+            }
             for (k, carried) in self.last_carried[l].iter_mut().enumerate() {
                 *carried = views[k * nodes + from];
             }
