@@ -19,7 +19,7 @@ use crate::report::{
 };
 use crate::scenario::{Scenario, Source};
 use crate::sim::Plan;
-use crate::stats::RunAccumulator;
+use crate::stats::{RunAccumulator, TrialRecord};
 
 /// Up to this many trials, `trials.csv` is written unless `--no-trials-csv`; beyond, only with
 /// `--trials-csv` (a million trials make about 300 MB).
@@ -76,9 +76,11 @@ fn simulate(
     let mut stats = RunAccumulator::new(scenario);
     let bar = progress_bar(range.end - range.start);
     for_each_trial_in(plan, config, range, &|n| bar.inc(n), |trial, outcome| {
-        stats.push(scenario, outcome);
+        // Each trial is measured once; the statistics and the CSV row read the same record.
+        let record = TrialRecord::new(scenario, outcome);
+        stats.push_record(&record);
         match &mut csv {
-            Some(csv) => csv.write(scenario, trial, outcome),
+            Some(csv) => csv.write(trial, &record),
             None => Ok(()),
         }
     })?;

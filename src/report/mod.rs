@@ -3,7 +3,7 @@
 
 pub mod charts;
 pub mod compare_table;
-mod csv;
+pub(crate) mod csv;
 mod events_csv;
 pub mod html;
 mod json;

@@ -3,6 +3,7 @@
 //! writes. Pure: no I/O.
 
 mod metric;
+mod record;
 mod run;
 mod stream;
 mod summary;
@@ -10,6 +11,7 @@ mod summary;
 pub(crate) mod test_fixtures;
 
 pub use metric::{Metric, Scope, has_limit, metric_value, over_limit};
+pub use record::{ScopeRecord, TrialRecord};
 pub use run::{RunSummary, ScopeSummary, summarize_run};
 pub use stream::{Bucket, RunAccumulator, SKETCH_ACCURACY, ValueAccumulator};
 pub use summary::{MetricSummary, ordered_sum, summarize};

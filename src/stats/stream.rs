@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::metric::{Metric, Scope, has_limit, metric_value, over_limit};
+use super::metric::{Metric, Scope, has_limit};
+use super::record::{ScopeRecord, TrialRecord};
 use super::run::{RunSummary, ScopeSummary};
 use super::summary::{MetricSummary, t_975};
 use crate::scenario::Scenario;
@@ -243,14 +244,14 @@ impl ScopeAccumulator {
         }
     }
 
-    fn push(&mut self, scenario: &Scenario, trial: &TrialOutcome, scope: Scope) {
-        for (m, acc) in Metric::ALL.iter().zip(&mut self.metrics) {
-            acc.push(metric_value(scenario, trial, scope, *m));
+    fn push(&mut self, record: &ScopeRecord) {
+        for (value, acc) in record.values.iter().zip(&mut self.metrics) {
+            acc.push(*value);
         }
-        if metric_value(scenario, trial, scope, Metric::Oversold) >= 1.0 {
+        if record.value(Metric::Oversold) >= 1.0 {
             self.any_oversell += 1;
         }
-        if over_limit(scenario, trial, scope) == Some(true) {
+        if record.over_limit == Some(true) {
             self.over_limit += 1;
         }
     }
@@ -310,12 +311,17 @@ impl RunAccumulator {
 
     /// Adds one trial of `scenario`.
     pub fn push(&mut self, scenario: &Scenario, trial: &TrialOutcome) {
+        self.push_record(&TrialRecord::new(scenario, trial));
+    }
+
+    /// Adds one trial, measured once into `record` (which trials.csv reads too).
+    pub fn push_record(&mut self, record: &TrialRecord) {
         self.trials += 1;
-        for (i, scope) in self.channels.iter_mut().enumerate() {
-            scope.push(scenario, trial, Scope::Channel(i));
+        for (scope, channel) in self.channels.iter_mut().zip(record.channels()) {
+            scope.push(channel);
         }
-        self.total.push(scenario, trial, Scope::Total);
-        self.reconciled_units.push(trial.reconciled_units as f64);
+        self.total.push(record.scope(Scope::Total));
+        self.reconciled_units.push(record.reconciled_units as f64);
     }
 
     /// Adds everything `other` (of the same scenario) saw.
