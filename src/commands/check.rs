@@ -32,7 +32,7 @@ pub fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
             )?,
             Err(error) => {
                 failed += 1;
-                eprintln!("error: {error}");
+                super::to_stderr(format_args!("error: {error}"));
             }
         }
     }

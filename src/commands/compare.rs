@@ -66,11 +66,11 @@ fn warn_on_mixed_currencies(sources: &[Source]) {
     let first = &sources[0].scenario.currency;
     for source in &sources[1..] {
         if &source.scenario.currency != first {
-            eprintln!(
+            super::to_stderr(format_args!(
                 "warning: {} prices penalties in {}, the first scenario in {}; their penalty \
                  difference mixes currencies",
                 source.slug, source.scenario.currency, first
-            );
+            ));
         }
     }
 }

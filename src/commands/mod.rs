@@ -68,6 +68,21 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     }
 }
 
+/// Whether `error` comes from writing to a pipe whose reader has gone.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes one line to stderr. Where stderr cannot be written (a closed pipe, a full disk),
+/// the line is lost rather than the process (`eprintln!` would panic).
+pub fn to_stderr(line: std::fmt::Arguments) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// A progress bar over `trials` trials on stderr; indicatif hides it when stderr is not a terminal.
 pub(crate) fn progress_bar(trials: u64) -> ProgressBar {
     let bar = ProgressBar::new(trials);
