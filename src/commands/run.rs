@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -152,11 +152,6 @@ impl Partial {
     pub fn range(trials: u64, index: u64, count: u64) -> Range<u64> {
         let at = |k: u64| (u128::from(trials) * u128::from(k) / u128::from(count)) as u64;
         at(index)..at(index + 1)
-    }
-
-    /// The files of shard `index` of `count` under `dir`: (partial JSON, trial rows CSV).
-    pub fn paths(dir: &Path, index: u64, count: u64) -> (PathBuf, PathBuf) {
-        shard_files(&dir.join("shards"), index, count)
     }
 }
 
