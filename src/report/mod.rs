@@ -1,5 +1,5 @@
-//! The report layer: everything a run writes (JSON summary, per-trial CSV, run info, the terminal
-//! table) and the one place that writes files.
+//! The report layer: everything a command writes (JSON summary, CSV rows, run info, charts, the
+//! terminal table); `output` builds every output path and is the one place that writes files.
 
 pub mod charts;
 pub mod compare_table;

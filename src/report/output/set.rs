@@ -123,13 +123,16 @@ impl ResultSet {
             return std::fs::rename(&self.staging, &dest)
                 .with_context(|| format!("moving the results into {}", dest.display()));
         }
-        let carried = if keep_subfolders {
-            carry_subfolders(&dest, &self.staging)?
+        let mut carried = Vec::new();
+        let carry = if keep_subfolders {
+            carry_subfolders(&dest, &self.staging, &mut carried)
         } else {
-            Vec::new()
+            Ok(())
         };
-        if let Err(error) = exchange(&self.staging, &dest) {
-            // Put back what was carried over; the destination stays as it was.
+        let swapped = carry.and_then(|()| Ok(exchange(&self.staging, &dest)?));
+        if let Err(error) = swapped {
+            // Put back what was carried over (the staging folder is removed on drop); the
+            // destination stays as it was.
             for name in &carried {
                 let _ = std::fs::rename(self.staging.join(name), dest.join(name));
             }
@@ -221,9 +224,8 @@ fn check_folders(dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Moves every sub-folder of `dest` into `staging`; returns their names.
-fn carry_subfolders(dest: &Path, staging: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut carried = Vec::new();
+/// Moves every sub-folder of `dest` into `staging`, noting each in `carried` as it goes.
+fn carry_subfolders(dest: &Path, staging: &Path, carried: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(dest).with_context(|| format!("reading {}", dest.display()))? {
         let entry = entry?;
         if entry.file_type()?.is_dir() && !staging.join(entry.file_name()).exists() {
@@ -232,7 +234,7 @@ fn carry_subfolders(dest: &Path, staging: &Path) -> anyhow::Result<Vec<PathBuf>>
             carried.push(PathBuf::from(entry.file_name()));
         }
     }
-    Ok(carried)
+    Ok(())
 }
 
 /// Exchanges the folders `a` and `b` atomically (Linux `renameat2(RENAME_EXCHANGE)`); where the

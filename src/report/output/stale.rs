@@ -27,25 +27,22 @@ pub(super) fn clean(parent: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
-    for entry in entries.flatten() {
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-            continue;
-        };
-        let (aside, rest) = if let Some(rest) = name.strip_prefix(ASIDE) {
-            (true, rest)
-        } else if let Some(rest) = name.strip_prefix(STAGING) {
-            (false, rest)
-        } else {
-            continue;
-        };
-        let Some((pid, target)) = rest.split_once('-') else {
-            continue;
-        };
-        if pid.parse::<u32>().map_or(true, is_alive) {
-            continue;
-        }
-        let path = entry.path();
-        let target = parent.join(target);
+    let mut stale: Vec<(bool, PathBuf, PathBuf)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let (aside, rest) = match name.strip_prefix(ASIDE) {
+                Some(rest) => (true, rest),
+                None => (false, name.strip_prefix(STAGING)?),
+            };
+            let (pid, target) = rest.split_once('-')?;
+            let gone = pid.parse::<u32>().is_ok_and(|pid| !is_alive(pid));
+            gone.then(|| (aside, entry.path(), parent.join(target)))
+        })
+        .collect();
+    // Old sets first: a staged set may hold sub-folders to give back to the place they return to.
+    stale.sort_by_key(|(aside, _, _)| !aside);
+    for (aside, path, target) in stale {
         if aside && !target.exists() {
             let _ = std::fs::rename(&path, &target);
             continue;
@@ -89,11 +86,13 @@ mod tests {
     fn temporaries_of_gone_processes_are_removed_and_old_sets_put_back() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path();
-        // A staged set of a killed run; an old set left aside while its place is empty; a staged
-        // set that had carried the destination's sweep/ away.
+        // A staged set of a killed run; an old set left aside while its place is empty, with
+        // the staged set that had carried its timeline/ away; a staged set that had carried the
+        // destination's sweep/ away.
         std::fs::create_dir_all(p.join(format!("{STAGING}{GONE}-a"))).unwrap();
         std::fs::create_dir_all(p.join(format!("{ASIDE}{GONE}-b"))).unwrap();
         std::fs::write(p.join(format!("{ASIDE}{GONE}-b/summary.json")), "{}").unwrap();
+        std::fs::create_dir_all(p.join(format!("{STAGING}{GONE}-b/timeline"))).unwrap();
         std::fs::create_dir_all(p.join(format!("{STAGING}{GONE}-c/sweep"))).unwrap();
         std::fs::create_dir_all(p.join("c")).unwrap();
         // Our own staging folder stays.
@@ -108,6 +107,7 @@ mod tests {
         let own = ours.file_name().unwrap().to_str().unwrap().to_owned();
         assert_eq!(names, [own, "b".to_owned(), "c".to_owned()]);
         assert!(p.join("b/summary.json").exists());
+        assert!(p.join("b/timeline").is_dir());
         assert!(p.join("c/sweep").is_dir());
     }
 }
