@@ -127,10 +127,12 @@ impl Running {
     }
 }
 
-/// The temporary folders in `dir`.
+/// The temporary folders in `dir` (none while it does not exist).
 fn temporaries(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .expect("the output folder")
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
         .map(|entry| {
             entry
                 .expect("an entry")
