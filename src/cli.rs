@@ -107,6 +107,9 @@ pub struct RunOptions {
     /// Folder for results; they go to DIR/<scenario-slug>/.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
+    /// Replace results that came from another scenario file with the same folder name.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +125,13 @@ pub struct RunArgs {
     /// DIR/<slug>/shards/, for `oversell merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    /// Write trials.csv (one row per trial, about 300 bytes each) for more than 100000 trials
+    /// too; it is written up to 100000 trials without this flag.
+    #[arg(long, conflicts_with = "no_trials_csv")]
+    pub trials_csv: bool,
+    /// Do not write trials.csv, whatever the number of trials.
+    #[arg(long)]
+    pub no_trials_csv: bool,
 }
 
 /// Share `index` of `count` of a run's trials.
@@ -195,6 +205,9 @@ pub struct MergeArgs {
     /// Folder for results; they go to DIR/<scenario-slug>/.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
+    /// Replace results that came from another scenario file with the same folder name.
+    #[arg(long)]
+    pub force: bool,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -242,6 +255,9 @@ pub struct TimelineArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = TraceFormat::Table)]
     pub format: TraceFormat,
+    /// Replace results that came from another scenario file with the same folder name.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

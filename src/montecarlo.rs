@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use crate::interrupt::Interrupted;
 use crate::sim::{Engine, Plan, Runaway, TrialOutcome};
 
 /// How many trials of which seed, on how many threads.
@@ -17,8 +18,33 @@ pub struct RunConfig {
 }
 
 /// Trials run in parallel in blocks of this many; each block is handed on in trial order, so
-/// memory stays flat in the number of trials, and an interrupt is noticed between blocks.
+/// memory stays flat in the number of trials. Workers check for an interrupt before every
+/// trial, so a signal takes effect within one trial's time whatever the block's.
 pub const BLOCK: u64 = 4_096;
+
+/// Why a trial has no outcome.
+#[derive(Debug, Clone)]
+enum Skipped {
+    /// The engine stopped it at `max_events`.
+    Runaway(Runaway),
+    /// A signal came before it started.
+    Interrupted(Interrupted),
+}
+
+impl From<&Skipped> for anyhow::Error {
+    fn from(skipped: &Skipped) -> anyhow::Error {
+        match skipped {
+            Skipped::Runaway(runaway) => runaway.clone().into(),
+            Skipped::Interrupted(interrupted) => (*interrupted).into(),
+        }
+    }
+}
+
+/// Runs trial `trial` unless a signal has come.
+fn run_trial(engine: &mut Engine, seed: u64, trial: u64) -> Result<TrialOutcome, Skipped> {
+    crate::interrupt::check().map_err(Skipped::Interrupted)?;
+    engine.run_trial(seed, trial).map_err(Skipped::Runaway)
+}
 
 /// Runs `config.trials` trials of `plan` and hands each outcome to `sink` in trial order.
 /// `progress` is called with the number of trials just finished, from any worker.
@@ -47,13 +73,13 @@ pub fn for_each_trial_in(
         .build()?;
     let block_at = |start: u64| start..(start + BLOCK).min(range.end);
     let run_block = |trials: std::ops::Range<u64>,
-                     into: &mut Vec<Result<TrialOutcome, Runaway>>| {
+                     into: &mut Vec<Result<TrialOutcome, Skipped>>| {
         (0..(trials.end - trials.start) as usize)
             .into_par_iter()
             .map_init(
                 || Engine::new(plan),
                 |engine, i| {
-                    let outcome = engine.run_trial(config.seed, trials.start + i as u64);
+                    let outcome = run_trial(engine, config.seed, trials.start + i as u64);
                     progress(1);
                     outcome
                 },
@@ -71,7 +97,7 @@ pub fn for_each_trial_in(
                 || run_block(following.clone(), &mut next),
                 || -> anyhow::Result<()> {
                     for (trial, outcome) in trials.clone().zip(&done) {
-                        sink(trial, outcome.as_ref().map_err(Runaway::clone)?)?;
+                        sink(trial, outcome.as_ref().map_err(anyhow::Error::from)?)?;
                     }
                     Ok(())
                 },
@@ -102,7 +128,7 @@ pub fn run_trials(
 /// Runs `config.trials` trials of `plan` one after another on the calling thread and hands each
 /// outcome to `sink` in trial order: the same outcomes as [`for_each_trial`], for callers that
 /// work in parallel over something else (the SKUs of `oversell tune`). `config.threads` is not
-/// used; an interrupt is noticed every [`BLOCK`] trials.
+/// used; an interrupt is noticed before every trial.
 pub fn for_each_trial_sequential(
     plan: &Plan,
     config: RunConfig,
@@ -110,10 +136,8 @@ pub fn for_each_trial_sequential(
 ) -> anyhow::Result<()> {
     let mut engine = Engine::new(plan);
     for trial in 0..config.trials {
-        if trial % BLOCK == 0 {
-            crate::interrupt::check()?;
-        }
-        sink(trial, &engine.run_trial(config.seed, trial)?)?;
+        let outcome = run_trial(&mut engine, config.seed, trial);
+        sink(trial, outcome.as_ref().map_err(anyhow::Error::from)?)?;
     }
     Ok(())
 }

@@ -94,13 +94,18 @@ impl Running {
     }
 }
 
-/// Waits until `dir` holds a file that `before` did not (the run's temporary trials.csv: it is in
-/// its trial loop, with the Ctrl-C handler installed), then a second more.
-fn wait_until_writing(dir: &Path, before: &BTreeMap<PathBuf, Vec<u8>>) {
+/// Waits until `dir` holds the temporary folder of a set being written (the run is in its trial
+/// loop, with the signal handlers installed), then a second more.
+fn wait_until_writing(dir: &Path) {
     let started = Instant::now();
     loop {
-        let names = std::fs::read_dir(dir).expect("the run folder").count();
-        if names > before.len() {
+        let staging = std::fs::read_dir(dir)
+            .expect("the output folder")
+            .any(|entry| {
+                let name = entry.expect("an entry").file_name();
+                name.to_string_lossy().starts_with(".oversell-tmp-")
+            });
+        if staging {
             break;
         }
         assert!(
@@ -128,7 +133,7 @@ fn sigint_during_run_keeps_the_previous_results_and_leaves_no_temporary_file() {
 
     // About 10^8 trials: hours of work, so the run is certainly in its trial loop.
     let running = Running::start(&["run", "--trials", "100000000"], out.path());
-    wait_until_writing(&dir, &before);
+    wait_until_writing(out.path());
     running.interrupt();
     let (code, stderr) = running.wait(Duration::from_secs(30));
     assert_eq!(code, Some(130), "stderr: {stderr}");

@@ -63,7 +63,7 @@ pub fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
                         s.links.len(),
                         crate::sim::dist::format_seconds(s.horizon),
                     )?,
-                    Err(error) => eprintln!("error: {error}"),
+                    Err(error) => super::to_stderr(format_args!("error: {error}")),
                 }
             }
         }

@@ -3,9 +3,6 @@
 //! representative trial of each, and writes one self-contained `out/demo/report.html`.
 
 use std::io::Write;
-use std::path::Path;
-
-use anyhow::Context;
 
 use super::compare::write_comparison;
 use super::progress_bar;
@@ -17,7 +14,7 @@ use crate::montecarlo::RunConfig;
 use crate::report::compare_csv::comparison_csv;
 use crate::report::compare_table::comparison_table;
 use crate::report::html::{ReportContext, channel_rows, render_report, scenario_card};
-use crate::report::{out_dir, write_atomic};
+use crate::report::{Place, ResultSet, file};
 use crate::scenario::Source;
 use crate::scenario::builtin::builtin;
 use crate::sim::Plan;
@@ -25,8 +22,6 @@ use crate::sim::dist::format_seconds;
 
 /// The stacks the demo compares, baseline first.
 pub const DEMO_STACKS: [&str; 3] = ["event-driven", "polling-15m", "erp-hourly"];
-/// Folder name under `--out`.
-pub const DEMO_DIR: &str = "demo";
 
 /// Runs the comparison, traces, and writes the report.
 pub fn demo(args: &DemoArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
@@ -35,19 +30,18 @@ pub fn demo(args: &DemoArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         .map(|slug| Source::builtin(builtin(slug).expect("the demo stacks are built in")))
         .collect::<Result<Vec<_>, _>>()?;
     let config = args.options.config(&sources[0].scenario);
+    let mut set = ResultSet::begin(Place::demo(&args.options.out), None, args.options.force)?;
     let bar = progress_bar(config.trials * sources.len() as u64);
     let comparison = compare_sources(&sources, config, &|n| bar.inc(n))?;
     bar.finish_and_clear();
 
-    let dir = out_dir(&args.options.out, DEMO_DIR);
-    write_comparison(&comparison, &dir)?;
-    let compare_svg = read_svg(&dir.join("compare.svg"))?;
+    write_comparison(&comparison, &mut set)?;
+    let compare_svg = set.read_to_string(format!("{}.svg", file::COMPARE))?;
     let mut cards = Vec::with_capacity(sources.len());
     for (i, (source, compared)) in sources.iter().zip(&comparison.scenarios).enumerate() {
         let plan = Plan::new(source.scenario.clone());
         let timeline = trace(&plan, config.seed, compared.representative_trial)?;
-        let timeline_dir = dir.join(&source.slug);
-        write_timeline(&timeline, &timeline_dir)?;
+        write_timeline(&timeline, &mut set, &source.slug)?;
         let caption = format!(
             "Trial {} of {} (seed {}): {} oversold, penalty {:.2} {}. Reproduce with \
              `oversell timeline scenarios/{}.toml --trial {} --seed {}`.",
@@ -61,7 +55,7 @@ pub fn demo(args: &DemoArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
             timeline.trial,
             config.seed,
         );
-        let svg = read_svg(&timeline_dir.join("timeline.svg"))?;
+        let svg = set.read_to_string(format!("{}/{}.svg", source.slug, file::TIMELINE))?;
         cards.push(scenario_card(
             &comparison,
             i,
@@ -71,8 +65,8 @@ pub fn demo(args: &DemoArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         ));
     }
     let context = report_context(&comparison, &sources, config, compare_svg, cards);
-    let report = dir.join("report.html");
-    write_atomic(&report, render_report(&context)?.as_bytes())?;
+    let report = set.write(file::REPORT_HTML, render_report(&context)?.as_bytes())?;
+    set.commit()?;
 
     match args.format {
         DataFormat::Json => {
@@ -99,10 +93,6 @@ fn span_in_words(seconds: f64) -> String {
     } else {
         format_seconds(seconds)
     }
-}
-
-fn read_svg(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
 fn report_context(

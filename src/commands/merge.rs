@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use super::run::{Partial, write_results};
 use crate::cli::MergeArgs;
-use crate::report::{AtomicFile, RunInfo, out_dir};
+use crate::report::{Place, Provenance, ResultSet, RunInfo, file};
 use crate::scenario::load_str;
 
 /// Partial results that cannot be merged: the message says which file and why.
@@ -33,22 +33,31 @@ pub fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     for (_, partial) in &partials[1..] {
         stats.merge(&partial.stats);
     }
-    let dir = out_dir(&args.out, &first.slug);
+    let origin = first
+        .scenario_file
+        .clone()
+        .unwrap_or_else(|| format!("built-in:{}", first.slug));
+    let provenance = Provenance::new(origin, first.scenario_text.as_bytes());
+    let place = Place::run(&args.out, &first.slug);
+    let mut set = ResultSet::begin(place, Some(&provenance), args.force)?;
     let csv_files: Vec<PathBuf> = partials
         .iter()
         .map(|(path, _)| path.with_extension("csv"))
         .collect();
-    concatenate_csv(&csv_files, &dir.join("trials.csv"))?;
+    // Shards run without trials.csv have no CSV: then the merge writes none either.
+    if csv_files.iter().any(|file| file.exists()) {
+        concatenate_csv(&csv_files, &mut set)?;
+    }
     let info = RunInfo::new(
         &scenario,
         first.scenario_file.clone(),
-        first.scenario_text.as_bytes(),
+        &provenance,
         first.seed,
         first.trials,
         0,
         std::env::args().collect(),
     );
-    write_results(&dir, &scenario, &stats, &info, args.format, stdout)
+    write_results(set, &scenario, &stats, &info, args.format, stdout)
 }
 
 /// The partial files named, or found in the folders named (and in their `shards/`).
@@ -145,8 +154,8 @@ fn check_complete(partials: &[(PathBuf, Partial)]) -> Result<(), MergeError> {
 }
 
 /// Writes the shards' trial rows, in shard order, as one CSV with one header.
-fn concatenate_csv(files: &[PathBuf], to: &Path) -> anyhow::Result<()> {
-    let mut out = AtomicFile::create(to)?;
+fn concatenate_csv(files: &[PathBuf], set: &mut ResultSet) -> anyhow::Result<()> {
+    let mut out = set.create(file::TRIALS_CSV)?;
     for (i, file) in files.iter().enumerate() {
         let reader = BufReader::new(
             std::fs::File::open(file)
@@ -159,6 +168,6 @@ fn concatenate_csv(files: &[PathBuf], to: &Path) -> anyhow::Result<()> {
             }
         }
     }
-    out.commit()
-        .with_context(|| format!("writing {}", to.display()))
+    out.finish()?;
+    Ok(())
 }

@@ -46,19 +46,17 @@ pub fn dispatch(command: Command, stdout: &mut dyn Write) -> anyhow::Result<()> 
     }
 }
 
-/// The exit code for `error`: 2 when the input is the user's to fix, 130 when interrupted (as
-/// shells report SIGINT), else 1.
+/// The exit code for `error`: 2 when the input is the user's to fix, 128 + the signal when
+/// interrupted (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP, as shells report them), else 1.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    if error
-        .downcast_ref::<crate::interrupt::Interrupted>()
-        .is_some()
-    {
-        130
+    if let Some(interrupted) = error.downcast_ref::<crate::interrupt::Interrupted>() {
+        interrupted.exit_code()
     } else if error
         .downcast_ref::<crate::scenario::ScenarioError>()
         .is_some()
         || error.downcast_ref::<check::CheckFailed>().is_some()
         || error.downcast_ref::<merge::MergeError>().is_some()
+        || error.downcast_ref::<crate::report::OutputError>().is_some()
         || error.downcast_ref::<crate::sim::Runaway>().is_some()
         || error
             .downcast_ref::<crate::analysis::InputError>()
@@ -68,6 +66,21 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     } else {
         1
     }
+}
+
+/// Whether `error` comes from writing to a pipe whose reader has gone.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes one line to stderr. Where stderr cannot be written (a closed pipe, a full disk),
+/// the line is lost rather than the process (`eprintln!` would panic).
+pub fn to_stderr(line: std::fmt::Arguments) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// A progress bar over `trials` trials on stderr; indicatif hides it when stderr is not a terminal.

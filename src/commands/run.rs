@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -12,63 +12,89 @@ use serde::{Deserialize, Serialize};
 use super::progress_bar;
 use crate::cli::{Format, RunArgs, Shard};
 use crate::montecarlo::{RunConfig, for_each_trial_in};
+use crate::report::output::shard_files;
 use crate::report::{
-    AtomicFile, RunInfo, TrialsCsv, charts, out_dir, run_info_json, sha256_hex, skus_csv,
-    summary_json, summary_table, write_atomic,
+    Place, Provenance, ResultSet, RunInfo, TrialsCsv, charts, file, run_info_json, skus_csv, summary_json,
+    summary_table,
 };
 use crate::scenario::{Scenario, Source};
 use crate::sim::Plan;
-use crate::stats::RunAccumulator;
+use crate::stats::{RunAccumulator, TrialRecord};
+
+/// Up to this many trials, `trials.csv` is written unless `--no-trials-csv`; beyond, only with
+/// `--trials-csv` (a million trials make about 300 MB).
+pub const TRIALS_CSV_DEFAULT_MAX: u64 = 100_000;
 
 /// Runs the scenario (or one shard of it) and writes its results.
 pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let source = Source::load(args.file.as_deref())?;
     let config = args.options.config(&source.scenario);
+    let provenance = Provenance::of(&source);
     let plan = Plan::new(source.scenario.clone());
-    let dir = out_dir(&args.options.out, &source.slug);
+    let with_csv = writes_trials_csv(args, config.trials);
+    let out = &args.options.out;
     if let Some(shard) = args.shard {
-        return run_shard(&plan, &source, config, shard, &dir, stdout);
+        let place = Place::shard(out, &source.slug, shard.index, shard.count);
+        let set = ResultSet::begin(place, Some(&provenance), args.options.force)?;
+        return run_shard(&plan, &source, config, shard, set, with_csv, stdout);
     }
-    let stats = simulate(&plan, config, 0..config.trials, &dir.join("trials.csv"))?;
+    let place = Place::run(out, &source.slug);
+    let mut set = ResultSet::begin(place, Some(&provenance), args.options.force)?;
+    let csv_name = with_csv.then_some(file::TRIALS_CSV);
+    let stats = simulate(&plan, config, 0..config.trials, &mut set, csv_name)?;
     let info = RunInfo::new(
         &plan.scenario,
         source.path.as_ref().map(|p| p.display().to_string()),
-        source.text.as_bytes(),
+        &provenance,
         config.seed,
         config.trials,
         config.threads,
         std::env::args().collect(),
     );
-    write_results(&dir, &plan.scenario, &stats, &info, args.format, stdout)
+    write_results(set, &plan.scenario, &stats, &info, args.format, stdout)
 }
 
-/// Runs the trials in `range`, streaming their rows to `csv_path` (renamed into place only when
-/// every trial is done) and their statistics into the returned accumulator.
+/// Whether a run of `trials` trials writes trials.csv.
+fn writes_trials_csv(args: &RunArgs, trials: u64) -> bool {
+    !args.no_trials_csv && (args.trials_csv || trials <= TRIALS_CSV_DEFAULT_MAX)
+}
+
+/// Runs the trials in `range`, streaming their rows to `csv_name` in `set` (when given) and
+/// their statistics into the returned accumulator.
 fn simulate(
     plan: &Plan,
     config: RunConfig,
     range: Range<u64>,
-    csv_path: &Path,
+    set: &mut ResultSet,
+    csv_name: Option<&str>,
 ) -> anyhow::Result<RunAccumulator> {
     let scenario = &plan.scenario;
-    let mut csv = TrialsCsv::new(scenario, AtomicFile::create(csv_path)?)?;
+    let mut csv = match csv_name {
+        Some(name) => Some(TrialsCsv::new(scenario, set.create(name)?)?),
+        None => None,
+    };
     let mut stats = RunAccumulator::new(scenario);
     let bar = progress_bar(range.end - range.start);
     for_each_trial_in(plan, config, range, &|n| bar.inc(n), |trial, outcome| {
-        stats.push(scenario, outcome);
-        csv.write(scenario, trial, outcome)
+        // Each trial is measured once; the statistics and the CSV row read the same record.
+        let record = TrialRecord::new(scenario, outcome);
+        stats.push_record(&record, outcome);
+        match &mut csv {
+            Some(csv) => csv.write(trial, &record),
+            None => Ok(()),
+        }
     })?;
     bar.finish_and_clear();
-    csv.finish()?
-        .commit()
-        .with_context(|| format!("writing {}", csv_path.display()))?;
+    if let Some(csv) = csv {
+        csv.finish()?.finish()?;
+    }
     Ok(stats)
 }
 
-/// Writes summary.json, run.json and the charts of a finished run into `dir` (trials.csv is
-/// already there) and prints the summary.
+/// Writes summary.json, run.json and the charts of a finished run into `set` (trials.csv is
+/// already there), puts the set in place and prints the summary.
 pub(crate) fn write_results(
-    dir: &Path,
+    mut set: ResultSet,
     scenario: &Scenario,
     stats: &RunAccumulator,
     info: &RunInfo,
@@ -77,12 +103,14 @@ pub(crate) fn write_results(
 ) -> anyhow::Result<()> {
     let summary = stats.summary(scenario, info.seed);
     let json = summary_json(&summary);
-    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    write_atomic(&dir.join("run.json"), run_info_json(info).as_bytes())?;
+    set.write(file::SUMMARY, json.as_bytes())?;
+    set.write(file::RUN_INFO, run_info_json(info).as_bytes())?;
     if scenario.catalog.is_catalog() {
-        write_atomic(&dir.join("skus.csv"), &skus_csv(&stats.skus(scenario))?)?;
+        set.write(file::SKUS_CSV, &skus_csv(&stats.skus(scenario))?)?;
     }
-    charts::run_charts(dir, scenario, &summary, stats)?;
+    charts::run_charts(&mut set, scenario, &summary, stats)?;
+    let dir = set.dir().to_owned();
+    set.commit()?;
     match format {
         Format::Json => stdout.write_all(json.as_bytes())?,
         Format::Table => {
@@ -128,12 +156,6 @@ impl Partial {
         let at = |k: u64| (u128::from(trials) * u128::from(k) / u128::from(count)) as u64;
         at(index)..at(index + 1)
     }
-
-    /// The files of shard `index` of `count` under `dir`: (partial JSON, trial rows CSV).
-    pub fn paths(dir: &Path, index: u64, count: u64) -> (PathBuf, PathBuf) {
-        let stem = dir.join("shards").join(format!("{index}-of-{count}"));
-        (stem.with_extension("json"), stem.with_extension("csv"))
-    }
 }
 
 fn run_shard(
@@ -141,12 +163,14 @@ fn run_shard(
     source: &Source,
     config: RunConfig,
     shard: Shard,
-    dir: &Path,
+    mut set: ResultSet,
+    with_csv: bool,
     stdout: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let range = Partial::range(config.trials, shard.index, shard.count);
-    let (json_path, csv_path) = Partial::paths(dir, shard.index, shard.count);
-    let stats = simulate(plan, config, range.clone(), &csv_path)?;
+    let (json_path, csv_path) = shard_files(Path::new(""), shard.index, shard.count);
+    let csv_name = with_csv.then(|| csv_path.to_string_lossy().into_owned());
+    let stats = simulate(plan, config, range.clone(), &mut set, csv_name.as_deref())?;
     let partial = Partial {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         scenario_text: source.text.clone(),
@@ -161,18 +185,23 @@ fn run_shard(
         stats,
     };
     let json = serde_json::to_string(&partial).context("encoding the partial result")?;
-    write_atomic(&json_path, json.as_bytes())?;
-    writeln!(
+    let json_path = set.write(&json_path, json.as_bytes())?;
+    let csv_path = set.path(&csv_path);
+    set.commit()?;
+    write!(
         stdout,
-        "shard {}/{}: trials {}..{} of {} (scenario sha256 {}); wrote {} and {}",
+        "shard {}/{}: trials {}..{} of {} (scenario sha256 {}); wrote {}",
         shard.index,
         shard.count,
         range.start,
         range.end,
         config.trials,
-        &sha256_hex(source.text.as_bytes())[..12],
+        &crate::report::sha256_hex(source.text.as_bytes())[..12],
         json_path.display(),
-        csv_path.display()
     )?;
+    if with_csv {
+        write!(stdout, " and {}", csv_path.display())?;
+    }
+    writeln!(stdout)?;
     Ok(())
 }

@@ -12,11 +12,8 @@ use crate::analysis::vary::Vary;
 use crate::cli::{DataFormat, SweepArgs};
 use crate::report::charts::sweep_curve::sweep_charts;
 use crate::report::sweep_report::{sweep_csv, sweep_json, sweep_table};
-use crate::report::{out_dir, write_atomic};
+use crate::report::{Place, Provenance, ResultSet, file};
 use crate::scenario::Source;
-
-/// Folder name under `<out>/<slug>/` for a sweep's files.
-pub const SWEEP_DIR: &str = "sweep";
 
 /// Checks every argument and grid point, runs the sweep, writes `sweep.json`, `sweep.csv` and
 /// the charts, and prints the results in `args.format`.
@@ -35,6 +32,8 @@ pub fn sweep(args: &SweepArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let target = args.target.as_deref().map(Target::parse).transpose()?;
     let plan = SweepPlan::new(doc, varies, target)?;
     let config = args.options.config(&source.scenario);
+    let place = Place::sweep(&args.options.out, &source.slug);
+    let mut set = ResultSet::begin(place, Some(&Provenance::of(&source)), args.options.force)?;
 
     let bar = progress_bar(config.trials * plan.len() as u64);
     let progress = Progress {
@@ -44,12 +43,13 @@ pub fn sweep(args: &SweepArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let sweep = plan.run(config, &progress)?;
     bar.finish_and_clear();
 
-    let dir = out_dir(&args.options.out, &source.slug).join(SWEEP_DIR);
     let json = sweep_json(&sweep);
     let csv = sweep_csv(&sweep)?;
-    write_atomic(&dir.join("sweep.json"), json.as_bytes())?;
-    write_atomic(&dir.join("sweep.csv"), &csv)?;
-    let charts = sweep_charts(&sweep, &dir)?;
+    set.write(file::SWEEP_JSON, json.as_bytes())?;
+    set.write(file::SWEEP_CSV, &csv)?;
+    let charts = sweep_charts(&sweep, &mut set)?;
+    let dir = set.dir().to_owned();
+    set.commit()?;
 
     match args.format {
         DataFormat::Json => stdout.write_all(json.as_bytes())?,

@@ -12,17 +12,22 @@ use serde::Serialize;
 use crate::analysis::trace::{Timeline, trace};
 use crate::cli::{TimelineArgs, TraceFormat};
 use crate::report::charts::timeline::timeline_chart;
-use crate::report::{events_csv, out_dir, write_atomic};
+use crate::report::{Place, Provenance, ResultSet, events_csv, file};
 use crate::scenario::Source;
 use crate::sim::Plan;
 use crate::sim::dist::format_seconds;
 
-/// Writes `events.csv`, then `timeline.png` and `timeline.svg`, into `dir`; returns the paths.
-pub fn write_timeline(timeline: &Timeline, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let csv_path = dir.join("events.csv");
-    write_atomic(&csv_path, &events_csv(timeline)?)?;
-    let mut paths = vec![csv_path];
-    paths.extend(timeline_chart(timeline, &dir.join("timeline"))?);
+/// Writes `events.csv`, then `timeline.png` and `timeline.svg`, into the folder `folder` of
+/// `set` (`""`: its top); returns the paths.
+pub fn write_timeline(
+    timeline: &Timeline,
+    set: &mut ResultSet,
+    folder: &str,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let folder = Path::new(folder);
+    let mut paths = vec![set.write(folder.join(file::EVENTS_CSV), &events_csv(timeline)?)?];
+    let stem = folder.join(file::TIMELINE);
+    paths.extend(timeline_chart(timeline, set, &stem.to_string_lossy())?);
     Ok(paths)
 }
 
@@ -30,10 +35,12 @@ pub fn write_timeline(timeline: &Timeline, dir: &Path) -> anyhow::Result<Vec<Pat
 pub fn timeline(args: &TimelineArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let source = Source::load(args.file.as_deref())?;
     let seed = args.seed.unwrap_or(source.scenario.monte_carlo.seed);
+    let place = Place::timeline(&args.out, &source.slug);
+    let mut set = ResultSet::begin(place, Some(&Provenance::of(&source)), args.force)?;
     let plan = Plan::new(source.scenario);
     let timeline = trace(&plan, seed, args.trial)?;
-    let dir = out_dir(&args.out, &source.slug).join("timeline");
-    let paths = write_timeline(&timeline, &dir)?;
+    let paths = write_timeline(&timeline, &mut set, "")?;
+    set.commit()?;
     match args.format {
         TraceFormat::Table => write_summary(&timeline, &paths, stdout),
         TraceFormat::Json => {

@@ -14,16 +14,15 @@ use crate::analysis::tune::{Knob, TuneSpec, Tuning, tune as tune_skus};
 use crate::cli::{DataFormat, TuneArgs, TuneKnob};
 use crate::report::charts::tune_recommendations::tune_chart;
 use crate::report::tune_report::{recommendations_csv, tune_json, tune_table};
-use crate::report::{out_dir, write_atomic};
+use crate::report::{Place, ResultSet, file};
 use crate::scenario::{Scenario, Source, slug};
-
-/// Folder name under `<out>/<catalog-stem>/` for the tuning's files.
-pub const TUNE_DIR: &str = "tune";
 
 /// Reads the catalog, tunes every SKU in parallel, writes `recommendations.csv`, `tune.json` and
 /// the chart, and prints the recommendations in `args.format`.
 pub fn tune(args: &TuneArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let source = Source::load(Some(&args.file))?;
+    let place = Place::tune(&args.options.out, &catalog_slug(&args.catalog));
+    let mut set = ResultSet::begin(place, None, args.options.force)?;
     let scenario = &source.scenario;
     let catalog = args.catalog.display().to_string();
     let text = std::fs::read_to_string(&args.catalog).map_err(|e| {
@@ -63,12 +62,13 @@ pub fn tune(args: &TuneArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         currency: scenario.currency.clone(),
         skus: recommendations,
     };
-    let dir = out_dir(&args.options.out, &catalog_slug(&args.catalog)).join(TUNE_DIR);
     let csv = recommendations_csv(&tuning)?;
     let json = tune_json(&tuning);
-    write_atomic(&dir.join("recommendations.csv"), &csv)?;
-    write_atomic(&dir.join("tune.json"), json.as_bytes())?;
-    let charts = tune_chart(&tuning, &dir.join("recommendations"))?;
+    set.write(file::RECOMMENDATIONS_CSV, &csv)?;
+    set.write(file::TUNE_JSON, json.as_bytes())?;
+    let charts = tune_chart(&tuning, &mut set, file::RECOMMENDATIONS)?;
+    let dir = set.dir().to_owned();
+    set.commit()?;
 
     match args.format {
         DataFormat::Json => stdout.write_all(json.as_bytes())?,

@@ -1,10 +1,103 @@
 //! `trials.csv`: one row per trial with every measure of every channel and of all channels.
 
 use anyhow::Context;
+use serde::{Serialize, Serializer};
 
 use crate::scenario::Scenario;
 use crate::sim::outcome::TrialOutcome;
-use crate::stats::{Metric, Scope, metric_value};
+use crate::stats::{Metric, TrialRecord};
+
+/// One row of trials.csv. The header is the same struct with the column names as its cells, so
+/// the columns of the header and of every row cannot drift apart.
+#[derive(Serialize)]
+struct TrialRow<'a, C> {
+    /// The trial's index, from 0.
+    trial: C,
+    /// Per channel in scenario order, then the total: the metrics in [`Metric::ALL`] order.
+    scopes: &'a [[C; 11]],
+    /// Units corrected by reconciliations.
+    reconciled_units: C,
+    /// Events the engine handled.
+    events: C,
+    /// The measures of MODEL.md Part 2 (see [`TrialsCsv`]).
+    part2: &'a [C],
+}
+
+/// A value of a CSV file, as every CSV of the tool writes it: integers as integers, other
+/// numbers with Rust's shortest round-trip formatting (`12`, `12.5`, `0.25`, not the `12.0` of
+/// the csv crate's own float formatting), flags as `true`/`false`, a missing value as empty.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell<'a> {
+    /// A whole number that may be negative.
+    Int(i64),
+    /// A count.
+    Count(u64),
+    /// Any other number.
+    Real(f64),
+    /// Yes or no.
+    Flag(bool),
+    /// Text.
+    Text(&'a str),
+    /// No value.
+    Empty,
+}
+
+impl Serialize for Cell<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Cell::Int(n) => serializer.serialize_i64(n),
+            Cell::Count(n) => serializer.serialize_u64(n),
+            Cell::Real(x) => serializer.collect_str(&x),
+            Cell::Flag(b) => serializer.serialize_bool(b),
+            Cell::Text(text) => serializer.serialize_str(text),
+            Cell::Empty => serializer.serialize_str(""),
+        }
+    }
+}
+
+impl From<i64> for Cell<'_> {
+    fn from(n: i64) -> Self {
+        Cell::Int(n)
+    }
+}
+
+impl From<u64> for Cell<'_> {
+    fn from(n: u64) -> Self {
+        Cell::Count(n)
+    }
+}
+
+impl From<f64> for Cell<'_> {
+    fn from(x: f64) -> Self {
+        Cell::Real(x)
+    }
+}
+
+impl From<bool> for Cell<'_> {
+    fn from(b: bool) -> Self {
+        Cell::Flag(b)
+    }
+}
+
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(text: &'a str) -> Self {
+        Cell::Text(text)
+    }
+}
+
+impl<'a, T: Into<Cell<'a>>> From<Option<T>> for Cell<'a> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Cell::Empty, Into::into)
+    }
+}
+
+/// A CSV writer for rows serialised from structs whose header is written as a row of names
+/// (the same struct with names as cells).
+pub(crate) fn row_writer<W: std::io::Write>(out: W) -> ::csv::Writer<W> {
+    ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out)
+}
 
 /// Writes the trials as CSV, one row at a time: a `trial` column (from 0), `<channel>.<metric>`
 /// for every channel and metric, `total.<metric>`, `total.reconciled_units` and `events`; then
@@ -14,50 +107,71 @@ use crate::stats::{Metric, Scope, metric_value};
 /// with Rust's shortest round-trip formatting.
 pub struct TrialsCsv<W: std::io::Write> {
     writer: ::csv::Writer<W>,
-    scopes: Vec<Scope>,
-    row: Vec<String>,
+    cells: Vec<[Cell<'static>; 11]>,
+    part2: Vec<Cell<'static>>,
 }
 
 impl<W: std::io::Write> TrialsCsv<W> {
     /// A writer for the trials of `scenario` that has written the header.
     pub fn new(scenario: &Scenario, out: W) -> anyhow::Result<Self> {
-        let names: Vec<(String, Scope)> = scenario
+        let names: Vec<[String; 11]> = scenario
             .channels
             .iter()
-            .enumerate()
-            .map(|(i, channel)| (channel.name.clone(), Scope::Channel(i)))
-            .chain(std::iter::once(("total".to_string(), Scope::Total)))
+            .map(|channel| channel.name.as_str())
+            .chain(std::iter::once("total"))
+            .map(|scope| Metric::ALL.map(|m| format!("{scope}.{}", m.name())))
             .collect();
-        let mut writer = ::csv::Writer::from_writer(out);
-        let mut header = header(&names);
-        header.extend(part2_header(scenario));
-        writer.write_record(header)?;
+        let mut writer = row_writer(out);
+        writer.serialize(TrialRow {
+            trial: "trial",
+            scopes: &names
+                .iter()
+                .map(|n| n.each_ref().map(String::as_str))
+                .collect::<Vec<_>>(),
+            reconciled_units: "total.reconciled_units",
+            events: "events",
+            part2: &part2_header(scenario)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        })?;
         Ok(TrialsCsv {
             writer,
-            scopes: names.into_iter().map(|(_, scope)| scope).collect(),
-            row: Vec::new(),
+            cells: Vec::with_capacity(names.len()),
+            part2: Vec::new(),
         })
     }
 
-    /// Writes the row of trial `index`.
-    pub fn write(
-        &mut self,
-        scenario: &Scenario,
-        index: u64,
-        trial: &TrialOutcome,
-    ) -> anyhow::Result<()> {
-        self.row.clear();
-        self.row.push(index.to_string());
-        for &scope in &self.scopes {
-            for m in Metric::ALL {
-                self.row
-                    .push(format_value(m, metric_value(scenario, trial, scope, m)));
-            }
+    /// Writes the row of trial `index`, measured into `record`.
+    pub fn write(&mut self, index: u64, record: &TrialRecord) -> anyhow::Result<()> {
+        self.cells.clear();
+        self.part2.clear();
+        let part2 = &record.part2;
+        for &(revenue, cost) in &part2.revenue_cost {
+            self.part2.extend([Cell::Real(revenue), Cell::Real(cost)]);
         }
-        self.row.push(trial.reconciled_units.to_string());
-        self.row.push(trial.events.to_string());
-        part2_row(scenario, trial, &mut self.row);
-        self.writer.write_record(&self.row)?;
+        (self.part2).extend(part2.worst_window.iter().map(|&rate| Cell::Real(rate)));
+        for &(polls, requests, wait) in &part2.links {
+            (self.part2).extend([Cell::Count(polls), Cell::Count(requests), Cell::Real(wait)]);
+        }
+        self.cells.extend(record.scopes.iter().map(|scope| {
+            Metric::ALL.map(|m| {
+                let value = scope.value(m);
+                if m.is_count() {
+                    // Counts are exact integers in f64.
+                    Cell::Count(value as u64)
+                } else {
+                    Cell::Real(value)
+                }
+            })
+        }));
+        self.writer.serialize(TrialRow {
+            trial: Cell::Count(index),
+            scopes: &self.cells,
+            reconciled_units: Cell::Count(record.reconciled_units),
+            events: Cell::Count(record.events),
+            part2: &self.part2,
+        })?;
         Ok(())
     }
 
@@ -74,19 +188,9 @@ impl<W: std::io::Write> TrialsCsv<W> {
 pub fn trials_csv(scenario: &Scenario, trials: &[TrialOutcome]) -> anyhow::Result<Vec<u8>> {
     let mut csv = TrialsCsv::new(scenario, Vec::new())?;
     for (index, trial) in (0u64..).zip(trials) {
-        csv.write(scenario, index, trial)?;
+        csv.write(index, &TrialRecord::new(scenario, trial))?;
     }
     csv.finish()
-}
-
-fn header(scopes: &[(String, Scope)]) -> Vec<String> {
-    let mut header = vec!["trial".to_string()];
-    for (name, _) in scopes {
-        header.extend(Metric::ALL.iter().map(|m| format!("{name}.{}", m.name())));
-    }
-    header.push("total.reconciled_units".to_string());
-    header.push("events".to_string());
-    header
 }
 
 /// The Part 2 columns (see [`TrialsCsv`]).
@@ -108,41 +212,10 @@ fn part2_header(scenario: &Scenario) -> Vec<String> {
     header
 }
 
-fn part2_row(scenario: &Scenario, trial: &TrialOutcome, row: &mut Vec<String>) {
-    let (mut revenue, mut cost) = (0.0, 0.0);
-    for channel in &trial.channels {
-        let channel_cost = channel.penalty + channel.lost_margin;
-        row.push(channel.revenue.to_string());
-        row.push(channel_cost.to_string());
-        revenue += channel.revenue;
-        cost += channel_cost;
-    }
-    row.push(f64::to_string(&revenue));
-    row.push(f64::to_string(&cost));
-    for channel in &trial.channels {
-        row.push(channel.worst_window_cancel_rate.to_string());
-    }
-    for l in poll_links(scenario) {
-        let link = &trial.links[l];
-        row.push(link.polls.to_string());
-        row.push(link.requests.to_string());
-        row.push(link.api_wait_seconds.to_string());
-    }
-}
-
-fn poll_links(scenario: &Scenario) -> impl Iterator<Item = usize> + '_ {
+pub(crate) fn poll_links(scenario: &Scenario) -> impl Iterator<Item = usize> + '_ {
     (scenario.links.iter().enumerate())
         .filter(|(_, link)| matches!(link.transport, crate::scenario::Transport::Poll { .. }))
         .map(|(l, _)| l)
-}
-
-fn format_value(m: Metric, value: f64) -> String {
-    if m.is_count() {
-        // Counts are exact integers in f64.
-        (value as u64).to_string()
-    } else {
-        value.to_string()
-    }
 }
 
 #[cfg(test)]

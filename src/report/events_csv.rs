@@ -1,28 +1,64 @@
 //! `events.csv` of a traced trial: one row per handled event with the state after it.
 
 use anyhow::Context;
+use serde::Serialize;
 
+use super::csv::{Cell, row_writer};
 use crate::analysis::trace::Timeline;
+
+/// One row of events.csv; the header is the same struct with the column names as cells.
+#[derive(Serialize)]
+struct EventRow<'a, C> {
+    time_seconds: C,
+    kind: C,
+    channel_or_link: C,
+    quantity: C,
+    physical: C,
+    /// Per node.
+    views: &'a [C],
+    /// Per channel.
+    listed: &'a [C],
+    /// Per channel.
+    oversold: &'a [C],
+}
 
 /// The events as CSV: `time_seconds`, `kind`, `channel_or_link` (the channel, link or queue
 /// node the event concerns, else empty), `quantity` (an order's or batch's units, a level
 /// message's value, else empty), `physical`, then `view.<node>` per node, `listed.<channel>`
 /// per channel and the cumulative `oversold.<channel>` per channel, all after the event.
 pub fn events_csv(timeline: &Timeline) -> anyhow::Result<Vec<u8>> {
-    let mut writer = ::csv::Writer::from_writer(Vec::new());
-    writer.write_record(header(timeline))?;
-    let mut row: Vec<String> = Vec::new();
+    let mut writer = row_writer(Vec::new());
+    let names = |prefix: &str, of: &[String]| -> Vec<String> {
+        of.iter().map(|name| format!("{prefix}.{name}")).collect()
+    };
+    let (views, listed, oversold) = (
+        names("view", &timeline.nodes),
+        names("listed", &timeline.channels),
+        names("oversold", &timeline.channels),
+    );
+    writer.serialize(EventRow {
+        time_seconds: "time_seconds",
+        kind: "kind",
+        channel_or_link: "channel_or_link",
+        quantity: "quantity",
+        physical: "physical",
+        views: &as_str(&views),
+        listed: &as_str(&listed),
+        oversold: &as_str(&oversold),
+    })?;
+    let cells = |values: &[i64]| values.iter().map(|&v| Cell::Int(v)).collect::<Vec<_>>();
     for event in &timeline.events {
-        row.clear();
-        row.push(event.time.to_string());
-        row.push(event.kind.name().to_string());
-        row.push(timeline.subject_name(event.subject).to_string());
-        row.push(event.quantity.map_or_else(String::new, |q| q.to_string()));
-        row.push(event.physical.to_string());
-        row.extend(event.views.iter().map(i64::to_string));
-        row.extend(event.listed.iter().map(i64::to_string));
-        row.extend(event.oversold.iter().map(u64::to_string));
-        writer.write_record(&row)?;
+        let oversold: Vec<Cell> = event.oversold.iter().map(|&n| Cell::Count(n)).collect();
+        writer.serialize(EventRow {
+            time_seconds: Cell::Real(event.time),
+            kind: Cell::Text(event.kind.name()),
+            channel_or_link: Cell::Text(timeline.subject_name(event.subject)),
+            quantity: event.quantity.into(),
+            physical: Cell::Int(event.physical),
+            views: &cells(&event.views),
+            listed: &cells(&event.listed),
+            oversold: &oversold,
+        })?;
     }
     writer
         .into_inner()
@@ -30,15 +66,8 @@ pub fn events_csv(timeline: &Timeline) -> anyhow::Result<Vec<u8>> {
         .context("finishing the events CSV")
 }
 
-fn header(timeline: &Timeline) -> Vec<String> {
-    let mut header: Vec<String> = ["time_seconds", "kind", "channel_or_link", "quantity"]
-        .map(String::from)
-        .into();
-    header.push("physical".to_string());
-    header.extend(timeline.nodes.iter().map(|n| format!("view.{n}")));
-    header.extend(timeline.channels.iter().map(|c| format!("listed.{c}")));
-    header.extend(timeline.channels.iter().map(|c| format!("oversold.{c}")));
-    header
+fn as_str(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
-//! The report layer: everything a run writes (JSON summary, per-trial CSV, run info, the terminal
-//! table) and the one place that writes files.
+//! The report layer: everything a command writes (JSON summary, CSV rows, run info, charts, the
+//! terminal table); `output` builds every output path and is the one place that writes files.
 
 pub mod charts;
 pub mod compare_csv;
 pub mod compare_table;
-mod csv;
+pub(crate) mod csv;
 mod events_csv;
 pub mod html;
 mod json;
-mod output;
+pub mod output;
 mod run_info;
 mod skus_csv;
 pub mod sweep_report;
@@ -18,7 +18,7 @@ pub mod tune_report;
 pub use self::csv::{TrialsCsv, trials_csv};
 pub use self::events_csv::events_csv;
 pub use self::json::{pretty_json, summary_json};
-pub use self::output::{AtomicFile, out_dir, write_atomic};
+pub use self::output::{OutputError, Place, Provenance, ResultSet, file};
 pub use self::run_info::{RunInfo, run_info_json, sha256_hex};
 pub use self::skus_csv::skus_csv;
 pub use self::table::summary_table;

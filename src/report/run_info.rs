@@ -3,6 +3,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::output::Provenance;
 use crate::scenario::Scenario;
 
 /// How a run was made: the tool, the scenario and every setting that decides the numbers.
@@ -16,7 +17,10 @@ pub struct RunInfo {
     pub scenario: String,
     /// Path of the scenario file as given, or `None` for a built-in scenario.
     pub scenario_file: Option<String>,
-    /// SHA-256 of the scenario text, lowercase hex.
+    /// Where the scenario came from: the file's absolute path, or `built-in:<slug>`. A later
+    /// command refuses to replace these results with those of another file (unless `--force`).
+    pub scenario_source: String,
+    /// SHA-256 of the scenario text, exactly the bytes parsed, lowercase hex.
     pub scenario_sha256: String,
     /// Base seed; trial `i` draws from a generator seeded from `(seed, i)`.
     pub seed: u64,
@@ -31,12 +35,12 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
-    /// Run information for `scenario`, read from `scenario_file` (`None`: built in) with text
-    /// `scenario_text`; `tool` and `version` are filled in.
+    /// Run information for `scenario`, read from `scenario_file` (`None`: built in) with
+    /// `provenance`; `tool` and `version` are filled in.
     pub fn new(
         scenario: &Scenario,
         scenario_file: Option<String>,
-        scenario_text: &[u8],
+        provenance: &Provenance,
         seed: u64,
         trials: u64,
         threads: usize,
@@ -47,7 +51,8 @@ impl RunInfo {
             version: env!("CARGO_PKG_VERSION"),
             scenario: scenario.name.clone(),
             scenario_file,
-            scenario_sha256: sha256_hex(scenario_text),
+            scenario_source: provenance.source.clone(),
+            scenario_sha256: provenance.sha256.clone(),
             seed,
             trials,
             threads,
@@ -89,7 +94,7 @@ mod tests {
         let info = RunInfo::new(
             &scenario,
             None,
-            b"name = \"Tiny\"\n",
+            &Provenance::new("built-in:tiny".into(), b"name = \"Tiny\"\n"),
             7,
             100,
             4,
@@ -99,6 +104,7 @@ mod tests {
         assert!(text.contains("\"tool\": \"oversell\""));
         assert!(text.contains(&format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"))));
         assert!(text.contains("\"scenario_file\": null"));
+        assert!(text.contains("\"scenario_source\": \"built-in:tiny\""));
         assert!(text.contains("\"seed\": 7"));
         assert!(text.contains("\"command_line\": [\n    \"oversell\",\n    \"run\"\n  ]"));
         assert!(text.contains("\"horizon_seconds\": 86400.0"));

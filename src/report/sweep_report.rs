@@ -4,9 +4,13 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
+use serde::Serialize;
+
 use super::compare_table::mean_ci;
+use super::csv::{Cell, row_writer};
 use super::table::{number, percent};
 use crate::analysis::boundary::{Outcome, Probe, TargetResult};
+use crate::analysis::edit::KeyKind;
 use crate::analysis::sweep::{Sweep, SweepPoint};
 use crate::stats::Metric;
 
@@ -359,105 +363,174 @@ fn polling_table(sweep: &Sweep, first: &SweepPoint) -> String {
     table.to_string()
 }
 
+/// One row of sweep.csv; the header is the same struct with the column names as cells.
+#[derive(Serialize)]
+struct SweepRow<'a, C> {
+    /// Per varied key: its value as written, and in seconds for a duration.
+    vary: &'a [C],
+    /// Mean and 95% interval of the total oversold, penalty and lost margin.
+    totals: [C; 9],
+    p_any_oversell: C,
+    p_cancel_rate_over_limit: C,
+    /// Per channel: oversold and penalty means, and the cancel-rate risk.
+    channels: &'a [[C; 3]],
+    /// Per poll link: polls and requests per hour.
+    links: &'a [[C; 2]],
+    /// Per limited node: requests per hour, the limit, and whether it is over it.
+    nodes: &'a [[C; 3]],
+    /// With a target: what was measured, and whether it meets the target.
+    target: &'a [C],
+}
+
+/// The totals in [`SweepRow::totals`].
+const TOTALS: [Metric; 3] = [Metric::Oversold, Metric::Penalty, Metric::LostMargin];
+
 /// One row per grid point: the varied values, the totals, each channel's oversold, penalty and
 /// cancel-rate risk, each poll link's cost, each limited node's use, and the target.
 pub fn sweep_csv(sweep: &Sweep) -> anyhow::Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = row_writer(Vec::new());
     let Some(first) = sweep.points.first() else {
         return Ok(writer.into_inner()?);
     };
-    let mut header: Vec<String> = Vec::new();
+    let mut vary = Vec::new();
     for v in &sweep.vary {
-        header.push(v.path.clone());
-        if v.kind == crate::analysis::edit::KeyKind::Duration {
-            header.push(format!("{}_seconds", v.path));
+        vary.push(v.path.clone());
+        if v.kind == KeyKind::Duration {
+            vary.push(format!("{}_seconds", v.path));
         }
     }
-    for m in ["oversold", "penalty", "lost_margin"] {
-        header.extend([
-            format!("total.{m}.mean"),
-            format!("total.{m}.ci95_low"),
-            format!("total.{m}.ci95_high"),
-        ]);
-    }
-    header.extend([
-        "total.p_any_oversell".to_owned(),
-        "total.p_cancel_rate_over_limit".to_owned(),
-    ]);
-    for name in first.summary.channels.keys() {
-        header.extend([
-            format!("{name}.oversold.mean"),
-            format!("{name}.penalty.mean"),
-            format!("{name}.p_cancel_rate_over_limit"),
-        ]);
-    }
-    for l in &first.polling.links {
-        header.extend([
-            format!("{}.polls_per_hour", l.link),
-            format!("{}.requests_per_hour", l.link),
-        ]);
-    }
-    for n in &first.polling.nodes {
-        header.extend([
-            format!("{}.api_requests_per_hour", n.node),
-            format!("{}.api_limit_per_hour", n.node),
-            format!("{}.over_api_limit", n.node),
-        ]);
-    }
-    if sweep.target.is_some() {
-        header.extend(["target.measured".to_owned(), "target.meets".to_owned()]);
-    }
-    writer.write_record(&header)?;
+    let totals: Vec<String> = TOTALS
+        .iter()
+        .flat_map(|m| ["mean", "ci95_low", "ci95_high"].map(|s| format!("total.{}.{s}", m.name())))
+        .collect();
+    let channels: Vec<[String; 3]> = first
+        .summary
+        .channels
+        .keys()
+        .map(|name| {
+            ["oversold.mean", "penalty.mean", "p_cancel_rate_over_limit"]
+                .map(|s| format!("{name}.{s}"))
+        })
+        .collect();
+    let links: Vec<[String; 2]> = first
+        .polling
+        .links
+        .iter()
+        .map(|l| ["polls_per_hour", "requests_per_hour"].map(|s| format!("{}.{s}", l.link)))
+        .collect();
+    let nodes: Vec<[String; 3]> = first
+        .polling
+        .nodes
+        .iter()
+        .map(|n| {
+            [
+                "api_requests_per_hour",
+                "api_limit_per_hour",
+                "over_api_limit",
+            ]
+            .map(|s| format!("{}.{s}", n.node))
+        })
+        .collect();
+    let target: &[&str] = if sweep.target.is_some() {
+        &["target.measured", "target.meets"]
+    } else {
+        &[]
+    };
+    writer.serialize(SweepRow {
+        vary: &names(&vary),
+        totals: std::array::from_fn(|i| totals[i].as_str()),
+        p_any_oversell: "total.p_any_oversell",
+        p_cancel_rate_over_limit: "total.p_cancel_rate_over_limit",
+        channels: &channels
+            .iter()
+            .map(|c| c.each_ref().map(String::as_str))
+            .collect::<Vec<_>>(),
+        links: &links
+            .iter()
+            .map(|c| c.each_ref().map(String::as_str))
+            .collect::<Vec<_>>(),
+        nodes: &nodes
+            .iter()
+            .map(|c| c.each_ref().map(String::as_str))
+            .collect::<Vec<_>>(),
+        target,
+    })?;
     for point in &sweep.points {
-        writer.write_record(csv_row(sweep, point))?;
+        write_point(&mut writer, sweep, point)?;
     }
     Ok(writer.into_inner()?)
 }
 
-fn csv_row(sweep: &Sweep, point: &SweepPoint) -> Vec<String> {
-    let opt = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
-    let mut row = Vec::new();
+fn names(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
+}
+
+fn write_point(
+    writer: &mut csv::Writer<Vec<u8>>,
+    sweep: &Sweep,
+    point: &SweepPoint,
+) -> anyhow::Result<()> {
+    let mut vary = Vec::new();
     for ((v, label), value) in sweep.vary.iter().zip(&point.labels).zip(&point.values) {
-        row.push(label.clone());
-        if v.kind == crate::analysis::edit::KeyKind::Duration {
-            row.push(value.to_string());
+        vary.push(Cell::Text(label));
+        if v.kind == KeyKind::Duration {
+            vary.push(Cell::Real(*value));
         }
     }
     let total = &point.summary.total;
-    for m in [Metric::Oversold, Metric::Penalty, Metric::LostMargin] {
-        let s = total.metric(m);
-        row.extend([
-            s.mean.to_string(),
-            s.ci95[0].to_string(),
-            s.ci95[1].to_string(),
-        ]);
-    }
-    row.push(total.p_any_oversell.to_string());
-    row.push(opt(total.p_cancel_rate_over_limit));
-    for channel in point.summary.channels.values() {
-        row.extend([
-            channel.metric(Metric::Oversold).mean.to_string(),
-            channel.metric(Metric::Penalty).mean.to_string(),
-            opt(channel.p_cancel_rate_over_limit),
-        ]);
-    }
-    for l in &point.polling.links {
-        row.extend([
-            l.polls_per_hour.to_string(),
-            l.requests_per_hour.to_string(),
-        ]);
-    }
-    for n in &point.polling.nodes {
-        row.extend([
-            n.requests_per_hour.to_string(),
-            n.limit_per_hour.to_string(),
-            n.over.to_string(),
-        ]);
-    }
-    if let Some(probe) = &point.target {
-        row.extend([probe.measured.to_string(), probe.meets.to_string()]);
-    }
-    row
+    let totals: Vec<Cell> = TOTALS
+        .iter()
+        .flat_map(|&m| {
+            let s = total.metric(m);
+            [s.mean, s.ci95[0], s.ci95[1]].map(Cell::Real)
+        })
+        .collect();
+    let channels: Vec<[Cell; 3]> = point
+        .summary
+        .channels
+        .values()
+        .map(|channel| {
+            [
+                channel.metric(Metric::Oversold).mean.into(),
+                channel.metric(Metric::Penalty).mean.into(),
+                channel.p_cancel_rate_over_limit.into(),
+            ]
+        })
+        .collect();
+    let links: Vec<[Cell; 2]> = point
+        .polling
+        .links
+        .iter()
+        .map(|l| [l.polls_per_hour.into(), l.requests_per_hour.into()])
+        .collect();
+    let nodes: Vec<[Cell; 3]> = point
+        .polling
+        .nodes
+        .iter()
+        .map(|n| {
+            [
+                n.requests_per_hour.into(),
+                n.limit_per_hour.into(),
+                n.over.into(),
+            ]
+        })
+        .collect();
+    let target: Vec<Cell> = point
+        .target
+        .iter()
+        .flat_map(|probe| [probe.measured.into(), probe.meets.into()])
+        .collect();
+    writer.serialize(SweepRow {
+        vary: &vary,
+        totals: std::array::from_fn(|i| totals[i]),
+        p_any_oversell: total.p_any_oversell.into(),
+        p_cancel_rate_over_limit: total.p_cancel_rate_over_limit.into(),
+        channels: &channels,
+        links: &links,
+        nodes: &nodes,
+        target: &target,
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]

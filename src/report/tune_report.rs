@@ -4,6 +4,9 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
+use serde::Serialize;
+
+use super::csv::{Cell, row_writer};
 use super::table::{number, percent};
 use crate::analysis::tune::{KnobOutcome, Recommendation, Tuning};
 
@@ -15,55 +18,69 @@ pub fn tune_json(tuning: &Tuning) -> String {
     crate::report::pretty_json(tuning)
 }
 
+/// One row of recommendations.csv; the header is the same struct with the column names as
+/// cells.
+#[derive(Serialize)]
+struct RecommendationRow<C> {
+    sku: C,
+    orders_per_day: C,
+    initial: C,
+    recommended: C,
+    /// Oversold, penalty, lost margin, cost and cancel-rate risk at the recommended value.
+    at_recommended: [C; 5],
+    /// The same at 0.
+    at_zero: [C; 5],
+    saving: C,
+    note: C,
+}
+
+/// The figures of [`RecommendationRow::at_recommended`] and [`RecommendationRow::at_zero`].
+const OUTCOME_COLUMNS: [&str; 5] = [
+    "oversold",
+    "penalty",
+    "lost_margin",
+    "cost",
+    "p_cancel_rate_over_limit",
+];
+
 /// One row per SKU: its velocity, the recommended value, and the expected oversold orders,
 /// penalty, lost margin, their sum and the cancel-rate risk at it and at 0, and the saving.
 pub fn recommendations_csv(tuning: &Tuning) -> anyhow::Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let knob = tuning.knob.key();
-    let mut header = vec![
-        "sku".to_owned(),
-        "orders_per_day".to_owned(),
-        "initial".to_owned(),
-        format!("recommended_{knob}"),
-    ];
-    for suffix in ["", "_at_0"] {
-        for m in [
-            "oversold",
-            "penalty",
-            "lost_margin",
-            "cost",
-            "p_cancel_rate_over_limit",
-        ] {
-            header.push(format!("{m}{suffix}"));
-        }
-    }
-    header.extend(["saving".to_owned(), "note".to_owned()]);
-    writer.write_record(&header)?;
+    let mut writer = row_writer(Vec::new());
+    let recommended = format!("recommended_{}", tuning.knob.key());
+    let at_zero = OUTCOME_COLUMNS.map(|m| format!("{m}_at_0"));
+    writer.serialize(RecommendationRow {
+        sku: "sku",
+        orders_per_day: "orders_per_day",
+        initial: "initial",
+        recommended: recommended.as_str(),
+        at_recommended: OUTCOME_COLUMNS,
+        at_zero: at_zero.each_ref().map(String::as_str),
+        saving: "saving",
+        note: "note",
+    })?;
     for r in &tuning.skus {
-        let mut row = vec![
-            r.sku.clone(),
-            r.orders_per_day.to_string(),
-            r.initial.to_string(),
-            r.recommended.to_string(),
-        ];
-        for o in [&r.at_recommended, &r.at_zero] {
-            row.extend(outcome_cells(o));
-        }
-        row.push(r.saving.to_string());
-        row.push(r.note.clone().unwrap_or_default());
-        writer.write_record(&row)?;
+        writer.serialize(RecommendationRow {
+            sku: Cell::Text(&r.sku),
+            orders_per_day: r.orders_per_day.into(),
+            initial: r.initial.into(),
+            recommended: r.recommended.into(),
+            at_recommended: outcome_cells(&r.at_recommended),
+            at_zero: outcome_cells(&r.at_zero),
+            saving: r.saving.into(),
+            note: Cell::Text(r.note.as_deref().unwrap_or_default()),
+        })?;
     }
     Ok(writer.into_inner()?)
 }
 
-fn outcome_cells(o: &KnobOutcome) -> [String; 5] {
+fn outcome_cells(o: &KnobOutcome) -> [Cell<'static>; 5] {
     [
-        o.oversold.to_string(),
-        o.penalty.to_string(),
-        o.lost_margin.to_string(),
-        o.cost.to_string(),
-        o.p_cancel_rate_over_limit
-            .map_or(String::new(), |p| p.to_string()),
+        o.oversold.into(),
+        o.penalty.into(),
+        o.lost_margin.into(),
+        o.cost.into(),
+        o.p_cancel_rate_over_limit.into(),
     ]
 }
 

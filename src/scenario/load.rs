@@ -18,11 +18,16 @@ pub const BUILTIN_REFERENCE: &str = include_str!("../../scenarios/reference.toml
 
 /// Loads and checks the scenario file at `path`.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_file_with_text(path).map(|(scenario, _)| scenario)
+}
+
+/// Reads `path` once and loads it; returns the scenario and exactly the text that was parsed.
+pub fn load_file_with_text(path: &Path) -> Result<(Scenario, String), ScenarioError> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         ScenarioError::whole_file(&origin, format!("cannot read the scenario: {e}"))
     })?;
-    load_str(&origin, &text)
+    load_str(&origin, &text).map(|scenario| (scenario, text))
 }
 
 /// Loads and checks scenario `text`; `origin` is the file name shown in errors.

@@ -18,7 +18,7 @@ mod source;
 mod validate;
 
 pub use error::ScenarioError;
-pub use load::{BUILTIN_REFERENCE, load_file, load_str};
+pub use load::{BUILTIN_REFERENCE, load_file, load_file_with_text, load_str};
 pub use model::*;
 pub use source::{Source, slug};
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::builtin::{Builtin, builtin};
-use super::{Scenario, ScenarioError, load_file};
+use super::{Scenario, ScenarioError, load_file_with_text};
 
 /// A loaded scenario and what identifies it in outputs.
 #[derive(Debug)]
@@ -12,7 +12,7 @@ pub struct Source {
     pub scenario: Scenario,
     /// The file it came from; `None` for the built-in default.
     pub path: Option<PathBuf>,
-    /// The scenario text, for hashing into run.json.
+    /// The scenario text: exactly the bytes parsed, read once (hashed into run.json).
     pub text: String,
     /// Folder name under `--out`: the file's stem, or `reference` for the built-in default.
     pub slug: String,
@@ -24,8 +24,7 @@ impl Source {
         match file {
             None => Source::builtin(builtin("reference").expect("the reference is built in")),
             Some(path) => {
-                let scenario = load_file(path)?;
-                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let (scenario, text) = load_file_with_text(path)?;
                 let stem = path.file_stem().map(|s| s.to_string_lossy());
                 Ok(Source {
                     slug: slug(stem.as_deref().unwrap_or(&scenario.name)),

@@ -4,6 +4,7 @@
 
 mod catalog;
 mod metric;
+mod record;
 mod run;
 mod stream;
 mod summary;
@@ -12,6 +13,7 @@ pub(crate) mod test_fixtures;
 
 pub use catalog::{LinkSummary, Money, Part2Accumulator, ScopeExtras, SkuSummary, YEAR};
 pub use metric::{Metric, Scope, has_limit, metric_value, over_limit};
+pub use record::{Part2Record, ScopeRecord, TrialRecord};
 pub use run::{RunSummary, ScopeSummary, summarize_run};
 pub use stream::{Bucket, RunAccumulator, SKETCH_ACCURACY, ValueAccumulator};
 pub use summary::{MetricSummary, ordered_sum, summarize};

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{Part2Accumulator, SkuSummary};
-use super::metric::{Metric, Scope, has_limit, metric_value, over_limit};
+use super::metric::{Metric, Scope, has_limit};
+use super::record::{ScopeRecord, TrialRecord};
 use super::run::{RunSummary, ScopeSummary};
 use super::summary::{MetricSummary, t_975};
 use crate::scenario::Scenario;
@@ -244,14 +245,14 @@ impl ScopeAccumulator {
         }
     }
 
-    fn push(&mut self, scenario: &Scenario, trial: &TrialOutcome, scope: Scope) {
-        for (m, acc) in Metric::ALL.iter().zip(&mut self.metrics) {
-            acc.push(metric_value(scenario, trial, scope, *m));
+    fn push(&mut self, record: &ScopeRecord) {
+        for (value, acc) in record.values.iter().zip(&mut self.metrics) {
+            acc.push(*value);
         }
-        if metric_value(scenario, trial, scope, Metric::Oversold) >= 1.0 {
+        if record.value(Metric::Oversold) >= 1.0 {
             self.any_oversell += 1;
         }
-        if over_limit(scenario, trial, scope) == Some(true) {
+        if record.over_limit == Some(true) {
             self.over_limit += 1;
         }
     }
@@ -315,12 +316,18 @@ impl RunAccumulator {
 
     /// Adds one trial of `scenario`.
     pub fn push(&mut self, scenario: &Scenario, trial: &TrialOutcome) {
+        self.push_record(&TrialRecord::new(scenario, trial), trial);
+    }
+
+    /// Adds one trial, measured once into `record` (which trials.csv reads too); the Part 2
+    /// measures (money, windows, links, SKUs) are read from `trial`.
+    pub fn push_record(&mut self, record: &TrialRecord, trial: &TrialOutcome) {
         self.trials += 1;
-        for (i, scope) in self.channels.iter_mut().enumerate() {
-            scope.push(scenario, trial, Scope::Channel(i));
+        for (scope, channel) in self.channels.iter_mut().zip(record.channels()) {
+            scope.push(channel);
         }
-        self.total.push(scenario, trial, Scope::Total);
-        self.reconciled_units.push(trial.reconciled_units as f64);
+        self.total.push(record.scope(Scope::Total));
+        self.reconciled_units.push(record.reconciled_units as f64);
         self.part2.push(trial);
     }
 

@@ -3,7 +3,7 @@
 //! per scenario in its series colour, with the 95% confidence interval of the mean as a whisker
 //! and the mean written above.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -11,6 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, Figure, plot_err, save};
 use crate::analysis::compare::{ComparedScenario, Comparison};
+use crate::report::ResultSet;
 use crate::stats::{Metric, MetricSummary};
 
 /// Height of the title band, pixels.
@@ -115,8 +116,12 @@ fn bar(summary: &MetricSummary, factor: f64) -> Bar {
 
 /// Writes the comparison chart of `comparison` as `<stem>.png` and `<stem>.svg`; returns both
 /// paths.
-pub fn compare_chart(comparison: &Comparison, stem: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    save(&CompareBars::from_comparison(comparison), stem)
+pub fn compare_chart(
+    comparison: &Comparison,
+    set: &mut ResultSet,
+    stem: &str,
+) -> anyhow::Result<Vec<PathBuf>> {
+    save(&CompareBars::from_comparison(comparison), set, stem)
 }
 
 impl Figure for CompareBars {

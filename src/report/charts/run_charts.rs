@@ -1,6 +1,6 @@
 //! The charts of one run (`oversell run`), and the small drawing helpers they share.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -9,21 +9,22 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::oversold_histogram::OversoldHistogram;
 use super::penalty_distribution::PenaltyDistribution;
 use super::style::{self, plot_err, save};
+use crate::report::ResultSet;
 use crate::scenario::Scenario;
 use crate::stats::{RunAccumulator, RunSummary};
 
-/// Writes `dir/oversold_histogram.{png,svg}` and `dir/penalty_distribution.{png,svg}`; returns
+/// Writes `oversold_histogram.{png,svg}` and `penalty_distribution.{png,svg}` into `set`; returns
 /// the paths written.
 pub fn run_charts(
-    dir: &Path,
+    set: &mut ResultSet,
     scenario: &Scenario,
     summary: &RunSummary,
     stats: &RunAccumulator,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let oversold = OversoldHistogram::from_run(scenario, summary, stats);
-    let mut written = save(&oversold, &dir.join("oversold_histogram"))?;
+    let mut written = save(&oversold, set, "oversold_histogram")?;
     let penalty = PenaltyDistribution::from_run(scenario, summary, stats);
-    written.extend(save(&penalty, &dir.join("penalty_distribution"))?);
+    written.extend(save(&penalty, set, "penalty_distribution")?);
     Ok(written)
 }
 

@@ -10,7 +10,7 @@ use anyhow::{Context, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::report::write_atomic;
+use crate::report::ResultSet;
 
 /// Chart size in pixels (width, height).
 pub const SIZE: (u32, u32) = (1000, 560);
@@ -71,11 +71,11 @@ pub fn plot_err<E: std::fmt::Display>(error: E) -> anyhow::Error {
     anyhow!("drawing a chart: {error}")
 }
 
-/// Draws `figure` and writes `<stem>.svg` and `<stem>.png`, each atomically; returns both paths.
-pub fn save(figure: &impl Figure, stem: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// Draws `figure` and writes `<stem>.svg` and `<stem>.png` into `set`; returns both paths.
+pub fn save(figure: &impl Figure, set: &mut ResultSet, stem: &str) -> anyhow::Result<Vec<PathBuf>> {
     register_fonts();
-    let svg_path = stem.with_extension("svg");
-    let png_path = stem.with_extension("png");
+    let svg_name = Path::new(stem).with_extension("svg");
+    let png_name = Path::new(stem).with_extension("png");
 
     let mut svg = String::new();
     {
@@ -84,7 +84,7 @@ pub fn save(figure: &impl Figure, stem: &Path) -> anyhow::Result<Vec<PathBuf>> {
         figure.draw(&area)?;
         area.present().map_err(plot_err)?;
     }
-    write_atomic(&svg_path, svg.as_bytes())?;
+    let svg_path = set.write(&svg_name, svg.as_bytes())?;
 
     let (w, h) = SIZE;
     let mut pixels = vec![0u8; (w * h * 3) as usize];
@@ -97,8 +97,8 @@ pub fn save(figure: &impl Figure, stem: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
         .write_image(&pixels, w, h, image::ColorType::Rgb8)
-        .with_context(|| format!("encoding {}", png_path.display()))?;
-    write_atomic(&png_path, &png)?;
+        .with_context(|| format!("encoding {}", png_name.display()))?;
+    let png_path = set.write(&png_name, &png)?;
     Ok(vec![png_path, svg_path])
 }
 

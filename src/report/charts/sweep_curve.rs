@@ -2,7 +2,7 @@
 //! 95% confidence interval as a band, one line per value of the other varied keys; with a target,
 //! its threshold as a dashed line and the boundary found as a dashed vertical.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -13,6 +13,7 @@ use super::style::{self, Figure, plot_err, save};
 use crate::analysis::boundary::{Outcome, Probe, TargetResult};
 use crate::analysis::edit::KeyKind;
 use crate::analysis::sweep::{Sweep, SweepPoint};
+use crate::report::ResultSet;
 use crate::stats::{Metric, MetricSummary};
 
 /// One point of a line: x in the axis unit, the mean and its 95% interval in the measure's.
@@ -66,10 +67,10 @@ fn x_unit(kind: KeyKind, largest: f64) -> (f64, &'static str) {
 
 /// Writes the sweep's charts into `dir`: `oversold`, `penalty` and, when channels have limits,
 /// `cancel_risk`, against the first varied key; with a target, `target`. Returns the paths.
-pub fn sweep_charts(sweep: &Sweep, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+pub fn sweep_charts(sweep: &Sweep, set: &mut ResultSet) -> anyhow::Result<Vec<PathBuf>> {
     let mut paths = Vec::new();
     for (stem, curve) in sweep_curves(sweep) {
-        paths.extend(save(&curve, &dir.join(stem))?);
+        paths.extend(save(&curve, set, stem)?);
     }
     Ok(paths)
 }

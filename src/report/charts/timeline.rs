@@ -1,7 +1,7 @@
 //! The timeline of one traced trial: physical stock and every channel's listing as step lines,
 //! oversells marked, exposure windows shaded, and below them one row of sync deliveries per link.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -9,6 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{self, Figure, plot_err, save};
 use crate::analysis::trace::{Step, Timeline};
+use crate::report::ResultSet;
 
 /// Height of one link's row of deliveries, pixels (at most).
 const ROW_HEIGHT: u32 = 16;
@@ -38,8 +39,12 @@ fn outage_fill() -> ShapeStyle {
 const STALE_TICK: RGBColor = RGBColor(175, 175, 185);
 
 /// Writes the timeline chart of `timeline` as `<stem>.png` and `<stem>.svg`; returns both paths.
-pub fn timeline_chart(timeline: &Timeline, stem: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    save(&TimelineChart { timeline }, stem)
+pub fn timeline_chart(
+    timeline: &Timeline,
+    set: &mut ResultSet,
+    stem: &str,
+) -> anyhow::Result<Vec<PathBuf>> {
+    save(&TimelineChart { timeline }, set, stem)
 }
 
 /// The chart of one trial, drawn from a finished `Timeline`.

@@ -2,7 +2,7 @@
 //! one labelled marker per SKU (SKUs at the same spot share a label); a SKU whose recommendation
 //! could not meet the cancel-rate cap is drawn in the alert colour.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;
@@ -14,6 +14,7 @@ use super::run_charts::draw_title_and_note;
 use super::style::{self, Figure, plot_err, save};
 use super::sweep_curve::tick;
 use crate::analysis::tune::Tuning;
+use crate::report::ResultSet;
 
 /// One marker: SKUs with the same velocity and recommendation.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,8 +89,12 @@ impl TuneChart {
 }
 
 /// Writes the chart of `tuning` as `<stem>.png` and `<stem>.svg`; returns both paths.
-pub fn tune_chart(tuning: &Tuning, stem: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    save(&TuneChart::from_tuning(tuning), stem)
+pub fn tune_chart(
+    tuning: &Tuning,
+    set: &mut ResultSet,
+    stem: &str,
+) -> anyhow::Result<Vec<PathBuf>> {
+    save(&TuneChart::from_tuning(tuning), set, stem)
 }
 
 /// Vertical distance between stacked labels, pixels.
