@@ -14,8 +14,8 @@ use crate::cli::{Format, RunArgs, Shard};
 use crate::montecarlo::{RunConfig, for_each_trial_in};
 use crate::report::output::shard_files;
 use crate::report::{
-    Place, Provenance, ResultSet, RunInfo, TrialsCsv, charts, file, run_info_json, skus_csv, summary_json,
-    summary_table,
+    Place, Provenance, ResultSet, RunInfo, TrialsCsv, charts, file, run_info_json, skus_csv,
+    summary_json, summary_table,
 };
 use crate::scenario::{Scenario, Source};
 use crate::sim::Plan;

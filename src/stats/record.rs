@@ -52,7 +52,9 @@ impl Part2Record {
             .collect();
         let total = revenue_cost
             .iter()
-            .fold((0.0, 0.0), |(r, c), &(revenue, cost)| (r + revenue, c + cost));
+            .fold((0.0, 0.0), |(r, c), &(revenue, cost)| {
+                (r + revenue, c + cost)
+            });
         revenue_cost.push(total);
         let worst_window = (trial.channels.iter())
             .map(|c| c.worst_window_cancel_rate)
