@@ -4,14 +4,12 @@
 
 use std::io::Write;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
-
-use anyhow::Context;
-use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 use super::progress_bar;
 use crate::cli::{Format, RunArgs, Shard};
 use crate::montecarlo::{RunConfig, for_each_trial_in};
+use crate::report::partial::{CsvDigest, Partial, PartialContent};
 use crate::report::{
     AtomicFile, RunInfo, TrialsCsv, charts, out_dir, run_info_json, sha256_hex, summary_json,
     summary_table, write_atomic,
@@ -19,6 +17,7 @@ use crate::report::{
 use crate::scenario::{Scenario, Source};
 use crate::sim::Plan;
 use crate::stats::RunAccumulator;
+use anyhow::Context;
 
 /// Runs the scenario (or one shard of it) and writes its results.
 pub fn run(args: &RunArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
@@ -91,48 +90,6 @@ pub(crate) fn write_results(
     Ok(())
 }
 
-/// The partial result of one shard: everything `merge` needs to rebuild the run's results.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Partial {
-    /// Tool version that wrote it; shards of different versions are not merged.
-    pub version: String,
-    /// The scenario's text, so that `merge` needs no file.
-    pub scenario_text: String,
-    /// Where the scenario came from, as given (`None`: built in).
-    pub scenario_file: Option<String>,
-    /// Output folder name of the run.
-    pub slug: String,
-    /// Base seed.
-    pub seed: u64,
-    /// Trials of the whole run.
-    pub trials: u64,
-    /// Which share, from 0.
-    pub shard: u64,
-    /// How many shares.
-    pub shards: u64,
-    /// The trials this shard ran: `[first, end)`.
-    pub first: u64,
-    /// One past the last trial this shard ran.
-    pub end: u64,
-    /// The shard's streamed statistics.
-    pub stats: RunAccumulator,
-}
-
-impl Partial {
-    /// The trials of shard `index` of `count` in a run of `trials`: contiguous, in order, and
-    /// together exactly `0..trials`.
-    pub fn range(trials: u64, index: u64, count: u64) -> Range<u64> {
-        let at = |k: u64| (u128::from(trials) * u128::from(k) / u128::from(count)) as u64;
-        at(index)..at(index + 1)
-    }
-
-    /// The files of shard `index` of `count` under `dir`: (partial JSON, trial rows CSV).
-    pub fn paths(dir: &Path, index: u64, count: u64) -> (PathBuf, PathBuf) {
-        let stem = dir.join("shards").join(format!("{index}-of-{count}"));
-        (stem.with_extension("json"), stem.with_extension("csv"))
-    }
-}
-
 fn run_shard(
     plan: &Plan,
     source: &Source,
@@ -144,20 +101,21 @@ fn run_shard(
     let range = Partial::range(config.trials, shard.index, shard.count);
     let (json_path, csv_path) = Partial::paths(dir, shard.index, shard.count);
     let stats = simulate(plan, config, range.clone(), &csv_path)?;
-    let partial = Partial {
+    let partial = Partial::new(PartialContent {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         scenario_text: source.text.clone(),
+        scenario_sha256: sha256_hex(source.text.as_bytes()),
         scenario_file: source.path.as_ref().map(|p| p.display().to_string()),
-        slug: source.slug.clone(),
         seed: config.seed,
         trials: config.trials,
         shard: shard.index,
         shards: shard.count,
         first: range.start,
         end: range.end,
+        csv: CsvDigest::of_file(&csv_path)?,
         stats,
-    };
-    let json = serde_json::to_string(&partial).context("encoding the partial result")?;
+    })?;
+    let json = partial.to_json().context("encoding the partial result")?;
     write_atomic(&json_path, json.as_bytes())?;
     writeln!(
         stdout,

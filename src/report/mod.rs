@@ -8,6 +8,7 @@ mod events_csv;
 pub mod html;
 mod json;
 mod output;
+pub mod partial;
 mod run_info;
 pub mod sweep_report;
 mod table;
