@@ -16,17 +16,57 @@ use super::validate;
 /// The built-in default scenario: the reference file of the format.
 pub const BUILTIN_REFERENCE: &str = include_str!("../../scenarios/reference.toml");
 
+/// The largest scenario file read, bytes (4 MiB): hundreds of times a real scenario (the
+/// reference is 5 kB; 10,000 channels take about 600 kB), and small enough that checking it
+/// takes about a second and 300 MB of memory at worst.
+pub const MAX_SCENARIO_BYTES: usize = 4 << 20;
+
 /// Loads and checks the scenario file at `path`.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = read_scenario(path)?;
+    load_str(&path.display().to_string(), &text)
+}
+
+/// The text of the scenario file at `path`, read no further than [`MAX_SCENARIO_BYTES`]
+/// (`/dev/zero` or a log file given by mistake is refused, not read until memory runs out).
+pub fn read_scenario(path: &Path) -> Result<String, ScenarioError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioError::whole_file(&origin, format!("cannot read the scenario: {e}"))
-    })?;
-    load_str(&origin, &text)
+    let cannot =
+        |e: String| ScenarioError::whole_file(&origin, format!("cannot read the scenario: {e}"));
+    let bytes = read_capped(path, MAX_SCENARIO_BYTES).map_err(|e| cannot(e.to_string()))?;
+    let Some(bytes) = bytes else {
+        return Err(too_large(&origin));
+    };
+    String::from_utf8(bytes).map_err(|e| cannot(format!("not UTF-8 text ({e})")))
+}
+
+/// The bytes of the file at `path`, or `None` if it holds more than `cap` bytes (then only
+/// `cap + 1` bytes were read).
+pub fn read_capped(path: &Path, cap: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(cap as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= cap).then_some(bytes))
+}
+
+fn too_large(origin: &str) -> ScenarioError {
+    ScenarioError::whole_file(
+        origin,
+        format!(
+            "the scenario is larger than {} MiB, the most a scenario file may hold; is this the \
+             right file?",
+            MAX_SCENARIO_BYTES >> 20
+        ),
+    )
 }
 
 /// Loads and checks scenario `text`; `origin` is the file name shown in errors.
 pub fn load_str(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(origin));
+    }
     let doc = Document::parse(text.to_owned()).map_err(|e| syntax_error(origin, text, &e))?;
     let raw: RawScenario = toml::from_str(text).map_err(|e| shape_error(origin, &doc, &e))?;
     validate::scenario(&raw).map_err(|invalid| semantic_error(origin, &doc, invalid))
@@ -301,6 +341,21 @@ mod tests {
                 .starts_with("/nonexistent/oversell/missing.toml: cannot read"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_file_larger_than_the_cap_is_refused_without_reading_it_all() {
+        let started = std::time::Instant::now();
+        let e = load_file(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/dev/zero: the scenario is larger than 4 MiB, the most a scenario file may hold; \
+             is this the right file?"
+        );
+        assert!(started.elapsed().as_secs_f64() < 5.0);
+        let padded = format!("{}\n{}", "#".repeat(MAX_SCENARIO_BYTES), BUILTIN_REFERENCE);
+        let e = load_str("big.toml", &padded).unwrap_err();
+        assert!(e.message.contains("larger than 4 MiB"), "{e}");
     }
 
     #[test]

@@ -16,6 +16,8 @@ mod source;
 mod validate;
 
 pub use error::ScenarioError;
-pub use load::{BUILTIN_REFERENCE, load_file, load_str};
+pub use load::{
+    BUILTIN_REFERENCE, MAX_SCENARIO_BYTES, load_file, load_str, read_capped, read_scenario,
+};
 pub use model::*;
 pub use source::{Source, slug};

@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use super::builtin::{Builtin, builtin};
-use super::{Scenario, ScenarioError, load_file};
+use super::load::read_scenario;
+use super::{Scenario, ScenarioError, load_str};
 
 /// A loaded scenario and what identifies it in outputs.
 #[derive(Debug)]
@@ -24,8 +25,8 @@ impl Source {
         match file {
             None => Source::builtin(builtin("reference").expect("the reference is built in")),
             Some(path) => {
-                let scenario = load_file(path)?;
-                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let text = read_scenario(path)?;
+                let scenario = load_str(&path.display().to_string(), &text)?;
                 let stem = path.file_stem().map(|s| s.to_string_lossy());
                 Ok(Source {
                     slug: slug(stem.as_deref().unwrap_or(&scenario.name)),
