@@ -61,6 +61,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         || error.downcast_ref::<merge::MergeError>().is_some()
         || error.downcast_ref::<crate::sim::Runaway>().is_some()
         || error
+            .downcast_ref::<crate::analysis::trace::TraceTooLong>()
+            .is_some()
+        || error
             .downcast_ref::<crate::analysis::InputError>()
             .is_some()
     {

@@ -16,6 +16,7 @@ mod source;
 mod validate;
 
 pub use error::ScenarioError;
+pub use limits::{EventBudget, expected_events};
 pub use load::{
     BUILTIN_REFERENCE, MAX_SCENARIO_BYTES, load_file, load_str, read_capped, read_scenario,
 };
