@@ -245,6 +245,17 @@ fn a_csv_from_another_seed_or_cut_short_is_refused() {
 }
 
 #[test]
+fn an_endless_csv_is_not_read_into_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shards(dir.path(), "1");
+    // One endless field: without a cap the CSV reader would buffer it all.
+    let path = shards.join("1-of-3.csv");
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+    refused(&shards, &dir.path().join("m"), &["1-of-3.csv: "]);
+}
+
+#[test]
 fn a_slug_field_cannot_send_the_results_outside_out() {
     let dir = tempfile::tempdir().unwrap();
     let shards = shards(dir.path(), "1");

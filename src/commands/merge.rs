@@ -221,7 +221,14 @@ fn copy_rows<W: Write>(
     let content = &partial.content;
     let bad = |what: String| MergeError(format!("{}: {what}", path.display()));
     let file = std::fs::File::open(&path).map_err(|e| bad(format!("cannot read it: {e}")))?;
-    let mut hashing = HashingReader::new(file);
+    // No more than the header and the shard's rows can hold (a number takes at most 32
+    // bytes), so that an endless or padded file is not read into memory: a cut file then
+    // fails its row count or checksum.
+    let header_bytes: usize = header.iter().map(|h| h.len() + 3).sum();
+    let row_bytes = 32 * (header.len() as u64 + 1);
+    let cap = (header_bytes as u64 + 2)
+        .saturating_add(row_bytes.saturating_mul(content.end - content.first));
+    let mut hashing = HashingReader::new(std::io::Read::take(file, cap));
     let mut reader = ::csv::Reader::from_reader(&mut hashing);
     let found = reader
         .byte_headers()
