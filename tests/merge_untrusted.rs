@@ -219,6 +219,25 @@ fn a_changed_seed_or_scenario_is_refused() {
 }
 
 #[test]
+fn every_shard_resealed_with_another_seed_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shards(dir.path(), "1");
+    for k in 0..3 {
+        edit(&shards.join(format!("{k}-of-3.json")), true, |c| {
+            c["seed"] = 7.into()
+        });
+    }
+    refused(
+        &shards,
+        &dir.path().join("m"),
+        &[
+            "0-of-3.json: seed: trial 0 run again with seed 7",
+            "0-of-3.csv",
+        ],
+    );
+}
+
+#[test]
 fn a_shifted_range_is_refused() {
     each_edit(CHECKSUM, &["1-of-3.json: first: trials 31..60"], |c| {
         c["first"] = 31.into();

@@ -19,6 +19,7 @@ use crate::report::partial::{HashingReader, Partial, VerifiedPartial};
 use crate::report::{AtomicFile, RunInfo, TrialsCsv, out_dir};
 use crate::scenario::builtin::BUILTINS;
 use crate::scenario::slug;
+use crate::sim::{Engine, Plan};
 use crate::stats::RunAccumulator;
 
 /// Merges the partial results and writes the run's results.
@@ -192,10 +193,14 @@ fn check_complete(partials: &[VerifiedPartial]) -> Result<(), MergeError> {
 /// statistics.
 fn concatenate_csv(partials: &[VerifiedPartial], to: &Path) -> anyhow::Result<()> {
     let header = expected_header(&partials[0])?;
+    let plan = Plan::new(partials[0].scenario.clone());
     let mut out = ::csv::Writer::from_writer(AtomicFile::create(to)?);
     out.write_byte_record(&header)?;
     for partial in partials {
-        copy_rows(partial, &header, &mut out)?;
+        let first_row = copy_rows(partial, &header, &mut out)?;
+        if let Some(row) = first_row {
+            check_replay(partial, &plan, &row)?;
+        }
     }
     let file = out
         .into_inner()
@@ -212,11 +217,41 @@ fn expected_header(partial: &VerifiedPartial) -> anyhow::Result<::csv::ByteRecor
     Ok(reader.byte_headers()?.clone())
 }
 
+/// Runs the shard's first trial again with its seed: the row must be the CSV's first, so that a
+/// shard whose files claim another seed or scenario than it ran with is refused even when its
+/// checksums were rewritten to match.
+fn check_replay(
+    partial: &VerifiedPartial,
+    plan: &Plan,
+    row: &::csv::ByteRecord,
+) -> anyhow::Result<()> {
+    let content = &partial.content;
+    let outcome = Engine::new(plan).run_trial(content.seed, content.first)?;
+    let mut csv = TrialsCsv::new(&partial.scenario, Vec::new())?;
+    csv.write(&partial.scenario, content.first, &outcome)?;
+    let bytes = csv.finish()?;
+    let mut reader = ::csv::Reader::from_reader(bytes.as_slice());
+    let expected = reader.byte_records().next().transpose()?;
+    if expected.as_ref() != Some(row) {
+        return Err(MergeError(format!(
+            "{}: seed: trial {} run again with seed {} and the shard's scenario does not give \
+             the first row of {}: the shard was run with another seed or scenario",
+            partial.path.display(),
+            content.first,
+            content.seed,
+            partial.path.with_extension("csv").display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Copies the rows of `partial`'s CSV to `out`, checking them; returns its first row.
 fn copy_rows<W: Write>(
     partial: &VerifiedPartial,
     header: &::csv::ByteRecord,
     out: &mut ::csv::Writer<W>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<::csv::ByteRecord>> {
     let path = partial.path.with_extension("csv");
     let content = &partial.content;
     let bad = |what: String| MergeError(format!("{}: {what}", path.display()));
@@ -241,6 +276,7 @@ fn copy_rows<W: Write>(
     let width = RunAccumulator::row_len(&partial.scenario);
     let mut values = Vec::with_capacity(width);
     let mut rebuilt = RunAccumulator::new(&partial.scenario);
+    let mut first_row = None;
     loop {
         let more = reader
             .read_byte_record(&mut record)
@@ -284,6 +320,9 @@ fn copy_rows<W: Write>(
             .into());
         }
         rebuilt.push_row(&partial.scenario, &values);
+        if trial == content.first {
+            first_row = Some(record.clone());
+        }
         out.write_byte_record(&record)?;
         trial += 1;
     }
@@ -312,5 +351,5 @@ fn copy_rows<W: Write>(
         ))
         .into());
     }
-    Ok(())
+    Ok(first_row)
 }
