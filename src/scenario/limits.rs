@@ -616,24 +616,66 @@ impl EventBudget {
     }
 }
 
-/// The expected events of one trial of `s`.
-pub fn expected_events(s: &Scenario) -> EventBudget {
-    let mut spread = 0.0;
-    let mut polls = 0.0;
-    for link in &s.links {
-        match &link.transport {
-            Transport::Webhook { drop, retries, .. } => {
-                // Expected attempts of a message: 1 + drop + drop^2 + ... (one per retry).
-                let attempts: f64 = (0..=retries.len()).map(|k| drop.powi(k as i32)).sum();
-                spread += attempts;
+/// The nodes a change at `from` can reach over links (itself included).
+fn reachable(s: &Scenario, from: usize) -> Vec<bool> {
+    let mut reached = vec![false; s.nodes.len()];
+    reached[from] = true;
+    let mut frontier = vec![from];
+    while let Some(node) = frontier.pop() {
+        for link in s.links.iter().filter(|l| l.from == node) {
+            if !reached[link.to] {
+                reached[link.to] = true;
+                frontier.push(link.to);
             }
-            Transport::Poll { every, .. } => polls += 2.0 * (s.horizon / every).ceil(),
         }
     }
-    let servers = s.nodes.iter().filter(|n| n.processing.is_some()).count() as f64;
-    let per_change = 1.0 + spread + servers;
-    let demand: f64 = (0..s.channels.len()).map(|c| expected_orders(s, c)).sum();
-    let fixed = (s.scheduled_orders.len() + s.stock.receipts.len()) as f64;
+    reached
+}
+
+/// The expected events of one trial of `s`.
+pub fn expected_events(s: &Scenario) -> EventBudget {
+    let mut polls = 0.0;
+    // Per link: the expected events one message sets off on it (0 for a poll link, whose
+    // polls are counted on their own).
+    let attempts: Vec<f64> = s
+        .links
+        .iter()
+        .map(|link| match &link.transport {
+            // Expected attempts of a message: 1 + drop + drop^2 + ... (one per retry).
+            Transport::Webhook { drop, retries, .. } => {
+                (0..=retries.len()).map(|k| drop.powi(k as i32)).sum()
+            }
+            Transport::Poll { every, .. } => {
+                polls += 2.0 * (s.horizon / every).ceil();
+                0.0
+            }
+        })
+        .collect();
+    // What a change at each node sets off: a delivery on every webhook link it can reach
+    // (through links of any kind) and a service end at every processing node it can reach.
+    let per_change: Vec<f64> = (0..s.nodes.len())
+        .map(|node| {
+            let reached = reachable(s, node);
+            let sends: f64 = (s.links.iter().zip(&attempts))
+                .filter(|(link, _)| reached[link.from])
+                .map(|(_, a)| a)
+                .sum();
+            let servers = (s.nodes.iter().enumerate())
+                .filter(|(i, n)| reached[*i] && n.processing.is_some())
+                .count();
+            1.0 + sends + servers as f64
+        })
+        .collect();
+    let anywhere = per_change.iter().copied().fold(1.0, f64::max);
+    let demand: f64 = (0..s.channels.len())
+        .map(|c| expected_orders(s, c) * per_change[s.channels[c].node])
+        .sum();
+    let scheduled: f64 = (s.scheduled_orders.iter())
+        .map(|o| per_change[s.channels[o.channel].node])
+        .sum();
+    let at_record = s.record.map_or(anywhere, |r| per_change[r]);
+    let fixed = scheduled + s.stock.receipts.len() as f64 * at_record;
+    let spread: f64 = attempts.iter().sum();
     let background: f64 = s
         .nodes
         .iter()
@@ -648,7 +690,7 @@ pub fn expected_events(s: &Scenario) -> EventBudget {
         }
     });
     EventBudget {
-        orders: (demand + fixed) * per_change,
+        orders: demand + fixed,
         polls,
         background,
         recounts: recounts * (1.0 + spread),
@@ -865,6 +907,25 @@ mod tests {
         let e = load_str("s.toml", &text).unwrap_err();
         assert_eq!(e.key, "channels.amazon.orders_per_day", "{e}");
         assert!(e.message.contains("beyond monte_carlo.max_events"), "{e}");
+    }
+
+    #[test]
+    fn links_an_order_cannot_reach_add_no_events_to_it() {
+        let base = expected_events(&load_str("s.toml", &edited(&[])).unwrap());
+        let links: String = (0..1000)
+            .map(|i| {
+                format!(
+                    "[[links]]\nname = \"l{i}\"\ncarries = \"levels\"\nfrom = \"x\"\nto = \"y\"\n\
+                     webhook = {{ latency = \"1s\" }}\n"
+                )
+            })
+            .collect();
+        let isolated = format!("[nodes.x]\n[nodes.y]\n{links}");
+        let text = edited(&[("[[peaks]]", &format!("{isolated}[[peaks]]"))]);
+        let wide = expected_events(&load_str("s.toml", &text).unwrap());
+        assert_eq!(wide.orders, base.orders);
+        // A recount sets every view, so it reaches every link.
+        assert!(wide.recounts > base.recounts + 999.0);
     }
 
     #[test]
