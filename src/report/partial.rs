@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::run_info::sha256_hex;
-use crate::scenario::{Scenario, load_str};
+use crate::scenario::{Scenario, load_str, read_capped};
 use crate::stats::RunAccumulator;
 
 /// The largest partial result file `merge` reads, bytes: far above the statistics of any run
 /// within the scenario limits (a few MB), far below what would exhaust memory.
-pub const MAX_PARTIAL_BYTES: u64 = 256 << 20;
+pub const MAX_PARTIAL_BYTES: usize = 256 << 20;
 
 /// Partial results that cannot be merged: the message names the file and the field at fault.
 #[derive(Debug, thiserror::Error)]
@@ -171,7 +171,7 @@ impl Partial {
     pub fn read(path: &Path) -> Result<VerifiedPartial, MergeError> {
         let at =
             |field: &str, why: String| MergeError(format!("{}: {field}: {why}", path.display()));
-        let text = read_capped(path, MAX_PARTIAL_BYTES)?;
+        let text = read_text(path, MAX_PARTIAL_BYTES)?;
         let partial: Partial = serde_json::from_str(&text).map_err(|e| {
             MergeError(format!(
                 "{} is not a partial result of `oversell run --shard`: {e}",
@@ -254,19 +254,17 @@ fn content_checksum(content: &PartialContent) -> anyhow::Result<String> {
     Ok(sha256_hex(serde_json::to_string(content)?.as_bytes()))
 }
 
-/// The text of the file at `path`, refused beyond `cap` bytes (read no further).
-pub fn read_capped(path: &Path, cap: u64) -> Result<String, MergeError> {
-    let cannot = |e: std::io::Error| MergeError(format!("cannot read {}: {e}", path.display()));
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let mut bytes = Vec::new();
-    file.take(cap + 1).read_to_end(&mut bytes).map_err(cannot)?;
-    if bytes.len() as u64 > cap {
-        return Err(MergeError(format!(
-            "{} is larger than {} MiB, the most a partial result may hold",
-            path.display(),
-            cap >> 20
-        )));
-    }
+/// The text of the partial result at `path`, refused beyond `cap` bytes (read no further).
+fn read_text(path: &Path, cap: usize) -> Result<String, MergeError> {
+    let bytes = read_capped(path, cap)
+        .map_err(|e| MergeError(format!("cannot read {}: {e}", path.display())))?
+        .ok_or_else(|| {
+            MergeError(format!(
+                "{} is larger than {} MiB, the most a partial result may hold",
+                path.display(),
+                cap >> 20
+            ))
+        })?;
     String::from_utf8(bytes)
         .map_err(|_| MergeError(format!("{} is not UTF-8 text", path.display())))
 }
