@@ -3,6 +3,7 @@
 pub mod builtin;
 mod channels;
 mod error;
+mod events;
 mod fields;
 mod limits;
 mod links;
@@ -16,7 +17,7 @@ mod source;
 mod validate;
 
 pub use error::ScenarioError;
-pub use limits::{EventBudget, expected_events};
+pub use events::{EventBudget, expected_events};
 pub use load::{
     BUILTIN_REFERENCE, MAX_SCENARIO_BYTES, load_file, load_str, read_capped, read_scenario,
 };
