@@ -77,9 +77,17 @@ initial = 1000000
 [channels.firehose]
 orders_per_hour = 100000
 "#;
+    // Refused at load, as `check` refuses it: 100,000 expected orders cannot fit 5,000 events.
     let (code, stderr) = run(toml);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("firehose (5000 orders)"), "{stderr}");
+    assert!(
+        stderr.contains("channels.firehose.orders_per_hour: one trial (1h) would process about"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("beyond monte_carlo.max_events = 5000"),
+        "{stderr}"
+    );
 }
 
 #[test]

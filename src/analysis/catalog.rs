@@ -6,8 +6,11 @@
 //! oversold order). An empty cell means "as in the scenario". Lines starting with `#` are
 //! comments.
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use super::input::InputError;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, read_capped};
 
 /// Columns every catalog has.
 const REQUIRED: [&str; 4] = ["sku", "initial", "orders_per_day", "unit_margin"];
@@ -44,42 +47,126 @@ enum Column {
     Penalty(usize),
 }
 
-/// Reads the catalog `text` (from `file`, named in errors) for `scenario`'s channels.
+/// The largest catalog file read, bytes (64 MiB): about a million SKU rows, far more than one
+/// `tune` can simulate in a day.
+pub const MAX_CATALOG_BYTES: usize = 64 << 20;
+
+/// Reads the catalog file at `path`, no further than [`MAX_CATALOG_BYTES`].
+pub fn read_catalog(path: &Path) -> Result<String, InputError> {
+    let file = path.display().to_string();
+    let cannot =
+        |e: String| InputError::catalog(&file, 0, None, format!("cannot read the catalog: {e}"));
+    match read_capped(path, MAX_CATALOG_BYTES) {
+        Err(e) => Err(cannot(e.to_string())),
+        Ok(None) => Err(InputError::catalog(
+            &file,
+            0,
+            None,
+            format!(
+                "the catalog is larger than {} MiB, the most a catalog may hold; split it",
+                MAX_CATALOG_BYTES >> 20
+            ),
+        )),
+        Ok(Some(bytes)) => {
+            String::from_utf8(bytes).map_err(|e| cannot(format!("not UTF-8 text ({e})")))
+        }
+    }
+}
+
+/// Reads the catalog `text` (from `file`, named in errors) for `scenario`'s channels. Line
+/// numbers count every line of the file (comments, blank lines, `\r\n` endings, lines inside
+/// quoted cells); a leading byte-order mark is ignored.
 pub fn parse_catalog(file: &str, text: &str, scenario: &Scenario) -> Result<Vec<Sku>, InputError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines = LineIndex::new(text);
+    let line_of = |position: Option<&csv::Position>| {
+        position.map_or(0, |p| lines.record_line(text, p.byte()))
+    };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
         .from_reader(text.as_bytes());
     let csv_error = |e: csv::Error| {
-        let line = e.position().map_or(0, csv::Position::line);
-        InputError::catalog(file, line, None, format!("not valid CSV: {e}"))
+        InputError::catalog(
+            file,
+            line_of(e.position()),
+            None,
+            format!("not valid CSV: {e}"),
+        )
     };
     let headers = reader.headers().map_err(csv_error)?.clone();
-    let header_line = headers.position().map_or(1, csv::Position::line);
+    let header_line = line_of(headers.position());
     let columns = columns(&headers, scenario).map_err(|(column, message)| {
         InputError::catalog(file, header_line, column.as_deref(), message)
     })?;
     let mut skus: Vec<Sku> = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = line_of(record.position());
         let sku = row(&columns, &headers, &record, scenario).map_err(|(column, message)| {
             InputError::catalog(file, line, column.as_deref(), message)
         })?;
-        if let Some(first) = skus.iter().find(|s| s.sku == sku.sku) {
+        if let Some(first) = seen.get(&sku.sku) {
             return Err(InputError::catalog(
                 file,
                 line,
                 Some("sku"),
-                format!("`{}` is already on line {}", sku.sku, first.line),
+                format!("`{}` is already on line {first}", sku.sku),
             ));
         }
+        seen.insert(sku.sku.clone(), line);
         skus.push(Sku { line, ..sku });
     }
     if skus.is_empty() {
         return Err(InputError::catalog(file, 0, None, "has no SKU rows"));
     }
     Ok(skus)
+}
+
+/// Where each line of a text starts, to turn a byte offset into a line number.
+struct LineIndex {
+    /// Byte offsets of the `\n`s.
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let newlines = text
+            .bytes()
+            .enumerate()
+            .filter_map(|(i, b)| (b == b'\n').then_some(i))
+            .collect();
+        LineIndex { newlines }
+    }
+
+    /// The line, from 1, holding byte `offset`.
+    fn line(&self, offset: usize) -> u64 {
+        self.newlines.partition_point(|&at| at < offset) as u64 + 1
+    }
+
+    /// The line, from 1, where the record read from byte `offset` starts. The csv crate's
+    /// position is where its reader stood: before the line end of the previous record (`\n` of
+    /// a `\r\n`), blank lines and comment lines, which it skips and does not count.
+    fn record_line(&self, text: &str, offset: u64) -> u64 {
+        let bytes = text.as_bytes();
+        let mut at = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        loop {
+            match bytes.get(at) {
+                Some(b'\r' | b'\n') => at += 1,
+                Some(b'#') => {
+                    at = match self.newlines.get(self.line(at) as usize - 1) {
+                        Some(&end) => end + 1,
+                        None => bytes.len(),
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.line(at)
+    }
 }
 
 /// What each header names; every required column must be there, and nothing unknown.
@@ -293,6 +380,50 @@ mod tests {
         // The other 5 orders a day over shopify, walmart and pos as 40 : 10 : 12.
         assert!((b.channel_orders_per_day[0] - 5.0 * 40.0 / 62.0).abs() < 1e-9);
         assert_eq!(b.penalties, [None, None, Some(45.0), None]);
+    }
+
+    #[test]
+    fn lines_count_crlf_comments_blank_lines_and_a_bom() {
+        let header = "sku,initial,orders_per_day,unit_margin";
+        // CRLF: the bad row is line 3.
+        let text = format!("{header}\r\nA,1,5,1\r\nB,x,5,1\r\n");
+        assert!(
+            error(&text).starts_with("skus.csv:3: column `initial`"),
+            "{}",
+            error(&text)
+        );
+        // Comments and blank lines count: the bad row is line 9.
+        let text = format!("# catalog\n\n{header}\n# a\n\nA,1,5,1\n\n# b\nB,x,5,1\n");
+        assert!(
+            error(&text).starts_with("skus.csv:9: column `initial`"),
+            "{}",
+            error(&text)
+        );
+        let text = format!("# catalog\r\n\r\n{header}\r\nA,1,5,1\r\nA,1,5,1\r\n");
+        assert_eq!(
+            error(&text),
+            "skus.csv:5: column `sku`: `A` is already on line 4"
+        );
+        // A byte-order mark and quoted commas (and a quoted newline).
+        let text =
+            format!("\u{feff}{header}\r\n\"A, large\",1,5,1\r\n\"B\nx\",2,5,1\r\nC,x,1,1\r\n");
+        assert!(
+            error(&text).starts_with("skus.csv:5: column `initial`"),
+            "{}",
+            error(&text)
+        );
+        let ok = format!("\u{feff}{header}\r\n\"A, large\",1,5,1\r\n");
+        let skus = parse_catalog("skus.csv", &ok, &reference()).unwrap();
+        assert_eq!((skus[0].sku.as_str(), skus[0].line), ("A, large", 2));
+    }
+
+    #[test]
+    fn a_catalog_larger_than_the_cap_is_refused() {
+        let e = read_catalog(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/dev/zero: the catalog is larger than 64 MiB, the most a catalog may hold; split it"
+        );
     }
 
     #[test]

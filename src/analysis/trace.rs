@@ -4,7 +4,7 @@
 
 use crate::scenario::{Scenario, Window};
 use crate::sim::engine::listed_units;
-use crate::sim::{Engine, Event, Payload, Plan, Runaway, Snapshot, TrialOutcome};
+use crate::sim::{Engine, Event, Payload, Plan, Snapshot, TrialOutcome};
 
 /// From `time` on (seconds), a series has `value` (units), until its next step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -203,14 +203,78 @@ impl Timeline {
     }
 }
 
+/// The most memory a trace may take, bytes (256 MiB): every event is kept with the state after
+/// it, so a trial of millions of events is refused rather than traced until memory runs out.
+pub const MAX_TRACE_BYTES: usize = 256 << 20;
+
+/// A trial with more events than a trace can keep (see [`MAX_TRACE_BYTES`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "timeline: scenario `{scenario}`: a trial {expected} events, more than the {limit} a trace \
+     keeps ({bytes} bytes each with the state after it, at most 256 MiB in all); trace a \
+     shorter horizon or fewer channels"
+)]
+pub struct TraceTooLong {
+    /// The scenario's name.
+    pub scenario: String,
+    /// "is expected to have about N" or "had more than N".
+    pub expected: String,
+    /// The most events a trace of this scenario keeps.
+    pub limit: usize,
+    /// Memory per traced event, bytes.
+    pub bytes: usize,
+}
+
+/// Memory one traced event of `s` takes, bytes (its row, the state vectors, and at most one
+/// delivery and one step per series).
+pub fn event_bytes(s: &Scenario) -> usize {
+    let state = 8 * (s.nodes.len() + 2 * s.channels.len()) + 3 * 16;
+    let steps = std::mem::size_of::<Step>() * (1 + s.channels.len());
+    std::mem::size_of::<EventRow>() + state + steps + std::mem::size_of::<Delivery>()
+}
+
 /// Traces trial `trial` of a run of `plan` seeded with `seed`: the same trial, with the same
-/// outcome, as row `trial` of that run's trials.csv.
-pub fn trace(plan: &Plan, seed: u64, trial: u64) -> Result<Timeline, Runaway> {
+/// outcome, as row `trial` of that run's trials.csv. Fails with
+/// [`Runaway`](crate::sim::Runaway) as `run` would, and with [`TraceTooLong`] (before running,
+/// if the expected events already do not fit) when the trace would take more than
+/// [`MAX_TRACE_BYTES`].
+pub fn trace(plan: &Plan, seed: u64, trial: u64) -> anyhow::Result<Timeline> {
+    trace_within(plan, seed, trial, MAX_TRACE_BYTES)
+}
+
+/// [`trace`] keeping at most `max_bytes` of events.
+pub fn trace_within(
+    plan: &Plan,
+    seed: u64,
+    trial: u64,
+    max_bytes: usize,
+) -> anyhow::Result<Timeline> {
     let s = &plan.scenario;
+    let bytes = event_bytes(s);
+    let limit = max_bytes / bytes;
+    let too_long = |expected: String| TraceTooLong {
+        scenario: s.name.clone(),
+        expected,
+        limit,
+        bytes,
+    };
+    let expected = crate::scenario::expected_events(s).total();
+    if expected > limit as f64 {
+        let about = format!("is expected to have about {expected:.0}");
+        return Err(too_long(about).into());
+    }
     let mut tracer = Tracer::new(s);
+    let mut overflowed = false;
     let outcome = Engine::new(plan).trace_trial(seed, trial, |time, event, snapshot| {
-        tracer.observe(s, time, event, snapshot);
+        if tracer.events.len() < limit {
+            tracer.observe(s, time, event, snapshot);
+        } else {
+            overflowed = true;
+        }
     })?;
+    if overflowed {
+        return Err(too_long(format!("had more than {limit}")).into());
+    }
     Ok(tracer.finish(s, seed, trial, outcome))
 }
 
@@ -484,5 +548,58 @@ mod tests {
             assert_eq!(e.quantity, None);
             assert!(matches!(e.subject, Subject::Link(_)));
         }
+    }
+
+    #[test]
+    fn a_trace_too_long_for_its_memory_is_refused() {
+        let plan = reference();
+        let bytes = event_bytes(&plan.scenario);
+        // Room for 1,000 events: the reference expects about 3,550.
+        let e = trace_within(&plan, 3, 0, 1_000 * bytes).unwrap_err();
+        let e = e.downcast::<TraceTooLong>().unwrap();
+        assert_eq!(e.limit, 1_000);
+        assert!(
+            e.to_string().contains(
+                "a trial is expected to have about 3553 events, more than the 1000 a trace keeps"
+            ),
+            "{e}"
+        );
+        // Room for 3,600: the estimate fits, the trial (3,24x events) too.
+        let t = trace_within(&plan, 3, 0, 3_600 * bytes).unwrap();
+        assert_eq!(t.events.len() as u64, t.outcome.events);
+    }
+
+    #[test]
+    fn a_trial_with_more_events_than_a_trace_keeps_stops_recording() {
+        // Two sales set levels circulating round a ring of webhooks for ever: the estimate is
+        // small, the trial runs to max_events while the trace keeps at most 500 events.
+        let mut toml = String::from(
+            "name = \"ring\"\nhorizon = \"1d\"\n[monte_carlo]\nmax_events = 3000\n[stock]\n\
+             initial = 10\n[nodes.a]\n[nodes.b]\n[nodes.c]\n[channels.a]\norders_per_hour = 0\n\
+             [[scheduled_orders]]\nat = \"1h\"\nchannel = \"a\"\nqty = 1\n\
+             [[scheduled_orders]]\nat = \"3600.5s\"\nchannel = \"a\"\nqty = 1\n",
+        );
+        for (from, to) in [("a", "b"), ("b", "c"), ("c", "a")] {
+            toml.push_str(&format!(
+                "[[links]]\ncarries = \"levels\"\nfrom = \"{from}\"\nto = \"{to}\"\n\
+                 webhook = {{ latency = \"1s\" }}\n"
+            ));
+        }
+        let plan = Plan::new(load_str("ring.toml", &toml).unwrap());
+        let bytes = event_bytes(&plan.scenario);
+        let e = trace_within(&plan, 1, 0, 500 * bytes).unwrap_err();
+        // The runaway is what went wrong; the trace stayed within its 500 events meanwhile.
+        assert!(e.downcast_ref::<crate::sim::Runaway>().is_some(), "{e}");
+        // Without a runaway (max_events above the trial's events), the trace is refused.
+        let toml = toml
+            .replace("max_events = 3000", "max_events = 100000")
+            .replace("horizon = \"1d\"", "horizon = \"2h\"");
+        let plan = Plan::new(load_str("ring.toml", &toml).unwrap());
+        let e = trace_within(&plan, 1, 0, 500 * bytes).unwrap_err();
+        let e = e.downcast::<TraceTooLong>().unwrap();
+        assert!(
+            e.to_string().contains("a trial had more than 500 events"),
+            "{e}"
+        );
     }
 }

@@ -59,6 +59,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         || error.downcast_ref::<crate::report::OutputError>().is_some()
         || error.downcast_ref::<crate::sim::Runaway>().is_some()
         || error
+            .downcast_ref::<crate::analysis::trace::TraceTooLong>()
+            .is_some()
+        || error
             .downcast_ref::<crate::analysis::InputError>()
             .is_some()
     {

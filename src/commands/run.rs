@@ -7,12 +7,12 @@ use std::ops::Range;
 use std::path::Path;
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
 
 use super::progress_bar;
 use crate::cli::{Format, RunArgs, Shard};
 use crate::montecarlo::{RunConfig, for_each_trial_in};
 use crate::report::output::shard_files;
+use crate::report::partial::{CsvDigest, Partial, PartialContent};
 use crate::report::{
     Place, Provenance, ResultSet, RunInfo, TrialsCsv, charts, file, run_info_json, skus_csv,
     summary_json, summary_table,
@@ -122,42 +122,6 @@ pub(crate) fn write_results(
     Ok(())
 }
 
-/// The partial result of one shard: everything `merge` needs to rebuild the run's results.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Partial {
-    /// Tool version that wrote it; shards of different versions are not merged.
-    pub version: String,
-    /// The scenario's text, so that `merge` needs no file.
-    pub scenario_text: String,
-    /// Where the scenario came from, as given (`None`: built in).
-    pub scenario_file: Option<String>,
-    /// Output folder name of the run.
-    pub slug: String,
-    /// Base seed.
-    pub seed: u64,
-    /// Trials of the whole run.
-    pub trials: u64,
-    /// Which share, from 0.
-    pub shard: u64,
-    /// How many shares.
-    pub shards: u64,
-    /// The trials this shard ran: `[first, end)`.
-    pub first: u64,
-    /// One past the last trial this shard ran.
-    pub end: u64,
-    /// The shard's streamed statistics.
-    pub stats: RunAccumulator,
-}
-
-impl Partial {
-    /// The trials of shard `index` of `count` in a run of `trials`: contiguous, in order, and
-    /// together exactly `0..trials`.
-    pub fn range(trials: u64, index: u64, count: u64) -> Range<u64> {
-        let at = |k: u64| (u128::from(trials) * u128::from(k) / u128::from(count)) as u64;
-        at(index)..at(index + 1)
-    }
-}
-
 fn run_shard(
     plan: &Plan,
     source: &Source,
@@ -171,20 +135,24 @@ fn run_shard(
     let (json_path, csv_path) = shard_files(Path::new(""), shard.index, shard.count);
     let csv_name = with_csv.then(|| csv_path.to_string_lossy().into_owned());
     let stats = simulate(plan, config, range.clone(), &mut set, csv_name.as_deref())?;
-    let partial = Partial {
+    let partial = Partial::new(PartialContent {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         scenario_text: source.text.clone(),
+        scenario_sha256: crate::report::sha256_hex(source.text.as_bytes()),
         scenario_file: source.path.as_ref().map(|p| p.display().to_string()),
-        slug: source.slug.clone(),
         seed: config.seed,
         trials: config.trials,
         shard: shard.index,
         shards: shard.count,
         first: range.start,
         end: range.end,
+        csv: match &csv_name {
+            Some(name) => Some(CsvDigest::of_file(&set.staged_path(name))?),
+            None => None,
+        },
         stats,
-    };
-    let json = serde_json::to_string(&partial).context("encoding the partial result")?;
+    })?;
+    let json = partial.to_json().context("encoding the partial result")?;
     let json_path = set.write(&json_path, json.as_bytes())?;
     let csv_path = set.path(&csv_path);
     set.commit()?;

@@ -8,7 +8,7 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::analysis::InputError;
-use crate::analysis::catalog::parse_catalog;
+use crate::analysis::catalog::{parse_catalog, read_catalog};
 use crate::analysis::edit::ScenarioDoc;
 use crate::analysis::tune::{Knob, TuneSpec, Tuning, tune as tune_skus};
 use crate::cli::{DataFormat, TuneArgs, TuneKnob};
@@ -25,9 +25,7 @@ pub fn tune(args: &TuneArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let mut set = ResultSet::begin(place, None, args.options.force)?;
     let scenario = &source.scenario;
     let catalog = args.catalog.display().to_string();
-    let text = std::fs::read_to_string(&args.catalog).map_err(|e| {
-        InputError::catalog(&catalog, 0, None, format!("cannot read the catalog: {e}"))
-    })?;
+    let text = read_catalog(&args.catalog)?;
     let skus = parse_catalog(&catalog, &text, scenario)?;
     let spec = spec(args, scenario)?;
     let doc = ScenarioDoc::new(

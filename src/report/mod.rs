@@ -9,6 +9,7 @@ mod events_csv;
 pub mod html;
 mod json;
 pub mod output;
+pub mod partial;
 mod run_info;
 mod skus_csv;
 pub mod sweep_report;

@@ -9,7 +9,7 @@ use super::fields::{Check, Invalid, seconds_text};
 use super::model::{Peak, Scenario, Transport};
 use super::path::KeyPath;
 use super::raw::RawScenario;
-use crate::sim::dist::Dist;
+use crate::sim::dist::{Dist, QtyDist};
 
 /// The longest horizon, seconds: 10 years of 365.25 days (`"3652d 12h"`).
 pub(crate) const MAX_HORIZON: f64 = 10.0 * 365.25 * 86_400.0;
@@ -44,6 +44,19 @@ pub(crate) const MAX_PEAK_CHECKS: f64 = 1e9;
 
 /// Retries of one webhook (the engine counts attempts in 16 bits).
 pub(crate) const MAX_RETRIES: usize = 1_000;
+/// The most scheduled orders in one scenario.
+pub(crate) const MAX_SCHEDULED_ORDERS: usize = 50_000;
+/// The most fixed receipts in one scenario.
+pub(crate) const MAX_RECEIPTS: usize = 50_000;
+/// The longest name (scenario, channel, node, link), characters: names head charts and columns.
+pub(crate) const MAX_NAME_CHARS: usize = 200;
+/// The largest mean of a `geometric(mean)` order quantity, units: its draws then never come near
+/// the 4,294,967,295 units an order can hold (the chance is below 10^-180).
+pub(crate) const MAX_GEOMETRIC_MEAN: f64 = 1e7;
+/// The largest hourly-profile multiplier.
+pub(crate) const MAX_PROFILE_FACTOR: f64 = 1e6;
+/// The channel name reserved for the columns of all channels together (`total.*`).
+pub(crate) const RESERVED_CHANNEL: &str = "total";
 
 const HOUR: f64 = 3600.0;
 
@@ -65,6 +78,113 @@ pub(crate) fn counts(raw: &RawScenario) -> Check<()> {
     if raw.peaks.len() > MAX_PEAKS {
         let path = root.key("peaks").index(MAX_PEAKS);
         return Err(too_many(path, raw.peaks.len(), "peaks", MAX_PEAKS));
+    }
+    let scheduled = raw.scheduled_orders.len();
+    if scheduled > MAX_SCHEDULED_ORDERS {
+        let path = root.key("scheduled_orders").index(MAX_SCHEDULED_ORDERS);
+        return Err(too_many(
+            path,
+            scheduled,
+            "scheduled orders",
+            MAX_SCHEDULED_ORDERS,
+        ));
+    }
+    if let Some(stock) = &raw.stock
+        && stock.receipts.len() > MAX_RECEIPTS
+    {
+        let path = root.key("stock").key("receipts").index(MAX_RECEIPTS);
+        return Err(too_many(
+            path,
+            stock.receipts.len(),
+            "receipts",
+            MAX_RECEIPTS,
+        ));
+    }
+    names(raw)?;
+    profiles(raw)
+}
+
+/// Names that fit a chart title and a CSV column: at most [`MAX_NAME_CHARS`] characters, no
+/// control characters (a newline in a channel name would split a CSV row), and no channel
+/// called `total`.
+fn names(raw: &RawScenario) -> Check<()> {
+    let root = KeyPath::root();
+    if let Some(name) = &raw.name {
+        name_rule(name, "the scenario's name", &root.key("name"))?;
+    }
+    for (name, channel) in &raw.channels {
+        let path = root.key("channels").key(name);
+        name_rule(name, "a channel name", &path)?;
+        if name == RESERVED_CHANNEL {
+            return Err(Invalid::new(
+                &path,
+                "`total` is reserved for all channels together (the `total.*` columns); \
+                 rename the channel",
+            ));
+        }
+        if let Some(node) = &channel.node {
+            name_rule(node, "a node name", &path.key("node"))?;
+        }
+    }
+    for name in raw.nodes.keys() {
+        name_rule(name, "a node name", &root.key("nodes").key(name))?;
+    }
+    for (i, link) in raw.links.iter().enumerate() {
+        if let Some(name) = &link.name {
+            name_rule(name, "a link name", &root.key("links").index(i).key("name"))?;
+        }
+    }
+    Ok(())
+}
+
+fn name_rule(name: &str, what: &str, path: &KeyPath) -> Check<()> {
+    let chars = name.chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Err(Invalid::new(
+            path,
+            format!(
+                "{what} of {} characters is longer than the limit of {MAX_NAME_CHARS}; put \
+                 the details in `description`",
+                thousands(chars as f64)
+            ),
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(Invalid::new(
+            path,
+            format!(
+                "{what} may not hold control characters (found {:?}): names head CSV columns \
+                 and chart titles",
+                c
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Hourly-profile multipliers no larger than [`MAX_PROFILE_FACTOR`], so that the expected
+/// orders stay a number the order budget can judge.
+fn profiles(raw: &RawScenario) -> Check<()> {
+    let root = KeyPath::root();
+    let scenario = raw
+        .hourly_profile
+        .as_deref()
+        .map(|p| (p, root.key("hourly_profile")));
+    let channels = raw.channels.iter().filter_map(|(name, c)| {
+        let path = root.key("channels").key(name).key("hourly_profile");
+        c.hourly_profile.as_deref().map(|p| (p, path))
+    });
+    for (profile, path) in scenario.into_iter().chain(channels) {
+        if let Some(hour) = profile.iter().position(|&f| f > MAX_PROFILE_FACTOR) {
+            return Err(Invalid::new(
+                &path.index(hour),
+                format!(
+                    "{} is beyond the limit of 10^6 for an hourly multiplier; the profile is \
+                     relative, so scale all 24 values down",
+                    short(profile[hour])
+                ),
+            ));
+        }
     }
     Ok(())
 }
@@ -100,11 +220,13 @@ pub(crate) fn horizon(seconds: f64, path: &KeyPath) -> Check<f64> {
 pub(crate) fn scenario(s: &Scenario, raw: &RawScenario) -> Check<()> {
     units(s)?;
     amounts(s)?;
+    quantities(s)?;
     orders(s, raw)?;
     segments(s)?;
     polls(s)?;
     recounts(s)?;
-    background(s)
+    background(s)?;
+    super::events::check(s, raw)
 }
 
 /// A stock quantity within `±MAX_UNITS`.
@@ -162,6 +284,39 @@ fn units(s: &Scenario) -> Check<()> {
         }
     }
     Ok(())
+}
+
+/// Order quantities whose draws fit an order: a geometric mean up to [`MAX_GEOMETRIC_MEAN`].
+fn quantities(s: &Scenario) -> Check<()> {
+    for channel in &s.channels {
+        if let QtyDist::Geometric { mean, .. } = channel.qty
+            && mean > MAX_GEOMETRIC_MEAN
+        {
+            let path = KeyPath::root()
+                .key("channels")
+                .key(&channel.name)
+                .key("qty");
+            return Err(Invalid::new(
+                &path,
+                format!(
+                    "a geometric mean of {} units is beyond the limit of 10^7 units per \
+                     order: larger draws would not fit an order (at most 4,294,967,295 units); \
+                     count in larger units (cases, pallets)",
+                    short(mean)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A number for messages: as written below 10^15, else in scientific notation (`1e300`).
+fn short(value: f64) -> String {
+    if value.abs() >= 1e15 {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    }
 }
 
 fn amounts(s: &Scenario) -> Check<()> {
@@ -438,7 +593,7 @@ fn background(s: &Scenario) -> Check<()> {
 }
 
 /// A count for messages: `12,345,678` below 10^15, else in scientific notation.
-fn thousands(value: f64) -> String {
+pub(crate) fn thousands(value: f64) -> String {
     if !value.is_finite() || value >= 1e15 {
         return format!("{value:.3e}");
     }
@@ -507,8 +662,12 @@ mod tests {
             "horizon = \"36525d\"",
             "longer than the limit of 10 years",
         );
-        // Ten years load: the reference's rates give about 0.3 million orders per trial.
-        let text = edited(&[("horizon = \"24h\"", "horizon = \"3652d 12h\"")]);
+        // Ten years load: the reference's rates give about 0.3 million orders per trial, and
+        // with its background orders about 12.8 million events, so max_events is raised.
+        let text = edited(&[
+            ("horizon = \"24h\"", "horizon = \"3652d 12h\""),
+            ("seed = 2026", "seed = 2026\nmax_events = 20_000_000"),
+        ]);
         assert_eq!(load_str("s.toml", &text).unwrap().horizon, MAX_HORIZON);
     }
 
@@ -545,6 +704,104 @@ mod tests {
                 .contains("too many links: 10,001 (at most 10,000)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn long_names_and_names_with_control_characters_are_refused() {
+        let long = "x".repeat(10_000);
+        assert_error(
+            &[(
+                "name = \"Shopify hub, 15-minute marketplace polling, hourly ERP\"",
+                &format!("name = \"{long}\""),
+            )],
+            "name",
+            "name = \"xxx",
+            "the scenario's name of 10,000 characters is longer than the limit of 200",
+        );
+        // 200 characters load.
+        let text = edited(&[(
+            "name = \"Shopify hub, 15-minute marketplace polling, hourly ERP\"",
+            &format!("name = \"{}\"", "é".repeat(200)),
+        )]);
+        assert!(load_str("s.toml", &text).is_ok());
+        assert_error(
+            &[("[channels.pos]", "[channels.\"p\\nos\"]")],
+            "channels.\"p\\nos\"",
+            "[channels.\"p",
+            "a channel name may not hold control characters (found '\\n')",
+        );
+        assert_error(
+            &[("[nodes.walmart]", "[nodes.\"wal\\tmart\"]")],
+            "nodes.\"wal\\tmart\"",
+            "[nodes.\"wal",
+            "a node name may not hold control characters",
+        );
+        assert_error(
+            &[("name = \"amazon-feed\"", "name = \"amazon\\u0000feed\"")],
+            "links[0].name",
+            "name = \"amazon\\u0000",
+            "a link name may not hold control characters",
+        );
+    }
+
+    #[test]
+    fn a_channel_called_total_is_refused() {
+        assert_error(
+            &[("[channels.pos]", "[channels.total]")],
+            "channels.total",
+            "[channels.total]",
+            "`total` is reserved for all channels together",
+        );
+    }
+
+    #[test]
+    fn a_geometric_quantity_beyond_ten_million_is_refused() {
+        assert_error(
+            &[("qty = \"geometric(1.2)\"", "qty = \"geometric(1e300)\"")],
+            "channels.amazon.qty",
+            "qty = \"geometric(1e300)\"",
+            "a geometric mean of 1e300 units is beyond the limit of 10^7 units per order",
+        );
+        let text = edited(&[("qty = \"geometric(1.2)\"", "qty = \"geometric(1e7)\"")]);
+        assert!(load_str("s.toml", &text).is_ok());
+    }
+
+    #[test]
+    fn a_huge_hourly_multiplier_is_named_not_blamed_on_the_rate() {
+        let profile = |big: &str| {
+            let mut values = vec!["1"; 24];
+            values[5] = big;
+            format!(
+                "currency = \"USD\"\nhourly_profile = [{}]\n",
+                values.join(", ")
+            )
+        };
+        assert_error(
+            &[("currency = \"USD\"\n", &profile("1e308"))],
+            "hourly_profile[5]",
+            "hourly_profile = [",
+            "1e308 is beyond the limit of 10^6 for an hourly multiplier",
+        );
+    }
+
+    #[test]
+    fn too_many_scheduled_orders_or_receipts_are_refused() {
+        let many = "[[scheduled_orders]]\nchannel = \"pos\"\nat = \"1h\"\nqty = 1\n"
+            .repeat(MAX_SCHEDULED_ORDERS);
+        let text = edited(&[(
+            "[[scheduled_orders]]",
+            &format!("{many}[[scheduled_orders]]"),
+        )]);
+        let e = load_str("s.toml", &text).unwrap_err();
+        assert_eq!(e.key, "scheduled_orders[50000]", "{e}");
+        assert!(e.message.contains("too many scheduled orders"), "{e}");
+        let receipts = vec!["{ at = \"1h\", qty = 1 }"; MAX_RECEIPTS + 1].join(", ");
+        let text = edited(&[(
+            "receipts = [{ at = \"30h\", qty = 40 }]",
+            &format!("receipts = [{receipts}]"),
+        )]);
+        let e = load_str("s.toml", &text).unwrap_err();
+        assert_eq!(e.key, "stock.receipts[50000]", "{e}");
     }
 
     #[test]

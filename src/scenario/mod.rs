@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod catalog;
 mod channels;
 mod error;
+mod events;
 mod fields;
 mod intervals;
 mod limits;
@@ -18,7 +19,11 @@ mod source;
 mod validate;
 
 pub use error::ScenarioError;
-pub use load::{BUILTIN_REFERENCE, load_file, load_file_with_text, load_str};
+pub use events::{EventBudget, expected_events};
+pub use load::{
+    BUILTIN_REFERENCE, MAX_SCENARIO_BYTES, load_file, load_file_with_text, load_str, read_capped,
+    read_scenario,
+};
 pub use model::*;
 pub use source::{Source, slug};
 #[cfg(test)]

@@ -171,6 +171,44 @@ impl Part2Accumulator {
         }
     }
 
+    /// Adds one trial given as the Part 2 columns of its `trials.csv` row: revenue and cost
+    /// per scope, the worst windowed rate per channel, then polls, requests and API wait per
+    /// poll link. Per-SKU sums are not in the row and stay as they are.
+    pub fn push_values(&mut self, row: &[f64]) {
+        let scopes = self.revenue.len();
+        for s in 0..scopes {
+            self.revenue[s].push(row[2 * s]);
+            self.cost[s].push(row[2 * s + 1]);
+        }
+        let worst = &row[2 * scopes..];
+        for (c, acc) in self.worst_window.iter_mut().enumerate() {
+            acc.push(worst[c]);
+        }
+        let links = &worst[self.worst_window.len()..];
+        for (i, (_, polls, requests, wait)) in self.links.iter_mut().enumerate() {
+            polls.push(links[3 * i]);
+            requests.push(links[3 * i + 1]);
+            wait.push(links[3 * i + 2]);
+        }
+    }
+
+    /// The number of values [`Part2Accumulator::push_values`] reads for `scenario`.
+    pub fn row_len(scenario: &Scenario) -> usize {
+        let channels = scenario.channels.len();
+        let polls = (scenario.links.iter())
+            .filter(|link| matches!(link.transport, Transport::Poll { .. }))
+            .count();
+        2 * (channels + 1) + channels + 3 * polls
+    }
+
+    /// Whether everything a trials.csv row holds agrees (all but the per-SKU sums).
+    pub fn agrees_with_rows(&self, rebuilt: &Part2Accumulator) -> bool {
+        self.revenue == rebuilt.revenue
+            && self.cost == rebuilt.cost
+            && self.worst_window == rebuilt.worst_window
+            && self.links == rebuilt.links
+    }
+
     /// Adds everything `other` (of the same scenario) saw.
     pub fn merge(&mut self, other: &Part2Accumulator) {
         let pairs = |a: &mut Vec<ValueAccumulator>, b: &Vec<ValueAccumulator>| {

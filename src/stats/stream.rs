@@ -41,9 +41,11 @@ pub struct Bucket {
 pub struct ValueAccumulator {
     /// Values seen.
     n: u64,
-    /// Sum of round(value x 10^6).
+    /// Sum of round(value x 10^6); a decimal string in JSON, which every reader keeps exact.
+    #[serde(with = "decimal")]
     sum: u128,
-    /// Sum of round(value x 10^6)^2 (saturating).
+    /// Sum of round(value x 10^6)^2 (saturating); a decimal string in JSON.
+    #[serde(with = "decimal")]
     sum_sq: u128,
     /// Largest value.
     max: f64,
@@ -187,6 +189,113 @@ impl ValueAccumulator {
     }
 }
 
+/// A `u128` as a decimal string: JSON readers other than serde (and serde's own `Value`) hold
+/// numbers beyond 2^64 only approximately.
+mod decimal {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(value)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u128, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse()
+            .map_err(|_| D::Error::custom(format!("`{text}` is not a whole number")))
+    }
+}
+
+/// Exact fixed-point sum of `count` copies of `value`, or `None` on overflow.
+fn fixed_times(value: f64, count: u64) -> Option<u128> {
+    ((value * SCALE).round() as u128).checked_mul(u128::from(count))
+}
+
+impl ValueAccumulator {
+    /// Checks that this accumulator could have come from `expected_n` values of a measure that
+    /// is `exact` (a count) or not: every histogram count adds up to `n`, every bucket holds
+    /// only values of its range, and the sums and maximum lie inside what the histogram allows
+    /// (exactly equal for counts). The error names the field at fault.
+    pub fn check(&self, exact: bool, expected_n: u64) -> Result<(), String> {
+        if self.exact != exact {
+            return Err(format!("exact: {} where {exact} was expected", self.exact));
+        }
+        if self.n != expected_n {
+            return Err(format!(
+                "n: {} values where the shard ran {expected_n} trials",
+                self.n
+            ));
+        }
+        let mut counted = self.zeros;
+        let (mut low, mut high, mut low_sq, mut high_sq) = (0u128, 0u128, 0u128, 0u128);
+        let mut largest = if self.zeros > 0 { Some(0.0f64) } else { None };
+        if exact && self.zeros != 0 {
+            return Err(format!("zeros: {} in an exact histogram", self.zeros));
+        }
+        for (&key, b) in &self.bins {
+            let bad = |why: &str| Err(format!("bins[{key}]: {why}"));
+            if b.count == 0 || !b.min.is_finite() || !b.max.is_finite() || b.min > b.max {
+                return bad("empty, or its min and max are not an increasing pair of numbers");
+            }
+            let inside = if exact {
+                key >= 0 && b.min == key as f64 && b.max == key as f64
+            } else {
+                b.min > 0.0 && sketch_index(b.min) == key && sketch_index(b.max) == key
+            };
+            if !inside {
+                return bad("its min or max lies outside the bucket");
+            }
+            counted = counted
+                .checked_add(b.count)
+                .ok_or("bins: counts overflow")?;
+            let overflow = || format!("bins[{key}]: sums overflow");
+            low = low
+                .checked_add(fixed_times(b.min, b.count).ok_or_else(overflow)?)
+                .ok_or_else(overflow)?;
+            high = high
+                .checked_add(fixed_times(b.max, b.count).ok_or_else(overflow)?)
+                .ok_or_else(overflow)?;
+            let square = |v: f64| {
+                let f = (v * SCALE).round() as u128;
+                f.saturating_mul(f).saturating_mul(u128::from(b.count))
+            };
+            low_sq = low_sq.saturating_add(square(b.min));
+            high_sq = high_sq.saturating_add(square(b.max));
+            largest = Some(largest.map_or(b.max, |m: f64| m.max(b.max)));
+        }
+        if counted != self.n {
+            return Err(format!(
+                "bins: the histogram counts {counted} values, n is {}",
+                self.n
+            ));
+        }
+        if self.max != largest.unwrap_or(0.0) {
+            return Err(format!(
+                "max: {} is not the largest value of the histogram ({})",
+                self.max,
+                largest.unwrap_or(0.0)
+            ));
+        }
+        if self.sum < low || self.sum > high {
+            return Err(format!(
+                "sum: {} is outside what the histogram allows ({low} to {high})",
+                self.sum
+            ));
+        }
+        if self.sum_sq < low_sq || self.sum_sq > high_sq {
+            return Err(format!(
+                "sum_sq: {} is outside what the histogram allows ({low_sq} to {high_sq})",
+                self.sum_sq
+            ));
+        }
+        Ok(())
+    }
+
+    /// How many values were at least 1 (counts only).
+    fn at_least_one(&self) -> u64 {
+        self.bins.range(1..).map(|(_, b)| b.count).sum()
+    }
+}
+
 /// The sketch bucket of `value` > 0: `ceil(log_gamma(value))`, gamma = (1 + a) / (1 - a).
 fn sketch_index(value: f64) -> i64 {
     (value.ln() / gamma().ln()).ceil() as i64
@@ -257,6 +366,20 @@ impl ScopeAccumulator {
         }
     }
 
+    /// Adds one trial given as its values in [`Metric::ALL`] order; `over`: whether its
+    /// cancel rate was over the limit (`None` without one).
+    fn push_values(&mut self, values: &[f64], over: Option<bool>) {
+        for (acc, &value) in self.metrics.iter_mut().zip(values) {
+            acc.push(value);
+        }
+        if values[Metric::Oversold.index()] >= 1.0 {
+            self.any_oversell += 1;
+        }
+        if over == Some(true) {
+            self.over_limit += 1;
+        }
+    }
+
     fn merge(&mut self, other: &ScopeAccumulator) {
         for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
             a.merge(b);
@@ -280,6 +403,38 @@ impl ScopeAccumulator {
             p_cancel_rate_over_limit: limit.then(|| share(self.over_limit)),
             extras: Default::default(),
         }
+    }
+}
+
+impl ScopeAccumulator {
+    /// See [`RunAccumulator::check`]; `limit`: whether the scope has a cancel-rate limit.
+    fn check(&self, trials: u64, limit: bool) -> Result<(), String> {
+        if self.metrics.len() != Metric::ALL.len() {
+            return Err(format!(
+                "metrics: {} measures where there are {}",
+                self.metrics.len(),
+                Metric::ALL.len()
+            ));
+        }
+        for (m, acc) in Metric::ALL.iter().zip(&self.metrics) {
+            acc.check(m.is_count(), trials)
+                .map_err(|e| format!("metrics[{}] ({}).{e}", m.index(), m.name()))?;
+        }
+        let oversold = self.metrics[Metric::Oversold.index()].at_least_one();
+        if self.any_oversell != oversold {
+            return Err(format!(
+                "any_oversell: {} trials where the oversold histogram has {oversold}",
+                self.any_oversell
+            ));
+        }
+        if self.over_limit > trials || (!limit && self.over_limit != 0) {
+            return Err(format!(
+                "over_limit: {} trials over a cancel-rate limit (of {trials}{})",
+                self.over_limit,
+                if limit { "" } else { ", without a limit" }
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -331,6 +486,52 @@ impl RunAccumulator {
         self.part2.push(trial);
     }
 
+    /// Adds one trial of `scenario` given as the values of its `trials.csv` row after the
+    /// trial number: every metric of every channel and of the total, reconciled units, events,
+    /// then the Part 2 columns (revenue and cost per scope, the worst windowed cancel rate per
+    /// channel, polls, requests and API wait per poll link), so that `merge` can check a shard's
+    /// statistics against its rows. At least [`RunAccumulator::row_len`] values; later columns
+    /// are not read.
+    pub fn push_row(&mut self, scenario: &Scenario, row: &[f64]) {
+        let width = Metric::ALL.len();
+        let channels = self.channels.len();
+        let at = channels * width;
+        let part2 = &row[at + width + 2..];
+        let worst = &part2[2 * (channels + 1)..];
+        let mut any_over = false;
+        for (i, scope) in self.channels.iter_mut().enumerate() {
+            let values = &row[i * width..(i + 1) * width];
+            // Judged on the worst windowed rate, as the engine's record is.
+            let over = scenario.channels[i]
+                .cancel_rate_limit
+                .map(|limit| worst[i] > limit);
+            any_over |= over == Some(true);
+            scope.push_values(values, over);
+        }
+        let over = has_limit(scenario, Scope::Total).then_some(any_over);
+        self.total.push_values(&row[at..at + width], over);
+        self.reconciled_units.push(row[at + width]);
+        self.part2.push_values(part2);
+        self.trials += 1;
+    }
+
+    /// The number of values [`RunAccumulator::push_row`] reads for `scenario`.
+    pub fn row_len(scenario: &Scenario) -> usize {
+        let channels = scenario.channels.len();
+        (channels + 1) * Metric::ALL.len() + 2 + Part2Accumulator::row_len(scenario)
+    }
+
+    /// Whether `rebuilt`, the statistics rebuilt from a shard's rows with
+    /// [`RunAccumulator::push_row`], agree with these in everything the rows hold (all but the
+    /// per-SKU sums, which no row carries).
+    pub fn agrees_with_rows(&self, rebuilt: &RunAccumulator) -> bool {
+        self.trials == rebuilt.trials
+            && self.channels == rebuilt.channels
+            && self.total == rebuilt.total
+            && self.reconciled_units == rebuilt.reconciled_units
+            && self.part2.agrees_with_rows(&rebuilt.part2)
+    }
+
     /// Adds everything `other` (of the same scenario) saw.
     pub fn merge(&mut self, other: &RunAccumulator) {
         self.trials += other.trials;
@@ -350,6 +551,63 @@ impl RunAccumulator {
     /// Trials seen.
     pub fn trials(&self) -> u64 {
         self.trials
+    }
+
+    /// Checks that this could be the statistics of `trials` trials of `scenario`: one scope per
+    /// channel, every measure present and internally consistent (see
+    /// [`ValueAccumulator::check`]), and the totals of counts equal to the channels' sums. The
+    /// error names the field at fault (`channels[1] (web).metrics[3] (oversold).sum: ...`).
+    pub fn check(&self, scenario: &Scenario, trials: u64) -> Result<(), String> {
+        if self.trials != trials {
+            return Err(format!(
+                "trials: {} where the shard ran {trials}",
+                self.trials
+            ));
+        }
+        if self.channels.len() != scenario.channels.len() {
+            return Err(format!(
+                "channels: {} where the scenario has {}",
+                self.channels.len(),
+                scenario.channels.len()
+            ));
+        }
+        for (i, (scope, channel)) in self.channels.iter().zip(&scenario.channels).enumerate() {
+            scope
+                .check(trials, has_limit(scenario, Scope::Channel(i)))
+                .map_err(|e| format!("channels[{i}] ({}).{e}", channel.name.escape_debug()))?;
+        }
+        self.total
+            .check(trials, has_limit(scenario, Scope::Total))
+            .map_err(|e| format!("total.{e}"))?;
+        self.reconciled_units
+            .check(true, trials)
+            .map_err(|e| format!("reconciled_units.{e}"))?;
+        for m in Metric::ALL.into_iter().filter(|m| m.is_count()) {
+            let channels: Option<u128> = self
+                .channels
+                .iter()
+                .try_fold(0u128, |sum, c| sum.checked_add(c.metrics[m.index()].sum));
+            let total = self.total.metrics[m.index()].sum;
+            if channels != Some(total) {
+                return Err(format!(
+                    "total.metrics[{}] ({}).sum: {total} is not the sum over the channels",
+                    m.index(),
+                    m.name()
+                ));
+            }
+        }
+        let sum = |scope: &ScopeAccumulator, m: Metric| scope.metrics[m.index()].sum;
+        for (name, scope) in std::iter::once(("total", &self.total))
+            .chain(self.channels.iter().map(|c| ("a channel", c)))
+        {
+            let parts = sum(scope, Metric::Fulfilled).checked_add(sum(scope, Metric::Oversold));
+            if parts != Some(sum(scope, Metric::Accepted)) {
+                return Err(format!(
+                    "{name}: the sum of accepted orders is not fulfilled + oversold"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The accumulator of one metric over one scope.
@@ -451,6 +709,34 @@ mod tests {
         let values: Vec<f64> = (0..1000).map(|i| f64::from(i % 3) * 30.0).collect();
         let s = accumulate(&values, false).summary();
         assert_eq!([s.p50, s.p90, s.max], [30.0, 60.0, 60.0]);
+    }
+
+    #[test]
+    fn check_accepts_what_push_made_and_refuses_edits() {
+        let values: Vec<f64> = (0..500).map(|i| f64::from(i % 7) * 1.25).collect();
+        let sketch = accumulate(&values, false);
+        assert_eq!(sketch.check(false, 500), Ok(()));
+        assert!(sketch.check(true, 500).unwrap_err().starts_with("exact"));
+        assert!(sketch.check(false, 499).unwrap_err().starts_with("n: 500"));
+        let mut edited = sketch.clone();
+        edited.max = 1e6;
+        assert!(
+            edited
+                .check(false, 500)
+                .unwrap_err()
+                .starts_with("max: 1000000")
+        );
+        let mut edited = sketch.clone();
+        edited.sum += 5_000_000_000;
+        assert!(edited.check(false, 500).unwrap_err().starts_with("sum: "));
+        let counts = accumulate(&[0.0, 3.0, 3.0, 9.0], true);
+        assert_eq!(counts.check(true, 4), Ok(()));
+        let mut edited = counts.clone();
+        edited.sum += 1;
+        assert!(edited.check(true, 4).unwrap_err().starts_with("sum: "));
+        let mut edited = counts;
+        edited.bins.get_mut(&3).unwrap().count += 500;
+        assert!(edited.check(true, 4).unwrap_err().starts_with("bins: "));
     }
 
     #[test]

@@ -67,6 +67,12 @@ impl ResultSet {
         self.place.dir.join(name)
     }
 
+    /// Where the file `name`, already written into the set, is until the set is committed (to
+    /// read it back, e.g. for its checksum).
+    pub fn staged_path(&self, name: impl AsRef<Path>) -> PathBuf {
+        self.staging.join(name)
+    }
+
     /// The text of the file `name` already written into the set (the demo page embeds its SVGs).
     pub fn read_to_string(&self, name: impl AsRef<Path>) -> anyhow::Result<String> {
         let name = name.as_ref();
