@@ -131,6 +131,9 @@ pub struct Stock {
     pub receipts: Vec<Receipt>,
     /// The (s, Q) reorder policy, if any.
     pub reorder: Option<Reorder>,
+    /// Time from acceptance to shipment (or, for an oversold order, cancellation), seconds
+    /// (`ship_after`, MODEL.md Part 2 "Shipping and committed units"); `None`: 0, drawing nothing.
+    pub ship_after: Option<Dist>,
 }
 
 /// One receipt: `qty` units arrive at `at`.
@@ -261,10 +264,21 @@ pub struct Link {
     pub to: usize,
     /// For levels: ignore messages sent earlier than the last one applied.
     pub ordered: bool,
+    /// For levels: what value it carries (`publishes`, default available).
+    pub publishes: Publishes,
     /// Windows `[from, to)` in which every attempt or poll fails, sorted by start.
     pub outages: Vec<Window>,
     /// How messages travel.
     pub transport: Transport,
+}
+
+/// What a levels link carries of its sender's stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Publishes {
+    /// The sender's view (`"available"`).
+    Available,
+    /// The sender's view plus its committed units, not yet shipped or cancelled (`"on_hand"`).
+    OnHand,
 }
 
 /// How a link moves messages.

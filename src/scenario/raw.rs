@@ -61,8 +61,8 @@ pub(crate) struct RawStock {
     #[serde(default)]
     pub receipts: Vec<RawReceipt>,
     pub reorder: Option<RawReorder>,
-    /// Part 2 keys not built yet (refused by validation).
     pub ship_after: Option<Value>,
+    /// Part 2 keys not built yet (refused by validation).
     pub shrink_per_day: Option<Value>,
     pub demand_cv: Option<Value>,
 }
@@ -155,8 +155,7 @@ pub(crate) struct RawLink {
     pub outages: Vec<RawWindow>,
     pub webhook: Option<RawWebhook>,
     pub poll: Option<RawPoll>,
-    /// Part 2 key not built yet (refused by validation).
-    pub publishes: Option<Value>,
+    pub publishes: Option<String>,
 }
 
 /// `links[i].webhook`.

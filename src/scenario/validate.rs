@@ -168,6 +168,12 @@ fn stock(raw: &RawStock, has_record: bool, skus: Option<&[&str]>) -> Check<Stock
             .as_ref()
             .map(|r| reorder(r, &path.key("reorder")))
             .transpose()?,
+        ship_after: raw
+            .ship_after
+            .as_ref()
+            .map(|d| duration_dist(d, &path.key("ship_after")))
+            .transpose()?
+            .filter(|d| !d.is_zero()),
     })
 }
 
@@ -254,7 +260,6 @@ fn not_yet_supported(raw: &RawScenario) -> Check<()> {
     }
     if let Some(stock) = &raw.stock {
         for (key, value) in [
-            ("ship_after", &stock.ship_after),
             ("shrink_per_day", &stock.shrink_per_day),
             ("demand_cv", &stock.demand_cv),
         ] {
@@ -432,11 +437,11 @@ mod tests {
         assert_error(
             &[(
                 "unit_margin = 14.0",
-                "unit_margin = 14.0\nship_after = \"1d\"",
+                "unit_margin = 14.0\nship_after = \"soon\"",
             )],
             "stock.ship_after",
             "ship_after",
-            "`ship_after` is not yet supported",
+            "`soon` is not a duration",
         );
         assert_error(
             &[("drop = 0.002", "drop = 0.002, disable_after = 8")],
@@ -445,10 +450,10 @@ mod tests {
             "`disable_after` is not yet supported",
         );
         assert_error(
-            &[("ordered = true", "ordered = true\npublishes = \"on_hand\"")],
+            &[("ordered = true", "ordered = true\npublishes = \"onhand\"")],
             "links[5].publishes",
             "publishes",
-            "`publishes` is not yet supported",
+            "expected \"available\" or \"on_hand\", found \"onhand\"",
         );
         assert_error(
             &[(

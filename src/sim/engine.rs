@@ -10,6 +10,9 @@
 mod levels;
 mod measure;
 mod polls;
+mod ship;
+mod snapshot;
+mod webhooks;
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
@@ -20,10 +23,11 @@ use super::plan::Plan;
 use super::queue::EventQueue;
 use super::rng::{SYSTEM_STREAM, TrialRng, named_stream, sku_stream, trial_rng};
 pub use super::runaway::Runaway;
-use crate::scenario::{Channel, Listing, Transport};
+use crate::scenario::Transport;
 use levels::Levels;
 use measure::Measures;
 use polls::Polls;
+pub use snapshot::{Snapshot, listed_units, listing_units};
 
 /// Marks a background order (another SKU) in a processing queue.
 const BACKGROUND: u32 = u32::MAX;
@@ -37,6 +41,10 @@ struct Order {
     sku: u32,
     /// Bit `n` set once the order has visited node `n`.
     seen: u64,
+    /// Bit `n` set while node `n` holds its units committed.
+    committed: u64,
+    /// When it ships (or is cancelled), seconds.
+    ship_at: f64,
 }
 
 /// Runs trials of one plan, reusing its memory.
@@ -54,6 +62,8 @@ pub struct Engine<'a> {
     physical: Vec<i64>,
     /// Views, `sku * nodes + node`, units.
     views: Vec<i64>,
+    /// Committed units (applied, not yet shipped or cancelled), `sku * nodes + node`.
+    committed: Vec<i64>,
     orders: Vec<Order>,
     /// Each node's applied orders, in order of application (for order polls).
     order_logs: Vec<Vec<u32>>,
@@ -81,6 +91,8 @@ pub struct Engine<'a> {
     rng: TrialRng,
     demand_rngs: Vec<TrialRng>,
     penalty_rngs: Vec<TrialRng>,
+    /// Per demand stream: `ship_after` draws (only with `ship_after`).
+    ship_rngs: Vec<TrialRng>,
     out: TrialOutcome,
 }
 
@@ -100,6 +112,7 @@ impl<'a> Engine<'a> {
             channels,
             physical: vec![0; skus],
             views: vec![0; skus * nodes],
+            committed: vec![0; skus * nodes],
             orders: Vec::new(),
             order_logs: vec![Vec::new(); nodes],
             last_applied: vec![f64::NEG_INFINITY; links * skus],
@@ -115,6 +128,11 @@ impl<'a> Engine<'a> {
             rng: trial_rng(0, 0, SYSTEM_STREAM),
             demand_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
+            ship_rngs: if s.stock.ship_after.is_some() {
+                vec![trial_rng(0, 0, SYSTEM_STREAM); streams]
+            } else {
+                Vec::new()
+            },
             out: TrialOutcome::default(),
         }
     }
@@ -200,6 +218,7 @@ impl<'a> Engine<'a> {
                 *view = node.initial.unwrap_or(sku.initial);
             }
         }
+        self.committed.fill(0);
         self.orders.clear();
         self.order_logs.iter_mut().for_each(Vec::clear);
         self.last_applied.fill(f64::NEG_INFINITY);
@@ -213,6 +232,7 @@ impl<'a> Engine<'a> {
         self.segment_cursor.fill(0);
         self.rng = trial_rng(seed, trial, SYSTEM_STREAM);
         let catalog = s.catalog.is_catalog();
+        let ships = s.stock.ship_after.is_some();
         for (k, sku) in s.catalog.skus.iter().enumerate() {
             for (c, channel) in s.channels.iter().enumerate() {
                 let (demand, penalty) = if catalog {
@@ -229,6 +249,14 @@ impl<'a> Engine<'a> {
                 let stream = k * self.channels + c;
                 self.demand_rngs[stream] = trial_rng(seed, trial, demand);
                 self.penalty_rngs[stream] = trial_rng(seed, trial, penalty);
+                if ships {
+                    let ship = if catalog {
+                        sku_stream("ship", &channel.name, &sku.name)
+                    } else {
+                        named_stream("ship", &channel.name)
+                    };
+                    self.ship_rngs[stream] = trial_rng(seed, trial, ship);
+                }
             }
         }
         self.out.channels.clear();
@@ -389,6 +417,7 @@ impl<'a> Engine<'a> {
                 self.start_service(n);
             }
             Event::FeedEnd { node, slot } => self.feed_end(node as usize, slot),
+            Event::Ship { order } => self.ship(order),
         }
     }
 
@@ -406,6 +435,18 @@ impl<'a> Engine<'a> {
             return 0;
         }
         listing_units(&sells.listing, self.views[self.at(k, sells.node)])
+    }
+
+    /// What levels link `l` carries of SKU `k` now: `from`'s view, plus its committed units
+    /// when the link publishes on-hand.
+    #[inline]
+    fn carried(&self, l: usize, k: usize) -> i64 {
+        let at = self.at(k, self.plan.scenario.links[l].from);
+        if self.plan.on_hand[l] {
+            self.views[at] + self.committed[at]
+        } else {
+            self.views[at]
+        }
     }
 
     /// An order of `qty` units of SKU `k` arrives at channel `c`.
@@ -444,23 +485,32 @@ impl<'a> Engine<'a> {
         self.touch(k);
         let node = self.plan.sells[stream].node;
         let order = self.orders.len() as u32;
+        let ship_at = self.ship_time(stream);
         self.orders.push(Order {
             qty,
             sku: k as u32,
             seen: 1 << node,
+            committed: 0,
+            ship_at,
         });
+        self.schedule_ship(order);
         self.apply_order(node, order);
     }
 
-    /// Node `n` applies an order: its view drops, the order joins its log, the change
-    /// propagates, then the order is relayed.
+    /// Node `n` applies an order: its view drops (its units are committed until the order
+    /// ships), the order joins its log, the change propagates, then the order is relayed.
     fn apply_order(&mut self, n: usize, order: u32) {
         let Order { qty, sku, .. } = self.orders[order as usize];
         let k = sku as usize;
         let value = self.views[self.at(k, n)] - i64::from(qty);
         self.set_view(n, k, value);
+        let committed = self.commit(n, order);
         self.order_logs[n].push(order);
-        self.view_changed(n, k, None);
+        // On-hand (view plus committed) is unchanged when the units were committed.
+        self.send_levels(n, k, None, true, !committed);
+        if self.plan.scenario.record == Some(n) {
+            self.check_reorder(k);
+        }
         let plan = self.plan;
         for &l in &plan.order_webhooks_from[n] {
             let to = plan.scenario.links[l].to;
@@ -530,90 +580,6 @@ impl<'a> Engine<'a> {
         self.touch(k);
     }
 
-    /// SKU `k`'s view at node `n` changed: `n` sends the new view on its level webhooks (except
-    /// back to `except`, the node whose level message caused the change), and the reorder
-    /// policy looks.
-    fn view_changed(&mut self, n: usize, k: usize, except: Option<usize>) {
-        let plan = self.plan;
-        for &l in &plan.level_webhooks_from[n] {
-            if Some(plan.scenario.links[l].to) != except {
-                let value = self.views[self.at(k, n)];
-                self.attempt(l, 0, k as u32, self.now, Payload::Level(value));
-            }
-        }
-        if plan.scenario.record == Some(n) {
-            self.check_reorder(k);
-        }
-    }
-
-    /// A webhook attempt at the current time; `attempt` retries have been made before.
-    fn attempt(&mut self, l: usize, attempt: usize, sku: u32, sent: f64, payload: Payload) {
-        self.link_messages[l] += 1;
-        let link = &self.plan.scenario.links[l];
-        let Transport::Webhook {
-            latency,
-            drop,
-            retries,
-        } = &link.transport
-        else {
-            unreachable!("webhook attempt on a poll link");
-        };
-        let failed =
-            self.plan.in_outage(l, self.now) || (*drop > 0.0 && self.rng.random::<f64>() < *drop);
-        if !failed {
-            let at = self.now + latency.sample(&mut self.rng);
-            let event = Event::Deliver {
-                link: l as u32,
-                sku,
-                sent,
-                message: payload.message(),
-            };
-            self.schedule(at, event);
-        } else if let Some(delay) = retries.get(attempt) {
-            // The loader allows at most 1000 retries, so the count fits.
-            let event = Event::Retry {
-                link: l as u32,
-                attempt: attempt as u16 + 1,
-                sku,
-                sent,
-                message: payload.message(),
-            };
-            self.schedule(self.now + delay, event);
-        }
-    }
-
-    fn deliver(&mut self, l: usize, k: usize, sent: f64, payload: Payload) {
-        let link = &self.plan.scenario.links[l];
-        match payload {
-            Payload::Order(order) => self.arrive(link.to, order),
-            Payload::Level(value) => {
-                if self.plan.scenario.nodes[link.to].feeds.is_some() {
-                    self.feed_message(l, k, sent, value);
-                } else {
-                    self.write_level(l, k, sent, value);
-                }
-            }
-        }
-    }
-
-    /// A level message of link `l` for SKU `k`, sent at `sent`, is written at `to`.
-    fn write_level(&mut self, l: usize, k: usize, sent: f64, value: i64) {
-        let link = &self.plan.scenario.links[l];
-        let skus = self.plan.skus();
-        if link.ordered {
-            let last = &mut self.last_applied[l * skus + k];
-            if sent < *last {
-                return;
-            }
-            *last = sent;
-        }
-        let (to, from) = (link.to, link.from);
-        if self.views[self.at(k, to)] != value {
-            self.set_view(to, k, value);
-            self.view_changed(to, k, Some(from));
-        }
-    }
-
     /// `qty` units of SKU `k` arrive: its physical stock and the record's view rise.
     fn receive(&mut self, k: usize, qty: i64) {
         self.physical[k] += qty;
@@ -655,89 +621,6 @@ impl<'a> Engine<'a> {
         }
         if let Some(reconcile) = &self.plan.scenario.reconcile {
             self.schedule(self.now + reconcile.every, Event::Reconcile);
-        }
-    }
-}
-
-/// Units `channel` lists when its node's view is `view`, by MODEL.md's listing rule (with the
-/// channel's own listing parameters, as in a scenario without a catalog).
-#[inline]
-pub fn listed_units(channel: &Channel, view: i64) -> i64 {
-    let listing = Listing {
-        buffer: channel.buffer,
-        list_percent: channel.list_percent,
-        out_of_stock_at: channel.out_of_stock_at,
-        max_listed: channel.max_listed,
-    };
-    listing_units(&listing, view)
-}
-
-/// Units listed when the node's view is `view`: the view less the buffer, times `list_percent`
-/// rounded down, 0 at or below `out_of_stock_at`, clamped to `[0, max_listed]`.
-#[inline]
-pub fn listing_units(listing: &Listing, view: i64) -> i64 {
-    let mut listed = view - listing.buffer;
-    if let Some(percent) = listing.list_percent {
-        listed = (listed as f64 * percent / 100.0).floor() as i64;
-    }
-    if listing.out_of_stock_at.is_some_and(|at| view <= at) {
-        listed = 0;
-    }
-    listed.clamp(0, listing.max_listed.unwrap_or(i64::MAX))
-}
-
-/// The state after an event, for tracing (the first SKU of a catalog).
-#[derive(Debug)]
-pub struct Snapshot<'e> {
-    /// Physical units on hand.
-    pub physical: i64,
-    /// Each node's view.
-    pub views: &'e [i64],
-    /// Each channel's counts so far.
-    pub channels: &'e [ChannelOutcome],
-    plan: &'e Plan,
-    orders: &'e [Order],
-    order_logs: &'e [Vec<u32>],
-    sale_qty: u32,
-}
-
-impl Snapshot<'_> {
-    /// Units channel `c` lists now.
-    pub fn listed(&self, c: usize) -> i64 {
-        let sells = &self.plan.sells[c];
-        if !sells.listed {
-            return 0;
-        }
-        listing_units(&sells.listing, self.views[sells.node])
-    }
-
-    /// What `event`, the one just handled, carried: an order's units (a sale, an order message
-    /// or its retry, a served order), a polled batch's total units, a receipt's units, or a level
-    /// message's value. `None` for polls, reconciliations and background orders.
-    pub fn quantity(&self, event: &Event) -> Option<i64> {
-        let s = &self.plan.scenario;
-        let order_units = |order: u32| i64::from(self.orders[order as usize].qty);
-        let payload_units = |payload: Payload| match payload {
-            Payload::Level(value) => value,
-            Payload::Order(order) => order_units(order),
-        };
-        match *event {
-            Event::Demand { .. } | Event::Scheduled { .. } => Some(i64::from(self.sale_qty)),
-            Event::Receipt { index } => Some(s.stock.receipts[index as usize].qty),
-            Event::ReorderArrival { sku } => {
-                s.catalog.skus[sku as usize].reorder.as_ref().map(|r| r.qty)
-            }
-            Event::Retry { link, message, .. } | Event::Deliver { link, message, .. } => {
-                let carries = s.links[link as usize].carries;
-                Some(payload_units(Payload::of(carries, message)))
-            }
-            Event::Batch { link, start, end } => {
-                let log = &self.order_logs[s.links[link as usize].from];
-                let batch = &log[start as usize..end as usize];
-                Some(batch.iter().map(|&o| order_units(o)).sum())
-            }
-            Event::ServiceEnd { item, .. } if item != BACKGROUND => Some(order_units(item)),
-            _ => None,
         }
     }
 }

@@ -80,4 +80,7 @@ pub enum Event {
     /// A feed server of a node finishes a level message or batch (a slot of the engine's feed
     /// items).
     FeedEnd { node: u32, slot: u32 },
+    /// An accepted order (an index into the trial's orders) ships, or is cancelled if oversold:
+    /// its committed units are released.
+    Ship { order: u32 },
 }

@@ -4,7 +4,7 @@
 
 use super::demand::{Segment, rate_segments};
 use super::dist::Dist;
-use crate::scenario::{Carries, Listing, Scenario, Sync, Transport};
+use crate::scenario::{Carries, Listing, Publishes, Scenario, Sync, Transport};
 
 /// A scenario plus the lookup tables the event loop needs.
 #[derive(Debug, Clone)]
@@ -28,6 +28,8 @@ pub struct Plan {
     pub carried: Vec<Vec<bool>>,
     /// Per link: how many SKUs a full levels poll carries.
     pub full_count: Vec<u64>,
+    /// Per link: whether it publishes on-hand (view plus committed units).
+    pub on_hand: Vec<bool>,
 }
 
 /// One SKU on one channel, as the event loop reads it.
@@ -89,6 +91,9 @@ impl Plan {
         let order_webhooks_from = webhooks_from(Carries::Orders);
         let sells = sells(&scenario);
         let (dirty_links_of, carried, full_count) = level_polls(&scenario);
+        let on_hand = (scenario.links.iter())
+            .map(|l| l.publishes == Publishes::OnHand)
+            .collect();
         Plan {
             scenario,
             segments,
@@ -99,6 +104,7 @@ impl Plan {
             dirty_links_of,
             carried,
             full_count,
+            on_hand,
         }
     }
 

@@ -47,6 +47,7 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
             price: 0.0,
             receipts: Vec::new(),
             reorder: None,
+            ship_after: None,
         },
         nodes: vec![node("web"), node("pos")],
         record: None,

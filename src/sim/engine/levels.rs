@@ -193,13 +193,12 @@ impl Engine<'_> {
     /// A changed-sync poll of link `l` fixes the SKUs it carries (at its first grant): those of
     /// its dirty set whose view at `from` differs from what it last carried. Returns the batch.
     pub(super) fn collect_changed(&mut self, l: usize) -> u32 {
-        let from = self.plan.scenario.links[l].from;
         let b = self.levels.batch(l, self.now, false);
         let mut list = std::mem::take(&mut self.levels.dirty_list[l]);
         for &k in &list {
             let k = k as usize;
             self.levels.dirty[l][k] = false;
-            let value = self.views[self.at(k, from)];
+            let value = self.carried(l, k);
             if self.plan.carried[l][k] && value != self.levels.last_carried[l][k] {
                 self.levels.batches[b as usize].entries.push((k as u32, 0));
             }
@@ -212,12 +211,11 @@ impl Engine<'_> {
     /// A changed-sync poll reads the values of the SKUs it fixed (at its last grant).
     pub(super) fn read_changed(&mut self, b: u32) {
         let l = self.levels.batches[b as usize].link as usize;
-        let from = self.plan.scenario.links[l].from;
         self.levels.batches[b as usize].sent = self.now;
         let mut entries = std::mem::take(&mut self.levels.batches[b as usize].entries);
         for entry in &mut entries {
             let k = entry.0 as usize;
-            entry.1 = self.views[self.at(k, from)];
+            entry.1 = self.carried(l, k);
             self.levels.last_carried[l][k] = entry.1;
         }
         self.levels.batches[b as usize].entries = entries;
@@ -226,13 +224,12 @@ impl Engine<'_> {
     /// A full-sync poll of link `l` reads now: it stores the dirty SKUs whose views differ and
     /// goes on its way to `to`.
     pub(super) fn read_full(&mut self, l: usize) -> u32 {
-        let link = &self.plan.scenario.links[l];
-        let (from, to) = (link.from, link.to);
+        let to = self.plan.scenario.links[l].to;
         let b = self.levels.batch(l, self.now, true);
         let mut list = std::mem::take(&mut self.levels.dirty_list[l]);
         list.retain(|&k| {
             let k = k as usize;
-            let value = self.views[k * self.nodes + from];
+            let value = self.carried(l, k);
             let differs = value != self.views[k * self.nodes + to];
             if self.plan.carried[l][k] && differs {
                 let batch = &mut self.levels.batches[b as usize];
