@@ -190,3 +190,127 @@ fn on_hand_oversells_what_amazon_sells_before_the_bulk_order_ships() {
     let oversold: u64 = available.iter().map(|t| t.channels[1].oversold).sum();
     assert_eq!(oversold, 0, "available tells amazon of the sale at once");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Failures nobody sees, and monitoring.
+
+/// The hub's levels webhook to amazon fails every attempt (`drop = 1`) and is deleted after 3
+/// failures in a row; the shop sells 3 at 1h and 2 at 2h.
+fn dying_webhook(monitoring: &str) -> String {
+    format!(
+        r#"
+name = "silent webhook death"
+horizon = "3h"
+[stock]
+initial = 10
+[nodes.hub]
+record = true
+[nodes.amazon]
+[channels.shop]
+node = "hub"
+orders_per_hour = 0
+[channels.amazon]
+orders_per_hour = 0
+[[links]]
+carries = "levels"
+from = "hub"
+to = "amazon"
+webhook = {{ drop = 1.0, retries = ["1m", "5m", "15m", "30m"], disable_after = 3 }}
+[[scheduled_orders]]
+at = "1h"
+channel = "shop"
+qty = 3
+[[scheduled_orders]]
+at = "2h"
+channel = "shop"
+qty = 2
+{monitoring}
+"#
+    )
+}
+
+fn times_of(steps: &Trace, want: impl Fn(&Event) -> bool) -> Vec<f64> {
+    steps.iter().filter(|s| want(&s.1)).map(|s| s.0).collect()
+}
+
+#[test]
+fn a_webhook_is_deleted_after_n_failures_in_a_row_and_stays_silent() {
+    let (plan, steps, outcome) = trace(&dying_webhook(""));
+    // Attempts at 1h, 1h01m (first retry), 1h06m (second retry): the third failure deletes
+    // the subscription, so the third retry (1h21m) never happens; the 2h change is not sent.
+    let retries = times_of(&steps, |e| matches!(e, Event::Retry { .. }));
+    assert_eq!(retries, [H + 60.0, H + 360.0]);
+    assert_eq!(outcome.disabled_seconds, 3.0 * H - (H + 360.0));
+    assert_eq!(outcome.alerts, 0);
+    let amazon = node(&plan, "amazon");
+    assert_eq!(views_at(&steps, 2.9 * H)[amazon], 10);
+}
+
+#[test]
+fn the_lag_alert_rises_after_the_first_owed_message_and_the_fix_resyncs() {
+    // lag_alert 15m: the message sent at 1h is late at 1h15m; the fix 30m later (1h45m)
+    // restores the link and sets amazon to the hub's 7. The 2h message fails three times
+    // again: deleted at 2h06m, late at 2h15m, fixed at 2h45m (amazon: 5).
+    let (plan, steps, outcome) = trace(&dying_webhook(
+        "[monitoring]\nlag_alert = \"15m\"\nfix_after = \"30m\"",
+    ));
+    let checks = times_of(&steps, |e| matches!(e, Event::Fix));
+    assert_eq!(checks, [H + 45.0 * 60.0, 2.0 * H + 45.0 * 60.0]);
+    assert_eq!(outcome.alerts, 2);
+    assert_eq!(outcome.disabled_seconds, 2.0 * 39.0 * 60.0);
+    let amazon = node(&plan, "amazon");
+    assert_eq!(views_at(&steps, H + 44.0 * 60.0)[amazon], 10);
+    assert_eq!(views_at(&steps, H + 45.0 * 60.0)[amazon], 7);
+    assert_eq!(views_at(&steps, 2.0 * H + 44.0 * 60.0)[amazon], 7);
+    assert_eq!(views_at(&steps, 2.0 * H + 45.0 * 60.0)[amazon], 5);
+    assert_eq!(outcome.reconciled_units, 0, "a fix is no reconciliation");
+    // With an immediate fix, the fix is the alert: lag_alert after the first owed message.
+    let (_, steps, outcome) = trace(&dying_webhook("[monitoring]\nlag_alert = \"15m\""));
+    let fixes = times_of(&steps, |e| matches!(e, Event::Fix));
+    assert_eq!(fixes, [H + 15.0 * 60.0, 2.0 * H + 15.0 * 60.0]);
+    assert_eq!(outcome.disabled_seconds, 2.0 * 9.0 * 60.0);
+}
+
+#[test]
+fn a_healthy_stack_never_alerts_and_the_low_stock_alert_comes_at_its_threshold() {
+    // Demand 2 an hour on the hub itself; 0.1 days of 48 units a day is 4.8 units: the alert
+    // comes when the record's view first drops to 4.
+    let toml = r#"
+name = "low stock"
+horizon = "12h"
+[stock]
+initial = 10
+[nodes.hub]
+record = true
+[nodes.amazon]
+[channels.shop]
+node = "hub"
+orders_per_day = 48
+[channels.amazon]
+orders_per_hour = 0
+[[links]]
+carries = "levels"
+from = "hub"
+to = "amazon"
+webhook = { latency = "1m" }
+[monitoring]
+lag_alert = "15m"
+low_stock_days = 0.1
+"#;
+    for trial in 0..20 {
+        let plan = Plan::new(load_str("low.toml", toml).unwrap());
+        let mut first_low = None;
+        let outcome = Engine::new(&plan)
+            .trace_trial(3, trial, |t, _, s| {
+                if s.views[0] <= 4 && first_low.is_none() {
+                    first_low = Some(t);
+                }
+            })
+            .unwrap();
+        assert_eq!(outcome.alerts, 0);
+        assert_eq!(
+            outcome.low_stock_alert_seconds,
+            first_low.unwrap_or(12.0 * H)
+        );
+    }
+}

@@ -414,6 +414,8 @@ fn describe(s: &Scenario, event: &Event) -> (EventKind, Subject) {
         Event::LevelBatch { .. } => (EventKind::Batch, Subject::None),
         Event::FeedEnd { node, .. } => (EventKind::ServiceEnd, Subject::Node(node as usize)),
         Event::Ship { .. } => (EventKind::Ship, Subject::None),
+        Event::LagCheck { link } => (EventKind::Other, Subject::Link(link as usize)),
+        Event::Fix => (EventKind::Other, Subject::None),
     }
 }
 

@@ -10,8 +10,9 @@ use crate::stats::{Metric, Scope, metric_value};
 /// for every channel and metric, `total.<metric>`, `total.reconciled_units` and `events`; then
 /// the measures of MODEL.md Part 2: `<scope>.revenue` and `<scope>.cost` for every channel and
 /// the total, `<channel>.worst_window_cancel_rate`, and `<link>.polls`, `<link>.requests`,
-/// `<link>.api_wait_seconds` for every poll link. Counts are written as integers, other values
-/// with Rust's shortest round-trip formatting.
+/// `<link>.api_wait_seconds` for every poll link; `total.alerts`, `total.disabled_seconds` and
+/// `total.low_stock_alert_seconds` when the scenario monitors or can disable a webhook. Counts
+/// are written as integers, other values with Rust's shortest round-trip formatting.
 pub struct TrialsCsv<W: std::io::Write> {
     writer: ::csv::Writer<W>,
     scopes: Vec<Scope>,
@@ -105,6 +106,11 @@ fn part2_header(scenario: &Scenario) -> Vec<String> {
             header.push(format!("{}.{measure}", scenario.links[link].name));
         }
     }
+    if crate::stats::reports_monitoring(scenario) {
+        for measure in ["alerts", "disabled_seconds", "low_stock_alert_seconds"] {
+            header.push(format!("total.{measure}"));
+        }
+    }
     header
 }
 
@@ -127,6 +133,11 @@ fn part2_row(scenario: &Scenario, trial: &TrialOutcome, row: &mut Vec<String>) {
         row.push(link.polls.to_string());
         row.push(link.requests.to_string());
         row.push(link.api_wait_seconds.to_string());
+    }
+    if crate::stats::reports_monitoring(scenario) {
+        row.push(trial.alerts.to_string());
+        row.push(trial.disabled_seconds.to_string());
+        row.push(trial.low_stock_alert_seconds.to_string());
     }
 }
 

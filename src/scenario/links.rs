@@ -120,13 +120,8 @@ fn transport(raw: &RawLink, name: &str, path: &KeyPath) -> Check<(Transport, Vec
 }
 
 fn webhook(raw: &RawWebhook, path: &KeyPath) -> Check<(Transport, Vec<Window>)> {
-    for (key, value) in [
-        ("disable_after", &raw.disable_after),
-        ("duplicate", &raw.duplicate),
-    ] {
-        if value.is_some() {
-            return Err(super::fields::not_yet(&path.key(key)));
-        }
+    if raw.duplicate.is_some() {
+        return Err(super::fields::not_yet(&path.key("duplicate")));
     }
     if raw.retries.len() > super::limits::MAX_RETRIES {
         return Err(super::limits::too_many(
@@ -152,6 +147,13 @@ fn webhook(raw: &RawWebhook, path: &KeyPath) -> Check<(Transport, Vec<Window>)> 
             &path.key("drop"),
         )?,
         retries,
+        disable_after: raw
+            .disable_after
+            .map(|n| {
+                let n = count(n, 1, &path.key("disable_after"))?;
+                Ok(u32::try_from(n).unwrap_or(u32::MAX))
+            })
+            .transpose()?,
     };
     Ok((transport, windows(&raw.outages, &path.key("outages"))?))
 }

@@ -36,6 +36,21 @@ pub struct Scenario {
     /// The SKUs (MODEL.md Part 2, "Catalogs"): the rows of `[catalog] file`, or the one SKU of a
     /// scenario without a catalog, built from `stock` and the channels.
     pub catalog: Catalog,
+    /// Lag and low-stock alerts (`[monitoring]`), if any.
+    pub monitoring: Option<Monitoring>,
+}
+
+/// `[monitoring]` (MODEL.md Part 2, "Failures nobody sees, and monitoring").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Monitoring {
+    /// A link is late when something it owes is not written this long after its send time,
+    /// seconds (`lag_alert`); `None`: no lag alert.
+    pub lag_alert: Option<f64>,
+    /// Time from an alert to its fix, seconds (`fix_after`, default 0).
+    pub fix_after: Dist,
+    /// A SKU is low when the record's view is at most this many days of its expected units
+    /// (`low_stock_days`); `None`: no low-stock alert.
+    pub low_stock_days: Option<f64>,
 }
 
 /// The SKUs a scenario sells through its stack.
@@ -292,6 +307,8 @@ pub enum Transport {
         drop: f64,
         /// Delays between a failed attempt and the next one, seconds.
         retries: Vec<f64>,
+        /// Failed attempts in a row after which the subscription is deleted (`disable_after`).
+        disable_after: Option<u32>,
     },
     /// The receiver pulls on a schedule.
     Poll {

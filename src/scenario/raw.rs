@@ -31,8 +31,16 @@ pub(crate) struct RawScenario {
     pub scheduled_orders: Vec<RawScheduledOrder>,
     pub reconcile: Option<RawReconcile>,
     pub catalog: Option<RawCatalog>,
-    /// Part 2 keys not built yet: accepted here so that validation refuses them by name.
-    pub monitoring: Option<Value>,
+    pub monitoring: Option<RawMonitoring>,
+}
+
+/// `[monitoring]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMonitoring {
+    pub lag_alert: Option<Value>,
+    pub fix_after: Option<Value>,
+    pub low_stock_days: Option<f64>,
 }
 
 /// `[catalog]`.
@@ -168,8 +176,8 @@ pub(crate) struct RawWebhook {
     pub retries: Vec<Value>,
     #[serde(default)]
     pub outages: Vec<RawWindow>,
-    /// Part 2 keys not built yet (refused by validation).
-    pub disable_after: Option<Value>,
+    pub disable_after: Option<i64>,
+    /// Part 2 key not built yet (refused by validation).
     pub duplicate: Option<Value>,
 }
 

@@ -9,6 +9,7 @@
 
 mod levels;
 mod measure;
+mod monitor;
 mod polls;
 mod ship;
 mod snapshot;
@@ -26,6 +27,7 @@ pub use super::runaway::Runaway;
 use crate::scenario::Transport;
 use levels::Levels;
 use measure::Measures;
+use monitor::Monitor;
 use polls::Polls;
 pub use snapshot::{Snapshot, listed_units, listing_units};
 
@@ -86,6 +88,8 @@ pub struct Engine<'a> {
     polls: Polls,
     /// Exposure, money, windows and per-SKU counts.
     measures: Measures,
+    /// Disabled webhooks, debts and alerts.
+    monitor: Monitor,
     /// Per demand stream (`sku * channels + channel`): the segment the next search starts from.
     segment_cursor: Vec<usize>,
     rng: TrialRng,
@@ -124,6 +128,7 @@ impl<'a> Engine<'a> {
             levels: Levels::new(plan),
             polls: Polls::new(plan),
             measures: Measures::new(plan),
+            monitor: Monitor::new(plan),
             segment_cursor: vec![0; streams],
             rng: trial_rng(0, 0, SYSTEM_STREAM),
             demand_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
@@ -229,6 +234,7 @@ impl<'a> Engine<'a> {
         self.levels.reset(self.plan, &self.views, self.nodes);
         self.polls.reset(self.plan);
         self.measures.reset();
+        self.monitor.reset();
         self.segment_cursor.fill(0);
         self.rng = trial_rng(seed, trial, SYSTEM_STREAM);
         let catalog = s.catalog.is_catalog();
@@ -273,6 +279,9 @@ impl<'a> Engine<'a> {
         self.out.reconciled_units = 0;
         self.out.received_units = 0;
         self.out.events = 0;
+        self.out.alerts = 0;
+        self.out.disabled_seconds = 0.0;
+        self.out.low_stock_alert_seconds = f64::NAN;
     }
 
     /// Schedules what is known at time 0, in MODEL.md's order: scheduled orders, receipts,
@@ -307,6 +316,7 @@ impl<'a> Engine<'a> {
         }
         for k in 0..plan.skus() {
             self.check_reorder(k);
+            self.check_low_stock(k);
         }
     }
 
@@ -380,21 +390,28 @@ impl<'a> Engine<'a> {
             Event::Retry {
                 link,
                 attempt,
+                epoch,
                 sku,
+                debt,
                 sent,
                 message,
             } => {
-                let payload = Payload::of(s.links[link as usize].carries, message);
-                self.attempt(link as usize, usize::from(attempt), sku, sent, payload);
+                let l = usize::from(link);
+                // A retry pending when its link was disabled is lost.
+                if epoch == self.monitor.epoch(l) {
+                    let payload = Payload::of(s.links[l].carries, message);
+                    self.attempt(l, usize::from(attempt), sku, sent, payload, debt);
+                }
             }
             Event::Deliver {
                 link,
                 sku,
+                debt,
                 sent,
                 message,
             } => {
                 let payload = Payload::of(s.links[link as usize].carries, message);
-                self.deliver(link as usize, sku as usize, sent, payload);
+                self.deliver(link as usize, sku as usize, sent, payload, debt);
             }
             Event::Batch { link, start, end } => {
                 let link = &s.links[link as usize];
@@ -418,6 +435,8 @@ impl<'a> Engine<'a> {
             }
             Event::FeedEnd { node, slot } => self.feed_end(node as usize, slot),
             Event::Ship { order } => self.ship(order),
+            Event::LagCheck { link } => self.lag_check(link as usize),
+            Event::Fix => self.fix(),
         }
     }
 
@@ -510,12 +529,13 @@ impl<'a> Engine<'a> {
         self.send_levels(n, k, None, true, !committed);
         if self.plan.scenario.record == Some(n) {
             self.check_reorder(k);
+            self.check_low_stock(k);
         }
         let plan = self.plan;
         for &l in &plan.order_webhooks_from[n] {
             let to = plan.scenario.links[l].to;
             if self.orders[order as usize].seen & (1 << to) == 0 {
-                self.attempt(l, 0, sku, self.now, Payload::Order(order));
+                self.send(l, sku, Payload::Order(order));
             }
         }
     }

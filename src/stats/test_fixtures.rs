@@ -56,6 +56,7 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
         peaks: Vec::new(),
         scheduled_orders: Vec::new(),
         reconcile: None,
+        monitoring: None,
         catalog: Catalog {
             file: None,
             skus: Vec::new(),

@@ -12,6 +12,7 @@
 use std::collections::VecDeque;
 
 use super::Engine;
+use super::monitor::NO_DEBT;
 use crate::scenario::{Sync, Transport};
 use crate::sim::event::Event;
 use crate::sim::plan::Plan;
@@ -28,6 +29,8 @@ struct Batch {
     entries: Vec<(u32, i64)>,
     /// Full sync: bit per SKU set once the SKU is in `entries`.
     member: Vec<u64>,
+    /// The debts its write settles (its poll's and an earlier failed poll's).
+    debts: (u32, u32),
 }
 
 /// An item of a node's feed queue.
@@ -39,6 +42,7 @@ enum FeedItem {
         sku: u32,
         sent: f64,
         value: i64,
+        debt: u32,
     },
     /// A levels batch.
     Batch(u32),
@@ -161,6 +165,7 @@ impl Levels {
         batch.link = l as u32;
         batch.sent = sent;
         batch.full = full;
+        batch.debts = (NO_DEBT, NO_DEBT);
         batch.entries.clear();
         if full {
             batch.member.clear();
@@ -278,10 +283,18 @@ impl Engine<'_> {
         }
     }
 
+    /// The debts batch `b`'s write settles.
+    pub(super) fn set_batch_debts(&mut self, b: u32, debts: (u32, u32)) {
+        self.levels.batches[b as usize].debts = debts;
+    }
+
     /// Batch `b` is written at `to`: each SKU it carries gets the value it read.
     fn write_batch(&mut self, b: u32) {
         let batch = &self.levels.batches[b as usize];
         let (l, sent, full) = (batch.link as usize, batch.sent, batch.full);
+        let debts = batch.debts;
+        self.monitor.settle(debts.0, self.now);
+        self.monitor.settle(debts.1, self.now);
         let link = &self.plan.scenario.links[l];
         let (from, to, ordered) = (link.from, link.to, link.ordered);
         if full {
@@ -315,13 +328,14 @@ impl Engine<'_> {
     }
 
     /// A webhook level message reaches a node with a feed queue.
-    pub(super) fn feed_message(&mut self, l: usize, k: usize, sent: f64, value: i64) {
+    pub(super) fn feed_message(&mut self, l: usize, k: usize, sent: f64, value: i64, debt: u32) {
         let to = self.plan.scenario.links[l].to;
         let slot = self.feed_slot(FeedItem::Message {
             link: l as u32,
             sku: k as u32,
             sent,
             value,
+            debt,
         });
         self.feed_enqueue(to, slot);
     }
@@ -389,7 +403,8 @@ impl Engine<'_> {
                 sku,
                 sent,
                 value,
-            } => self.write_level(link as usize, sku as usize, sent, value),
+                debt,
+            } => self.write_level(link as usize, sku as usize, sent, value, debt),
             FeedItem::Batch(b) => self.write_batch(b),
         }
         let servers = self.feed_servers(n);

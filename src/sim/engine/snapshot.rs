@@ -74,7 +74,11 @@ impl Snapshot<'_> {
             Event::ReorderArrival { sku } => {
                 s.catalog.skus[sku as usize].reorder.as_ref().map(|r| r.qty)
             }
-            Event::Retry { link, message, .. } | Event::Deliver { link, message, .. } => {
+            Event::Retry { link, message, .. } => {
+                let carries = s.links[usize::from(link)].carries;
+                Some(payload_units(Payload::of(carries, message)))
+            }
+            Event::Deliver { link, message, .. } => {
                 let carries = s.links[link as usize].carries;
                 Some(payload_units(Payload::of(carries, message)))
             }

@@ -15,6 +15,7 @@ impl Engine<'_> {
         self.send_levels(n, k, except, true, true);
         if self.plan.scenario.record == Some(n) {
             self.check_reorder(k);
+            self.check_low_stock(k);
         }
     }
 
@@ -33,8 +34,17 @@ impl Engine<'_> {
             let changed = if plan.on_hand[l] { on_hand } else { available };
             if changed && Some(plan.scenario.links[l].to) != except {
                 let value = self.carried(l, k);
-                self.attempt(l, 0, k as u32, self.now, Payload::Level(value));
+                self.send(l, k as u32, Payload::Level(value));
             }
+        }
+    }
+
+    /// Link `l` sends a new message now: it owes it from now, and a deleted subscription
+    /// sends nothing (the message is owed until a fix).
+    pub(super) fn send(&mut self, l: usize, sku: u32, payload: Payload) {
+        let debt = self.owe(l);
+        if !self.monitor.disabled(l) {
+            self.attempt(l, 0, sku, self.now, payload, debt);
         }
     }
 
@@ -46,6 +56,7 @@ impl Engine<'_> {
         sku: u32,
         sent: f64,
         payload: Payload,
+        debt: u32,
     ) {
         self.link_messages[l] += 1;
         let link = &self.plan.scenario.links[l];
@@ -61,20 +72,26 @@ impl Engine<'_> {
         let failed =
             self.plan.in_outage(l, self.now) || (*drop > 0.0 && self.rng.random::<f64>() < *drop);
         if !failed {
+            self.attempt_succeeded(l);
             let at = self.now + latency.sample(&mut self.rng);
             let event = Event::Deliver {
                 link: l as u32,
                 sku,
+                debt,
                 sent,
                 message: payload.message(),
             };
             self.schedule(at, event);
-        } else if let Some(delay) = retries.get(attempt) {
-            // The loader allows at most 1000 retries, so the count fits.
+        } else if self.attempt_failed(l) {
+            // The subscription is deleted: no retry; the message stays owed.
+        } else if let Some(&delay) = retries.get(attempt) {
+            // The loader allows at most 1000 retries and 10,000 links, so both fit.
             let event = Event::Retry {
-                link: l as u32,
+                link: l as u16,
                 attempt: attempt as u16 + 1,
+                epoch: self.monitor.epoch(l),
                 sku,
+                debt,
                 sent,
                 message: payload.message(),
             };
@@ -82,22 +99,29 @@ impl Engine<'_> {
         }
     }
 
-    pub(super) fn deliver(&mut self, l: usize, k: usize, sent: f64, payload: Payload) {
+    /// A message of link `l` reaches `to`: an order settles its debt on arrival, a level
+    /// message when it is written (after `to`'s feed queue).
+    pub(super) fn deliver(&mut self, l: usize, k: usize, sent: f64, payload: Payload, debt: u32) {
         let link = &self.plan.scenario.links[l];
         match payload {
-            Payload::Order(order) => self.arrive(link.to, order),
+            Payload::Order(order) => {
+                self.monitor.settle(debt, self.now);
+                self.arrive(link.to, order);
+            }
             Payload::Level(value) => {
                 if self.plan.scenario.nodes[link.to].feeds.is_some() {
-                    self.feed_message(l, k, sent, value);
+                    self.feed_message(l, k, sent, value, debt);
                 } else {
-                    self.write_level(l, k, sent, value);
+                    self.write_level(l, k, sent, value, debt);
                 }
             }
         }
     }
 
-    /// A level message of link `l` for SKU `k`, sent at `sent`, is written at `to`.
-    pub(super) fn write_level(&mut self, l: usize, k: usize, sent: f64, value: i64) {
+    /// A level message of link `l` for SKU `k`, sent at `sent`, is written at `to` (or ignored
+    /// under `ordered`); either settles its debt.
+    pub(super) fn write_level(&mut self, l: usize, k: usize, sent: f64, value: i64, debt: u32) {
+        self.monitor.settle(debt, self.now);
         let link = &self.plan.scenario.links[l];
         let skus = self.plan.skus();
         if link.ordered {
