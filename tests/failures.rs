@@ -314,3 +314,65 @@ low_stock_days = 0.1
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Duplicates and shrink.
+
+#[test]
+fn a_duplicating_webhook_writes_each_message_1_plus_p_times_on_average() {
+    // Every sale at the hub sends one level message to amazon; each written original is written
+    // once more with probability 0.3: deliveries - 1.3 x sales averages 0.
+    let toml = r#"
+name = "duplicates"
+horizon = "6h"
+[stock]
+initial = 100000
+[nodes.hub]
+[nodes.amazon]
+[channels.shop]
+node = "hub"
+orders_per_hour = 20
+[channels.amazon]
+orders_per_hour = 0
+[[links]]
+carries = "levels"
+from = "hub"
+to = "amazon"
+webhook = { latency = "uniform(1s, 10s)", duplicate = 0.3 }
+"#;
+    let plan = Plan::new(load_str("dup.toml", toml).unwrap());
+    let mut engine = Engine::new(&plan);
+    let excess: Vec<f64> = (0..400)
+        .map(|trial| {
+            let mut deliveries = 0u64;
+            let outcome = engine
+                .trace_trial(9, trial, |_, e, _| {
+                    deliveries += u64::from(matches!(e, Event::Deliver { .. }));
+                })
+                .unwrap();
+            deliveries as f64 - 1.3 * outcome.channels[0].accepted as f64
+        })
+        .collect();
+    assert_mean("deliveries - 1.3 x messages", &excess, 0.0);
+}
+
+#[test]
+fn shrink_takes_units_at_its_poisson_rate_while_stock_lasts() {
+    // 2 units a day for 3 days from 5 on hand, no demand: E[min(Poisson(6), 5)] units lost,
+    // none seen by any view.
+    let toml = r#"
+name = "shrink"
+horizon = "3d"
+[stock]
+initial = 5
+shrink_per_day = 2
+[channels.shop]
+orders_per_hour = 0
+"#;
+    let (_, outcomes) = simulate(toml, 4_000, 11);
+    let lost: Vec<f64> = outcomes.iter().map(|t| t.shrunk_units as f64).collect();
+    assert_mean("units shrunk", &lost, poisson_min_mean(6.0, 5));
+    for t in &outcomes {
+        assert_eq!(t.final_physical + t.shrunk_units as i64, 5);
+    }
+}

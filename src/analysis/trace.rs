@@ -415,7 +415,7 @@ fn describe(s: &Scenario, event: &Event) -> (EventKind, Subject) {
         Event::FeedEnd { node, .. } => (EventKind::ServiceEnd, Subject::Node(node as usize)),
         Event::Ship { .. } => (EventKind::Ship, Subject::None),
         Event::LagCheck { link } => (EventKind::Other, Subject::Link(link as usize)),
-        Event::Fix => (EventKind::Other, Subject::None),
+        Event::Fix | Event::Shrink { .. } => (EventKind::Other, Subject::None),
     }
 }
 

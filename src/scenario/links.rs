@@ -120,9 +120,6 @@ fn transport(raw: &RawLink, name: &str, path: &KeyPath) -> Check<(Transport, Vec
 }
 
 fn webhook(raw: &RawWebhook, path: &KeyPath) -> Check<(Transport, Vec<Window>)> {
-    if raw.duplicate.is_some() {
-        return Err(super::fields::not_yet(&path.key("duplicate")));
-    }
     if raw.retries.len() > super::limits::MAX_RETRIES {
         return Err(super::limits::too_many(
             path.key("retries").index(super::limits::MAX_RETRIES),
@@ -154,6 +151,13 @@ fn webhook(raw: &RawWebhook, path: &KeyPath) -> Check<(Transport, Vec<Window>)> 
                 Ok(u32::try_from(n).unwrap_or(u32::MAX))
             })
             .transpose()?,
+        duplicate: between(
+            raw.duplicate.unwrap_or(0.0),
+            0.0,
+            1.0,
+            "a probability",
+            &path.key("duplicate"),
+        )?,
     };
     Ok((transport, windows(&raw.outages, &path.key("outages"))?))
 }

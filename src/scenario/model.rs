@@ -86,6 +86,8 @@ pub struct Sku {
     pub unit_margin: f64,
     /// The (s, Q) reorder policy, if any.
     pub reorder: Option<Reorder>,
+    /// Units lost from the shelf, per day while its stock is above 0 (`shrink_per_day`).
+    pub shrink_per_day: f64,
     /// Per channel, in scenario order.
     pub channels: Vec<SkuChannel>,
 }
@@ -149,6 +151,9 @@ pub struct Stock {
     /// Time from acceptance to shipment (or, for an oversold order, cancellation), seconds
     /// (`ship_after`, MODEL.md Part 2 "Shipping and committed units"); `None`: 0, drawing nothing.
     pub ship_after: Option<Dist>,
+    /// Units lost from the shelf per day while stock lasts (`shrink_per_day`, default 0): the
+    /// default of every SKU's.
+    pub shrink_per_day: f64,
 }
 
 /// One receipt: `qty` units arrive at `at`.
@@ -309,6 +314,9 @@ pub enum Transport {
         retries: Vec<f64>,
         /// Failed attempts in a row after which the subscription is deleted (`disable_after`).
         disable_after: Option<u32>,
+        /// Probability in [0, 1] that a written level message is written once more
+        /// (`duplicate`, default 0).
+        duplicate: f64,
     },
     /// The receiver pulls on a schedule.
     Poll {

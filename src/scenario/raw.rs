@@ -70,8 +70,8 @@ pub(crate) struct RawStock {
     pub receipts: Vec<RawReceipt>,
     pub reorder: Option<RawReorder>,
     pub ship_after: Option<Value>,
-    /// Part 2 keys not built yet (refused by validation).
-    pub shrink_per_day: Option<Value>,
+    pub shrink_per_day: Option<f64>,
+    /// Part 2 key not built yet (refused by validation).
     pub demand_cv: Option<Value>,
 }
 
@@ -177,8 +177,7 @@ pub(crate) struct RawWebhook {
     #[serde(default)]
     pub outages: Vec<RawWindow>,
     pub disable_after: Option<i64>,
-    /// Part 2 key not built yet (refused by validation).
-    pub duplicate: Option<Value>,
+    pub duplicate: Option<f64>,
 }
 
 /// `links[i].poll`.

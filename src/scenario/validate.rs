@@ -180,6 +180,11 @@ fn stock(raw: &RawStock, has_record: bool, skus: Option<&[&str]>) -> Check<Stock
             .map(|d| duration_dist(d, &path.key("ship_after")))
             .transpose()?
             .filter(|d| !d.is_zero()),
+        shrink_per_day: at_least(
+            raw.shrink_per_day.unwrap_or(0.0),
+            0.0,
+            &path.key("shrink_per_day"),
+        )?,
     })
 }
 
@@ -262,10 +267,7 @@ fn sku_index(name: Option<&str>, skus: Option<&[&str]>, path: &KeyPath) -> Check
 fn not_yet_supported(raw: &RawScenario) -> Check<()> {
     let root = KeyPath::root();
     if let Some(stock) = &raw.stock {
-        for (key, value) in [
-            ("shrink_per_day", &stock.shrink_per_day),
-            ("demand_cv", &stock.demand_cv),
-        ] {
+        for (key, value) in [("demand_cv", &stock.demand_cv)] {
             if value.is_some() {
                 return Err(not_yet(&root.key("stock").key(key)));
             }
@@ -302,6 +304,7 @@ fn one_sku(stock: &Stock, channels: &[Channel]) -> Catalog {
         price: stock.price,
         unit_margin: stock.unit_margin,
         reorder: stock.reorder.clone(),
+        shrink_per_day: stock.shrink_per_day,
         channels: channels
             .iter()
             .map(|c| SkuChannel {
@@ -373,6 +376,7 @@ fn catalog_sku(row: &CatalogRow, stock: &Stock, channels: &[Channel]) -> Sku {
         price: row.price.unwrap_or(stock.price),
         unit_margin: row.unit_margin.unwrap_or(stock.unit_margin),
         reorder,
+        shrink_per_day: row.shrink_per_day.unwrap_or(stock.shrink_per_day),
         channels: (channels.iter().zip(&row.channels).zip(shares))
             .zip(listed)
             .map(|(((channel, cells), share), listed)| SkuChannel {

@@ -97,6 +97,8 @@ pub struct Engine<'a> {
     penalty_rngs: Vec<TrialRng>,
     /// Per demand stream: `ship_after` draws (only with `ship_after`).
     ship_rngs: Vec<TrialRng>,
+    /// Per SKU: shrink draws (only when some SKU shrinks).
+    shrink_rngs: Vec<TrialRng>,
     out: TrialOutcome,
 }
 
@@ -135,6 +137,11 @@ impl<'a> Engine<'a> {
             penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             ship_rngs: if s.stock.ship_after.is_some() {
                 vec![trial_rng(0, 0, SYSTEM_STREAM); streams]
+            } else {
+                Vec::new()
+            },
+            shrink_rngs: if s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0) {
+                vec![trial_rng(0, 0, SYSTEM_STREAM); skus]
             } else {
                 Vec::new()
             },
@@ -265,6 +272,12 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        if !self.shrink_rngs.is_empty() {
+            for (k, sku) in s.catalog.skus.iter().enumerate() {
+                let stream = named_stream("shrink", &sku.name);
+                self.shrink_rngs[k] = trial_rng(seed, trial, stream);
+            }
+        }
         self.out.channels.clear();
         self.out
             .channels
@@ -278,6 +291,7 @@ impl<'a> Engine<'a> {
         self.out.first_stockout_seconds = f64::NAN;
         self.out.reconciled_units = 0;
         self.out.received_units = 0;
+        self.out.shrunk_units = 0;
         self.out.events = 0;
         self.out.alerts = 0;
         self.out.disabled_seconds = 0.0;
@@ -308,6 +322,9 @@ impl<'a> Engine<'a> {
             if plan.sells[stream].scale > 0.0 {
                 self.schedule_demand(stream);
             }
+        }
+        for k in 0..self.shrink_rngs.len() {
+            self.schedule_shrink(k);
         }
         for (n, node) in s.nodes.iter().enumerate() {
             if node.processing.is_some() {
@@ -346,6 +363,26 @@ impl<'a> Engine<'a> {
             };
             self.schedule(at, event);
         }
+    }
+
+    /// Schedules SKU `k`'s next shrink: a Poisson process at `shrink_per_day`.
+    fn schedule_shrink(&mut self, k: usize) {
+        let per_day = self.plan.scenario.catalog.skus[k].shrink_per_day;
+        if per_day > 0.0 {
+            let gap: f64 = Exp1.sample(&mut self.shrink_rngs[k]);
+            let at = self.now + gap * 86_400.0 / per_day;
+            self.schedule(at, Event::Shrink { sku: k as u32 });
+        }
+    }
+
+    /// A unit of SKU `k` vanishes from the shelf, if any is left; no view changes.
+    fn shrink(&mut self, k: usize) {
+        if self.physical[k] > 0 {
+            self.physical[k] -= 1;
+            self.out.shrunk_units += 1;
+            self.touch(k);
+        }
+        self.schedule_shrink(k);
     }
 
     fn schedule_background(&mut self, n: usize) {
@@ -437,6 +474,7 @@ impl<'a> Engine<'a> {
             Event::Ship { order } => self.ship(order),
             Event::LagCheck { link } => self.lag_check(link as usize),
             Event::Fix => self.fix(),
+            Event::Shrink { sku } => self.shrink(sku as usize),
         }
     }
 

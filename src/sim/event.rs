@@ -93,4 +93,6 @@ pub enum Event {
     LagCheck { link: u32 },
     /// The fix after an alert: disabled links restored, every view set to the record's.
     Fix,
+    /// A unit of a SKU vanishes from the shelf (if any is left).
+    Shrink { sku: u32 },
 }

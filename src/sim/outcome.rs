@@ -89,6 +89,8 @@ pub struct TrialOutcome {
     pub reconciled_units: u64,
     /// Units received (fixed receipts and reorders).
     pub received_units: u64,
+    /// Units lost from the shelf (`shrink_per_day`).
+    pub shrunk_units: u64,
     /// Physical units on hand at the horizon.
     pub final_physical: i64,
     /// Number of events the engine handled.

@@ -17,6 +17,8 @@ use crate::sim::plan::Plan;
 
 /// The debt of a message or poll nobody watches (no `lag_alert`).
 pub(super) const NO_DEBT: u32 = u32::MAX;
+/// Marks a duplicate delivery: it owes nothing and is never duplicated again.
+pub(super) const DUPLICATE: u32 = u32::MAX - 1;
 
 /// Something a link owes.
 #[derive(Debug, Clone, Copy)]
@@ -91,7 +93,7 @@ impl Monitor {
         self.epoch[l]
     }
 
-    /// Debt `debt` is written at `at` (no-op for `NO_DEBT`).
+    /// Debt `debt` is written at `at` (no-op for `NO_DEBT` and `DUPLICATE`).
     #[inline]
     pub(super) fn settle(&mut self, debt: u32, at: f64) {
         if let Some(d) = self.debts.get_mut(debt as usize) {

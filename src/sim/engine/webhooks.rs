@@ -4,6 +4,7 @@
 use rand::RngExt;
 
 use super::Engine;
+use super::monitor::DUPLICATE;
 use crate::scenario::Transport;
 use crate::sim::event::{Event, Payload};
 
@@ -130,6 +131,25 @@ impl Engine<'_> {
                 return;
             }
             *last = sent;
+        }
+        let Transport::Webhook {
+            duplicate, latency, ..
+        } = &link.transport
+        else {
+            unreachable!("a level message on a poll link");
+        };
+        // A written original is written once more with probability `duplicate`, at the later
+        // of now and its send time plus a fresh latency.
+        if debt != DUPLICATE && *duplicate > 0.0 && self.rng.random::<f64>() < *duplicate {
+            let at = self.now.max(sent + latency.sample(&mut self.rng));
+            let event = Event::Deliver {
+                link: l as u32,
+                sku: k as u32,
+                debt: DUPLICATE,
+                sent,
+                message: value,
+            };
+            self.schedule(at, event);
         }
         let (to, from) = (link.to, link.from);
         if self.views[self.at(k, to)] != value {
