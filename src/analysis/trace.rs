@@ -40,6 +40,12 @@ pub enum EventKind {
     Background,
     /// A processing node finished serving an item.
     ServiceEnd,
+    /// An accepted order shipped (or an oversold one was cancelled): its units are no longer
+    /// committed.
+    Ship,
+    /// Something happened to the stock or the monitoring (shrink, an alert, a fix, a day's
+    /// demand multiplier).
+    Other,
 }
 
 impl EventKind {
@@ -57,6 +63,8 @@ impl EventKind {
             EventKind::Batch => "batch",
             EventKind::Background => "background",
             EventKind::ServiceEnd => "service_end",
+            EventKind::Ship => "ship",
+            EventKind::Other => "other",
         }
     }
 }
@@ -469,6 +477,9 @@ fn describe(s: &Scenario, event: &Event) -> (EventKind, Subject) {
         }
         Event::LevelBatch { .. } => (EventKind::Batch, Subject::None),
         Event::FeedEnd { node, .. } => (EventKind::ServiceEnd, Subject::Node(node as usize)),
+        Event::Ship { .. } => (EventKind::Ship, Subject::None),
+        Event::LagCheck { link } => (EventKind::Other, Subject::Link(link as usize)),
+        Event::Fix | Event::Shrink { .. } => (EventKind::Other, Subject::None),
     }
 }
 

@@ -103,8 +103,9 @@ pub(crate) fn row_writer<W: std::io::Write>(out: W) -> ::csv::Writer<W> {
 /// for every channel and metric, `total.<metric>`, `total.reconciled_units` and `events`; then
 /// the measures of MODEL.md Part 2: `<scope>.revenue` and `<scope>.cost` for every channel and
 /// the total, `<channel>.worst_window_cancel_rate`, and `<link>.polls`, `<link>.requests`,
-/// `<link>.api_wait_seconds` for every poll link. Counts are written as integers, other values
-/// with Rust's shortest round-trip formatting.
+/// `<link>.api_wait_seconds` for every poll link; `total.alerts`, `total.disabled_seconds` and
+/// `total.low_stock_alert_seconds` when the scenario monitors or can disable a webhook. Counts
+/// are written as integers, other values with Rust's shortest round-trip formatting.
 pub struct TrialsCsv<W: std::io::Write> {
     writer: ::csv::Writer<W>,
     cells: Vec<[Cell<'static>; 11]>,
@@ -153,6 +154,13 @@ impl<W: std::io::Write> TrialsCsv<W> {
         (self.part2).extend(part2.worst_window.iter().map(|&rate| Cell::Real(rate)));
         for &(polls, requests, wait) in &part2.links {
             (self.part2).extend([Cell::Count(polls), Cell::Count(requests), Cell::Real(wait)]);
+        }
+        if let Some((alerts, disabled, low_stock)) = part2.monitoring {
+            (self.part2).extend([
+                Cell::Count(alerts),
+                Cell::Real(disabled),
+                Cell::Real(low_stock),
+            ]);
         }
         self.cells.extend(record.scopes.iter().map(|scope| {
             Metric::ALL.map(|m| {
@@ -207,6 +215,11 @@ fn part2_header(scenario: &Scenario) -> Vec<String> {
     for link in poll_links(scenario) {
         for measure in ["polls", "requests", "api_wait_seconds"] {
             header.push(format!("{}.{measure}", scenario.links[link].name));
+        }
+    }
+    if crate::stats::reports_monitoring(scenario) {
+        for measure in ["alerts", "disabled_seconds", "low_stock_alert_seconds"] {
+            header.push(format!("total.{measure}"));
         }
     }
     header

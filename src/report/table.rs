@@ -40,8 +40,22 @@ pub fn summary_table(summary: &RunSummary) -> String {
         column.set_cell_alignment(CellAlignment::Right);
         column.set_constraint(ColumnConstraint::ContentWidth);
     }
+    let monitoring = summary
+        .total
+        .extras
+        .monitoring
+        .as_ref()
+        .map_or_else(String::new, |m| {
+            format!(
+                "lag alerts {} a trial, webhooks deleted {:.1} min a trial, first low-stock \
+                 alert at {} (mean)\n",
+                number(m.alerts.mean),
+                m.disabled_seconds.mean / 60.0,
+                format_seconds(m.low_stock_alert_seconds.mean)
+            )
+        });
     format!(
-        "{table}\n{} trials, seed {}, horizon {}\n",
+        "{table}\n{monitoring}{} trials, seed {}, horizon {}\n",
         summary.trials,
         summary.seed,
         format_seconds(summary.horizon_seconds)

@@ -32,6 +32,8 @@ pub struct CatalogRow {
     pub reorder_qty: Option<i64>,
     /// `lead_time`.
     pub lead_time: Option<Dist>,
+    /// `shrink_per_day`.
+    pub shrink_per_day: Option<f64>,
     /// Per channel (in the order of the channel names given to the reader).
     pub channels: Vec<ChannelCells>,
 }
@@ -66,6 +68,7 @@ enum Column {
     ReorderPoint,
     ReorderQty,
     LeadTime,
+    ShrinkPerDay,
     /// Part 2 columns of mechanisms not built yet: refused when a cell is filled in.
     NotYet(&'static str),
     Share(usize),
@@ -252,7 +255,7 @@ fn column(header: &str, channels: &[String]) -> Result<Column, String> {
         "reorder_qty" => Some(Column::ReorderQty),
         "lead_time" => Some(Column::LeadTime),
         "demand_cv" => Some(Column::NotYet("demand_cv")),
-        "shrink_per_day" => Some(Column::NotYet("shrink_per_day")),
+        "shrink_per_day" => Some(Column::ShrinkPerDay),
         "components" => Some(Column::NotYet("components")),
         _ if header.starts_with("x_") => Some(Column::Ignored),
         _ => None,
@@ -309,6 +312,7 @@ fn row(
         reorder_point: None,
         reorder_qty: None,
         lead_time: None,
+        shrink_per_day: None,
         channels: vec![ChannelCells::default(); channels],
     };
     if record.len() != columns.len() {
@@ -350,6 +354,7 @@ fn row(
             }
             Column::Price => row.price = Some(decimal(cell, None).map_err(at)?),
             Column::UnitMargin => row.unit_margin = Some(decimal(cell, None).map_err(at)?),
+            Column::ShrinkPerDay => row.shrink_per_day = Some(decimal(cell, None).map_err(at)?),
             Column::ReorderPoint => row.reorder_point = Some(integer(cell).map_err(at)?),
             Column::ReorderQty => row.reorder_qty = Some(whole(cell, 1).map_err(at)?),
             Column::LeadTime => {

@@ -6,7 +6,7 @@ use super::fields::{
     Check, Invalid, at_least, between, count, duration, duration_dist, positive_duration, required,
     seconds_text, window,
 };
-use super::model::{Carries, Link, Sync, Transport, Window};
+use super::model::{Carries, Link, Publishes, Sync, Transport, Window};
 use super::nodes::Nodes;
 use super::path::KeyPath;
 use super::raw::{RawLink, RawPoll, RawWebhook, RawWindow};
@@ -54,9 +54,7 @@ fn link(raw: &RawLink, nodes: &Nodes, path: &KeyPath) -> Check<Link> {
         .clone()
         .unwrap_or_else(|| format!("{from_name}->{to_name}"));
     let carries = carries(raw.carries.as_deref(), &path.key("carries"))?;
-    if raw.publishes.is_some() {
-        return Err(super::fields::not_yet(&path.key("publishes")));
-    }
+    let publishes = publishes(raw.publishes.as_deref(), carries, &path.key("publishes"))?;
     let (transport, transport_outages) = transport(raw, &name, path)?;
     let mut outages = windows(&raw.outages, &path.key("outages"))?;
     outages.extend(transport_outages);
@@ -67,6 +65,7 @@ fn link(raw: &RawLink, nodes: &Nodes, path: &KeyPath) -> Check<Link> {
         from,
         to,
         ordered: raw.ordered.unwrap_or(false),
+        publishes,
         outages,
         transport,
     })
@@ -81,6 +80,27 @@ fn carries(raw: Option<&str>, path: &KeyPath) -> Check<Carries> {
             format!("expected \"orders\" or \"levels\", found {other:?}"),
         )),
     }
+}
+
+/// `publishes`: what a levels link carries of its sender's stock.
+fn publishes(raw: Option<&str>, carries: Carries, path: &KeyPath) -> Check<Publishes> {
+    let publishes = match raw {
+        None | Some("available") => Publishes::Available,
+        Some("on_hand") => Publishes::OnHand,
+        Some(other) => {
+            return Err(Invalid::new(
+                path,
+                format!("expected \"available\" or \"on_hand\", found {other:?}"),
+            ));
+        }
+    };
+    if raw.is_some() && carries == Carries::Orders {
+        return Err(Invalid::new(
+            path,
+            "only a levels link publishes a stock figure; an orders link carries orders",
+        ));
+    }
+    Ok(publishes)
 }
 
 /// The link's transport and the outages written inside it.
@@ -100,14 +120,6 @@ fn transport(raw: &RawLink, name: &str, path: &KeyPath) -> Check<(Transport, Vec
 }
 
 fn webhook(raw: &RawWebhook, path: &KeyPath) -> Check<(Transport, Vec<Window>)> {
-    for (key, value) in [
-        ("disable_after", &raw.disable_after),
-        ("duplicate", &raw.duplicate),
-    ] {
-        if value.is_some() {
-            return Err(super::fields::not_yet(&path.key(key)));
-        }
-    }
     if raw.retries.len() > super::limits::MAX_RETRIES {
         return Err(super::limits::too_many(
             path.key("retries").index(super::limits::MAX_RETRIES),
@@ -132,6 +144,20 @@ fn webhook(raw: &RawWebhook, path: &KeyPath) -> Check<(Transport, Vec<Window>)> 
             &path.key("drop"),
         )?,
         retries,
+        disable_after: raw
+            .disable_after
+            .map(|n| {
+                let n = count(n, 1, &path.key("disable_after"))?;
+                Ok(u32::try_from(n).unwrap_or(u32::MAX))
+            })
+            .transpose()?,
+        duplicate: between(
+            raw.duplicate.unwrap_or(0.0),
+            0.0,
+            1.0,
+            "a probability",
+            &path.key("duplicate"),
+        )?,
     };
     Ok((transport, windows(&raw.outages, &path.key("outages"))?))
 }

@@ -36,6 +36,21 @@ pub struct Scenario {
     /// The SKUs (MODEL.md Part 2, "Catalogs"): the rows of `[catalog] file`, or the one SKU of a
     /// scenario without a catalog, built from `stock` and the channels.
     pub catalog: Catalog,
+    /// Lag and low-stock alerts (`[monitoring]`), if any.
+    pub monitoring: Option<Monitoring>,
+}
+
+/// `[monitoring]` (MODEL.md Part 2, "Failures nobody sees, and monitoring").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Monitoring {
+    /// A link is late when something it owes is not written this long after its send time,
+    /// seconds (`lag_alert`); `None`: no lag alert.
+    pub lag_alert: Option<f64>,
+    /// Time from an alert to its fix, seconds (`fix_after`, default 0).
+    pub fix_after: Dist,
+    /// A SKU is low when the record's view is at most this many days of its expected units
+    /// (`low_stock_days`); `None`: no low-stock alert.
+    pub low_stock_days: Option<f64>,
 }
 
 /// The SKUs a scenario sells through its stack.
@@ -71,6 +86,8 @@ pub struct Sku {
     pub unit_margin: f64,
     /// The (s, Q) reorder policy, if any.
     pub reorder: Option<Reorder>,
+    /// Units lost from the shelf, per day while its stock is above 0 (`shrink_per_day`).
+    pub shrink_per_day: f64,
     /// Per channel, in scenario order.
     pub channels: Vec<SkuChannel>,
 }
@@ -131,6 +148,12 @@ pub struct Stock {
     pub receipts: Vec<Receipt>,
     /// The (s, Q) reorder policy, if any.
     pub reorder: Option<Reorder>,
+    /// Time from acceptance to shipment (or, for an oversold order, cancellation), seconds
+    /// (`ship_after`, MODEL.md Part 2 "Shipping and committed units"); `None`: 0, drawing nothing.
+    pub ship_after: Option<Dist>,
+    /// Units lost from the shelf per day while stock lasts (`shrink_per_day`, default 0): the
+    /// default of every SKU's.
+    pub shrink_per_day: f64,
 }
 
 /// One receipt: `qty` units arrive at `at`.
@@ -261,10 +284,21 @@ pub struct Link {
     pub to: usize,
     /// For levels: ignore messages sent earlier than the last one applied.
     pub ordered: bool,
+    /// For levels: what value it carries (`publishes`, default available).
+    pub publishes: Publishes,
     /// Windows `[from, to)` in which every attempt or poll fails, sorted by start.
     pub outages: Vec<Window>,
     /// How messages travel.
     pub transport: Transport,
+}
+
+/// What a levels link carries of its sender's stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Publishes {
+    /// The sender's view (`"available"`).
+    Available,
+    /// The sender's view plus its committed units, not yet shipped or cancelled (`"on_hand"`).
+    OnHand,
 }
 
 /// How a link moves messages.
@@ -278,6 +312,11 @@ pub enum Transport {
         drop: f64,
         /// Delays between a failed attempt and the next one, seconds.
         retries: Vec<f64>,
+        /// Failed attempts in a row after which the subscription is deleted (`disable_after`).
+        disable_after: Option<u32>,
+        /// Probability in [0, 1] that a written level message is written once more
+        /// (`duplicate`, default 0).
+        duplicate: f64,
     },
     /// The receiver pulls on a schedule.
     Poll {

@@ -31,8 +31,16 @@ pub(crate) struct RawScenario {
     pub scheduled_orders: Vec<RawScheduledOrder>,
     pub reconcile: Option<RawReconcile>,
     pub catalog: Option<RawCatalog>,
-    /// Part 2 keys not built yet: accepted here so that validation refuses them by name.
-    pub monitoring: Option<Value>,
+    pub monitoring: Option<RawMonitoring>,
+}
+
+/// `[monitoring]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMonitoring {
+    pub lag_alert: Option<Value>,
+    pub fix_after: Option<Value>,
+    pub low_stock_days: Option<f64>,
 }
 
 /// `[catalog]`.
@@ -61,9 +69,9 @@ pub(crate) struct RawStock {
     #[serde(default)]
     pub receipts: Vec<RawReceipt>,
     pub reorder: Option<RawReorder>,
-    /// Part 2 keys not built yet (refused by validation).
     pub ship_after: Option<Value>,
-    pub shrink_per_day: Option<Value>,
+    pub shrink_per_day: Option<f64>,
+    /// Part 2 key not built yet (refused by validation).
     pub demand_cv: Option<Value>,
 }
 
@@ -155,8 +163,7 @@ pub(crate) struct RawLink {
     pub outages: Vec<RawWindow>,
     pub webhook: Option<RawWebhook>,
     pub poll: Option<RawPoll>,
-    /// Part 2 key not built yet (refused by validation).
-    pub publishes: Option<Value>,
+    pub publishes: Option<String>,
 }
 
 /// `links[i].webhook`.
@@ -169,9 +176,8 @@ pub(crate) struct RawWebhook {
     pub retries: Vec<Value>,
     #[serde(default)]
     pub outages: Vec<RawWindow>,
-    /// Part 2 keys not built yet (refused by validation).
-    pub disable_after: Option<Value>,
-    pub duplicate: Option<Value>,
+    pub disable_after: Option<i64>,
+    pub duplicate: Option<f64>,
 }
 
 /// `links[i].poll`.

@@ -12,15 +12,16 @@ use super::fields::{
 use super::limits;
 use super::links::links;
 use super::model::{
-    Catalog, Channel, Listing, MonteCarlo, Peak, Receipt, Reconcile, Reorder, Scenario,
+    Catalog, Channel, Listing, Monitoring, MonteCarlo, Peak, Receipt, Reconcile, Reorder, Scenario,
     ScheduledOrder, Sku, SkuChannel, Stock, Window,
 };
 use super::nodes::Nodes;
 use super::path::KeyPath;
 use super::raw::{
-    RawChannel, RawMonteCarlo, RawPeak, RawReconcile, RawReorder, RawScenario, RawScheduledOrder,
-    RawStock,
+    RawChannel, RawMonitoring, RawMonteCarlo, RawPeak, RawReconcile, RawReorder, RawScenario,
+    RawScheduledOrder, RawStock,
 };
+use crate::sim::dist::Dist;
 
 const DURATION: &str = "a duration like \"24h\"";
 
@@ -78,6 +79,11 @@ pub(crate) fn scenario(
         })?,
         catalog,
         reconcile: raw.reconcile.as_ref().map(reconcile).transpose()?,
+        monitoring: raw
+            .monitoring
+            .as_ref()
+            .map(|m| monitoring(m, nodes.record.is_some()))
+            .transpose()?,
         record: nodes.record,
         nodes: nodes.list,
     };
@@ -169,6 +175,17 @@ fn stock(raw: &RawStock, has_record: bool, skus: Option<&[&str]>) -> Check<Stock
             .as_ref()
             .map(|r| reorder(r, &path.key("reorder")))
             .transpose()?,
+        ship_after: raw
+            .ship_after
+            .as_ref()
+            .map(|d| duration_dist(d, &path.key("ship_after")))
+            .transpose()?
+            .filter(|d| !d.is_zero()),
+        shrink_per_day: at_least(
+            raw.shrink_per_day.unwrap_or(0.0),
+            0.0,
+            &path.key("shrink_per_day"),
+        )?,
     })
 }
 
@@ -250,15 +267,8 @@ fn sku_index(name: Option<&str>, skus: Option<&[&str]>, path: &KeyPath) -> Check
 /// Part 2 keys whose mechanisms are not built yet are refused by name, never ignored.
 fn not_yet_supported(raw: &RawScenario) -> Check<()> {
     let root = KeyPath::root();
-    if raw.monitoring.is_some() {
-        return Err(not_yet(&root.key("monitoring")));
-    }
     if let Some(stock) = &raw.stock {
-        for (key, value) in [
-            ("ship_after", &stock.ship_after),
-            ("shrink_per_day", &stock.shrink_per_day),
-            ("demand_cv", &stock.demand_cv),
-        ] {
+        for (key, value) in [("demand_cv", &stock.demand_cv)] {
             if value.is_some() {
                 return Err(not_yet(&root.key("stock").key(key)));
             }
@@ -295,6 +305,7 @@ fn one_sku(stock: &Stock, channels: &[Channel]) -> Catalog {
         price: stock.price,
         unit_margin: stock.unit_margin,
         reorder: stock.reorder.clone(),
+        shrink_per_day: stock.shrink_per_day,
         channels: channels
             .iter()
             .map(|c| SkuChannel {
@@ -366,6 +377,7 @@ fn catalog_sku(row: &CatalogRow, stock: &Stock, channels: &[Channel]) -> Sku {
         price: row.price.unwrap_or(stock.price),
         unit_margin: row.unit_margin.unwrap_or(stock.unit_margin),
         reorder,
+        shrink_per_day: row.shrink_per_day.unwrap_or(stock.shrink_per_day),
         channels: (channels.iter().zip(&row.channels).zip(shares))
             .zip(listed)
             .map(|(((channel, cells), share), listed)| SkuChannel {
@@ -408,6 +420,32 @@ fn channel_index(
     })
 }
 
+/// `[monitoring]`: needs a record node (the fix resyncs every view to the record's).
+fn monitoring(raw: &RawMonitoring, has_record: bool) -> Check<Monitoring> {
+    let path = KeyPath::root().key("monitoring");
+    if !has_record {
+        return Err(Invalid::new(
+            &path,
+            "needs a record node, and no node has `record = true`: the fix after an alert sets \
+             every view to the record's; mark it with `record = true` under [nodes.NAME]",
+        ));
+    }
+    Ok(Monitoring {
+        lag_alert: raw
+            .lag_alert
+            .as_ref()
+            .map(|d| duration(d, &path.key("lag_alert")))
+            .transpose()?,
+        fix_after: raw.fix_after.as_ref().map_or(Ok(Dist::Fixed(0.0)), |d| {
+            duration_dist(d, &path.key("fix_after"))
+        })?,
+        low_stock_days: raw
+            .low_stock_days
+            .map(|x| at_least(x, 0.0, &path.key("low_stock_days")))
+            .transpose()?,
+    })
+}
+
 fn reconcile(raw: &RawReconcile) -> Check<Reconcile> {
     let path = KeyPath::root().key("reconcile");
     let every_path = path.key("every");
@@ -433,32 +471,36 @@ mod tests {
         assert_error(
             &[(
                 "unit_margin = 14.0",
-                "unit_margin = 14.0\nship_after = \"1d\"",
+                "unit_margin = 14.0\nship_after = \"soon\"",
             )],
             "stock.ship_after",
             "ship_after",
-            "`ship_after` is not yet supported",
+            "`soon` is not a duration",
         );
         assert_error(
-            &[("drop = 0.002", "drop = 0.002, disable_after = 8")],
+            &[("drop = 0.002", "drop = 0.002, disable_after = 0")],
             "links[4].webhook.disable_after",
-            "disable_after = 8",
-            "`disable_after` is not yet supported",
+            "disable_after = 0",
+            "expected a whole number of at least 1, found 0",
         );
         assert_error(
-            &[("ordered = true", "ordered = true\npublishes = \"on_hand\"")],
+            &[("ordered = true", "ordered = true\npublishes = \"onhand\"")],
             "links[5].publishes",
             "publishes",
-            "`publishes` is not yet supported",
+            "expected \"available\" or \"on_hand\", found \"onhand\"",
         );
         assert_error(
-            &[(
-                "[reconcile]",
-                "[monitoring]\nlag_alert = \"1h\"\n[reconcile]",
-            )],
+            &[
+                ("record = true\n", ""),
+                ("receipts = [{ at = \"30h\", qty = 40 }]\n", ""),
+                (
+                    "[reconcile]",
+                    "[monitoring]\nlag_alert = \"1h\"\n[reconcile]",
+                ),
+            ],
             "monitoring",
             "[monitoring]",
-            "`monitoring` is not yet supported",
+            "needs a record node",
         );
     }
 

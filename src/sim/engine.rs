@@ -9,7 +9,11 @@
 
 mod levels;
 mod measure;
+mod monitor;
 mod polls;
+mod ship;
+mod snapshot;
+mod webhooks;
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
@@ -20,10 +24,12 @@ use super::plan::Plan;
 use super::queue::EventQueue;
 use super::rng::{SYSTEM_STREAM, TrialRng, named_stream, sku_stream, trial_rng};
 pub use super::runaway::Runaway;
-use crate::scenario::{Channel, Listing, Transport};
+use crate::scenario::Transport;
 use levels::Levels;
 use measure::Measures;
+use monitor::Monitor;
 use polls::Polls;
+pub use snapshot::{Snapshot, listed_units, listing_units};
 
 /// Marks a background order (another SKU) in a processing queue.
 const BACKGROUND: u32 = u32::MAX;
@@ -37,6 +43,10 @@ struct Order {
     sku: u32,
     /// Bit `n` set once the order has visited node `n`.
     seen: u64,
+    /// Bit `n` set while node `n` holds its units committed.
+    committed: u64,
+    /// When it ships (or is cancelled), seconds.
+    ship_at: f64,
 }
 
 /// Runs trials of one plan, reusing its memory.
@@ -54,6 +64,8 @@ pub struct Engine<'a> {
     physical: Vec<i64>,
     /// Views, `sku * nodes + node`, units.
     views: Vec<i64>,
+    /// Committed units (applied, not yet shipped or cancelled), `sku * nodes + node`.
+    committed: Vec<i64>,
     orders: Vec<Order>,
     /// Each node's applied orders, in order of application (for order polls).
     order_logs: Vec<Vec<u32>>,
@@ -76,11 +88,17 @@ pub struct Engine<'a> {
     polls: Polls,
     /// Exposure, money, windows and per-SKU counts.
     measures: Measures,
+    /// Disabled webhooks, debts and alerts.
+    monitor: Monitor,
     /// Per demand stream (`sku * channels + channel`): the segment the next search starts from.
     segment_cursor: Vec<usize>,
     rng: TrialRng,
     demand_rngs: Vec<TrialRng>,
     penalty_rngs: Vec<TrialRng>,
+    /// Per demand stream: `ship_after` draws (only with `ship_after`).
+    ship_rngs: Vec<TrialRng>,
+    /// Per SKU: shrink draws (only when some SKU shrinks).
+    shrink_rngs: Vec<TrialRng>,
     out: TrialOutcome,
 }
 
@@ -100,6 +118,7 @@ impl<'a> Engine<'a> {
             channels,
             physical: vec![0; skus],
             views: vec![0; skus * nodes],
+            committed: vec![0; skus * nodes],
             orders: Vec::new(),
             order_logs: vec![Vec::new(); nodes],
             last_applied: vec![f64::NEG_INFINITY; links * skus],
@@ -111,10 +130,21 @@ impl<'a> Engine<'a> {
             levels: Levels::new(plan),
             polls: Polls::new(plan),
             measures: Measures::new(plan),
+            monitor: Monitor::new(plan),
             segment_cursor: vec![0; streams],
             rng: trial_rng(0, 0, SYSTEM_STREAM),
             demand_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
+            ship_rngs: if s.stock.ship_after.is_some() {
+                vec![trial_rng(0, 0, SYSTEM_STREAM); streams]
+            } else {
+                Vec::new()
+            },
+            shrink_rngs: if s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0) {
+                vec![trial_rng(0, 0, SYSTEM_STREAM); skus]
+            } else {
+                Vec::new()
+            },
             out: TrialOutcome::default(),
         }
     }
@@ -200,6 +230,7 @@ impl<'a> Engine<'a> {
                 *view = node.initial.unwrap_or(sku.initial);
             }
         }
+        self.committed.fill(0);
         self.orders.clear();
         self.order_logs.iter_mut().for_each(Vec::clear);
         self.last_applied.fill(f64::NEG_INFINITY);
@@ -210,9 +241,11 @@ impl<'a> Engine<'a> {
         self.levels.reset(self.plan, &self.views, self.nodes);
         self.polls.reset(self.plan);
         self.measures.reset();
+        self.monitor.reset();
         self.segment_cursor.fill(0);
         self.rng = trial_rng(seed, trial, SYSTEM_STREAM);
         let catalog = s.catalog.is_catalog();
+        let ships = s.stock.ship_after.is_some();
         for (k, sku) in s.catalog.skus.iter().enumerate() {
             for (c, channel) in s.channels.iter().enumerate() {
                 let (demand, penalty) = if catalog {
@@ -229,6 +262,20 @@ impl<'a> Engine<'a> {
                 let stream = k * self.channels + c;
                 self.demand_rngs[stream] = trial_rng(seed, trial, demand);
                 self.penalty_rngs[stream] = trial_rng(seed, trial, penalty);
+                if ships {
+                    let ship = if catalog {
+                        sku_stream("ship", &channel.name, &sku.name)
+                    } else {
+                        named_stream("ship", &channel.name)
+                    };
+                    self.ship_rngs[stream] = trial_rng(seed, trial, ship);
+                }
+            }
+        }
+        if !self.shrink_rngs.is_empty() {
+            for (k, sku) in s.catalog.skus.iter().enumerate() {
+                let stream = named_stream("shrink", &sku.name);
+                self.shrink_rngs[k] = trial_rng(seed, trial, stream);
             }
         }
         self.out.channels.clear();
@@ -244,7 +291,11 @@ impl<'a> Engine<'a> {
         self.out.first_stockout_seconds = f64::NAN;
         self.out.reconciled_units = 0;
         self.out.received_units = 0;
+        self.out.shrunk_units = 0;
         self.out.events = 0;
+        self.out.alerts = 0;
+        self.out.disabled_seconds = 0.0;
+        self.out.low_stock_alert_seconds = f64::NAN;
     }
 
     /// Schedules what is known at time 0, in MODEL.md's order: scheduled orders, receipts,
@@ -272,6 +323,9 @@ impl<'a> Engine<'a> {
                 self.schedule_demand(stream);
             }
         }
+        for k in 0..self.shrink_rngs.len() {
+            self.schedule_shrink(k);
+        }
         for (n, node) in s.nodes.iter().enumerate() {
             if node.processing.is_some() {
                 self.schedule_background(n);
@@ -279,6 +333,7 @@ impl<'a> Engine<'a> {
         }
         for k in 0..plan.skus() {
             self.check_reorder(k);
+            self.check_low_stock(k);
         }
     }
 
@@ -308,6 +363,26 @@ impl<'a> Engine<'a> {
             };
             self.schedule(at, event);
         }
+    }
+
+    /// Schedules SKU `k`'s next shrink: a Poisson process at `shrink_per_day`.
+    fn schedule_shrink(&mut self, k: usize) {
+        let per_day = self.plan.scenario.catalog.skus[k].shrink_per_day;
+        if per_day > 0.0 {
+            let gap: f64 = Exp1.sample(&mut self.shrink_rngs[k]);
+            let at = self.now + gap * 86_400.0 / per_day;
+            self.schedule(at, Event::Shrink { sku: k as u32 });
+        }
+    }
+
+    /// A unit of SKU `k` vanishes from the shelf, if any is left; no view changes.
+    fn shrink(&mut self, k: usize) {
+        if self.physical[k] > 0 {
+            self.physical[k] -= 1;
+            self.out.shrunk_units += 1;
+            self.touch(k);
+        }
+        self.schedule_shrink(k);
     }
 
     fn schedule_background(&mut self, n: usize) {
@@ -352,21 +427,28 @@ impl<'a> Engine<'a> {
             Event::Retry {
                 link,
                 attempt,
+                epoch,
                 sku,
+                debt,
                 sent,
                 message,
             } => {
-                let payload = Payload::of(s.links[link as usize].carries, message);
-                self.attempt(link as usize, usize::from(attempt), sku, sent, payload);
+                let l = usize::from(link);
+                // A retry pending when its link was disabled is lost.
+                if epoch == self.monitor.epoch(l) {
+                    let payload = Payload::of(s.links[l].carries, message);
+                    self.attempt(l, usize::from(attempt), sku, sent, payload, debt);
+                }
             }
             Event::Deliver {
                 link,
                 sku,
+                debt,
                 sent,
                 message,
             } => {
                 let payload = Payload::of(s.links[link as usize].carries, message);
-                self.deliver(link as usize, sku as usize, sent, payload);
+                self.deliver(link as usize, sku as usize, sent, payload, debt);
             }
             Event::Batch { link, start, end } => {
                 let link = &s.links[link as usize];
@@ -389,6 +471,10 @@ impl<'a> Engine<'a> {
                 self.start_service(n);
             }
             Event::FeedEnd { node, slot } => self.feed_end(node as usize, slot),
+            Event::Ship { order } => self.ship(order),
+            Event::LagCheck { link } => self.lag_check(link as usize),
+            Event::Fix => self.fix(),
+            Event::Shrink { sku } => self.shrink(sku as usize),
         }
     }
 
@@ -406,6 +492,18 @@ impl<'a> Engine<'a> {
             return 0;
         }
         listing_units(&sells.listing, self.views[self.at(k, sells.node)])
+    }
+
+    /// What levels link `l` carries of SKU `k` now: `from`'s view, plus its committed units
+    /// when the link publishes on-hand.
+    #[inline]
+    fn carried(&self, l: usize, k: usize) -> i64 {
+        let at = self.at(k, self.plan.scenario.links[l].from);
+        if self.plan.on_hand[l] {
+            self.views[at] + self.committed[at]
+        } else {
+            self.views[at]
+        }
     }
 
     /// An order of `qty` units of SKU `k` arrives at channel `c`.
@@ -444,28 +542,38 @@ impl<'a> Engine<'a> {
         self.touch(k);
         let node = self.plan.sells[stream].node;
         let order = self.orders.len() as u32;
+        let ship_at = self.ship_time(stream);
         self.orders.push(Order {
             qty,
             sku: k as u32,
             seen: 1 << node,
+            committed: 0,
+            ship_at,
         });
+        self.schedule_ship(order);
         self.apply_order(node, order);
     }
 
-    /// Node `n` applies an order: its view drops, the order joins its log, the change
-    /// propagates, then the order is relayed.
+    /// Node `n` applies an order: its view drops (its units are committed until the order
+    /// ships), the order joins its log, the change propagates, then the order is relayed.
     fn apply_order(&mut self, n: usize, order: u32) {
         let Order { qty, sku, .. } = self.orders[order as usize];
         let k = sku as usize;
         let value = self.views[self.at(k, n)] - i64::from(qty);
         self.set_view(n, k, value);
+        let committed = self.commit(n, order);
         self.order_logs[n].push(order);
-        self.view_changed(n, k, None);
+        // On-hand (view plus committed) is unchanged when the units were committed.
+        self.send_levels(n, k, None, true, !committed);
+        if self.plan.scenario.record == Some(n) {
+            self.check_reorder(k);
+            self.check_low_stock(k);
+        }
         let plan = self.plan;
         for &l in &plan.order_webhooks_from[n] {
             let to = plan.scenario.links[l].to;
             if self.orders[order as usize].seen & (1 << to) == 0 {
-                self.attempt(l, 0, sku, self.now, Payload::Order(order));
+                self.send(l, sku, Payload::Order(order));
             }
         }
     }
@@ -530,90 +638,6 @@ impl<'a> Engine<'a> {
         self.touch(k);
     }
 
-    /// SKU `k`'s view at node `n` changed: `n` sends the new view on its level webhooks (except
-    /// back to `except`, the node whose level message caused the change), and the reorder
-    /// policy looks.
-    fn view_changed(&mut self, n: usize, k: usize, except: Option<usize>) {
-        let plan = self.plan;
-        for &l in &plan.level_webhooks_from[n] {
-            if Some(plan.scenario.links[l].to) != except {
-                let value = self.views[self.at(k, n)];
-                self.attempt(l, 0, k as u32, self.now, Payload::Level(value));
-            }
-        }
-        if plan.scenario.record == Some(n) {
-            self.check_reorder(k);
-        }
-    }
-
-    /// A webhook attempt at the current time; `attempt` retries have been made before.
-    fn attempt(&mut self, l: usize, attempt: usize, sku: u32, sent: f64, payload: Payload) {
-        self.link_messages[l] += 1;
-        let link = &self.plan.scenario.links[l];
-        let Transport::Webhook {
-            latency,
-            drop,
-            retries,
-        } = &link.transport
-        else {
-            unreachable!("webhook attempt on a poll link");
-        };
-        let failed =
-            self.plan.in_outage(l, self.now) || (*drop > 0.0 && self.rng.random::<f64>() < *drop);
-        if !failed {
-            let at = self.now + latency.sample(&mut self.rng);
-            let event = Event::Deliver {
-                link: l as u32,
-                sku,
-                sent,
-                message: payload.message(),
-            };
-            self.schedule(at, event);
-        } else if let Some(delay) = retries.get(attempt) {
-            // The loader allows at most 1000 retries, so the count fits.
-            let event = Event::Retry {
-                link: l as u32,
-                attempt: attempt as u16 + 1,
-                sku,
-                sent,
-                message: payload.message(),
-            };
-            self.schedule(self.now + delay, event);
-        }
-    }
-
-    fn deliver(&mut self, l: usize, k: usize, sent: f64, payload: Payload) {
-        let link = &self.plan.scenario.links[l];
-        match payload {
-            Payload::Order(order) => self.arrive(link.to, order),
-            Payload::Level(value) => {
-                if self.plan.scenario.nodes[link.to].feeds.is_some() {
-                    self.feed_message(l, k, sent, value);
-                } else {
-                    self.write_level(l, k, sent, value);
-                }
-            }
-        }
-    }
-
-    /// A level message of link `l` for SKU `k`, sent at `sent`, is written at `to`.
-    fn write_level(&mut self, l: usize, k: usize, sent: f64, value: i64) {
-        let link = &self.plan.scenario.links[l];
-        let skus = self.plan.skus();
-        if link.ordered {
-            let last = &mut self.last_applied[l * skus + k];
-            if sent < *last {
-                return;
-            }
-            *last = sent;
-        }
-        let (to, from) = (link.to, link.from);
-        if self.views[self.at(k, to)] != value {
-            self.set_view(to, k, value);
-            self.view_changed(to, k, Some(from));
-        }
-    }
-
     /// `qty` units of SKU `k` arrive: its physical stock and the record's view rise.
     fn receive(&mut self, k: usize, qty: i64) {
         self.physical[k] += qty;
@@ -655,89 +679,6 @@ impl<'a> Engine<'a> {
         }
         if let Some(reconcile) = &self.plan.scenario.reconcile {
             self.schedule(self.now + reconcile.every, Event::Reconcile);
-        }
-    }
-}
-
-/// Units `channel` lists when its node's view is `view`, by MODEL.md's listing rule (with the
-/// channel's own listing parameters, as in a scenario without a catalog).
-#[inline]
-pub fn listed_units(channel: &Channel, view: i64) -> i64 {
-    let listing = Listing {
-        buffer: channel.buffer,
-        list_percent: channel.list_percent,
-        out_of_stock_at: channel.out_of_stock_at,
-        max_listed: channel.max_listed,
-    };
-    listing_units(&listing, view)
-}
-
-/// Units listed when the node's view is `view`: the view less the buffer, times `list_percent`
-/// rounded down, 0 at or below `out_of_stock_at`, clamped to `[0, max_listed]`.
-#[inline]
-pub fn listing_units(listing: &Listing, view: i64) -> i64 {
-    let mut listed = view - listing.buffer;
-    if let Some(percent) = listing.list_percent {
-        listed = (listed as f64 * percent / 100.0).floor() as i64;
-    }
-    if listing.out_of_stock_at.is_some_and(|at| view <= at) {
-        listed = 0;
-    }
-    listed.clamp(0, listing.max_listed.unwrap_or(i64::MAX))
-}
-
-/// The state after an event, for tracing (the first SKU of a catalog).
-#[derive(Debug)]
-pub struct Snapshot<'e> {
-    /// Physical units on hand.
-    pub physical: i64,
-    /// Each node's view.
-    pub views: &'e [i64],
-    /// Each channel's counts so far.
-    pub channels: &'e [ChannelOutcome],
-    plan: &'e Plan,
-    orders: &'e [Order],
-    order_logs: &'e [Vec<u32>],
-    sale_qty: u32,
-}
-
-impl Snapshot<'_> {
-    /// Units channel `c` lists now.
-    pub fn listed(&self, c: usize) -> i64 {
-        let sells = &self.plan.sells[c];
-        if !sells.listed {
-            return 0;
-        }
-        listing_units(&sells.listing, self.views[sells.node])
-    }
-
-    /// What `event`, the one just handled, carried: an order's units (a sale, an order message
-    /// or its retry, a served order), a polled batch's total units, a receipt's units, or a level
-    /// message's value. `None` for polls, reconciliations and background orders.
-    pub fn quantity(&self, event: &Event) -> Option<i64> {
-        let s = &self.plan.scenario;
-        let order_units = |order: u32| i64::from(self.orders[order as usize].qty);
-        let payload_units = |payload: Payload| match payload {
-            Payload::Level(value) => value,
-            Payload::Order(order) => order_units(order),
-        };
-        match *event {
-            Event::Demand { .. } | Event::Scheduled { .. } => Some(i64::from(self.sale_qty)),
-            Event::Receipt { index } => Some(s.stock.receipts[index as usize].qty),
-            Event::ReorderArrival { sku } => {
-                s.catalog.skus[sku as usize].reorder.as_ref().map(|r| r.qty)
-            }
-            Event::Retry { link, message, .. } | Event::Deliver { link, message, .. } => {
-                let carries = s.links[link as usize].carries;
-                Some(payload_units(Payload::of(carries, message)))
-            }
-            Event::Batch { link, start, end } => {
-                let log = &self.order_logs[s.links[link as usize].from];
-                let batch = &log[start as usize..end as usize];
-                Some(batch.iter().map(|&o| order_units(o)).sum())
-            }
-            Event::ServiceEnd { item, .. } if item != BACKGROUND => Some(order_units(item)),
-            _ => None,
         }
     }
 }

@@ -54,18 +54,24 @@ pub enum Event {
     ApiGrant { link: u32 },
     /// A waiting poll gets its last API token and reads what it carries.
     ApiRead { link: u32 },
-    /// A webhook message is attempted again after a failure; `attempt` counts the retries so far.
+    /// A webhook message is attempted again after a failure; `attempt` counts the retries so
+    /// far, `epoch` is the link's disable count when it was scheduled (a retry pending when the
+    /// link was disabled is dropped), `debt` what the message owes (for monitoring). The link
+    /// fits 16 bits (at most 10,000 links), which keeps an event at 32 bytes.
     Retry {
-        link: u32,
+        link: u16,
         attempt: u16,
+        epoch: u16,
         sku: u32,
+        debt: u32,
         sent: f64,
         message: Message,
     },
-    /// A message reaches the link's receiver.
+    /// A message reaches the link's receiver; `debt` is what it settles (for monitoring).
     Deliver {
         link: u32,
         sku: u32,
+        debt: u32,
         sent: f64,
         message: Message,
     },
@@ -80,4 +86,13 @@ pub enum Event {
     /// A feed server of a node finishes a level message or batch (a slot of the engine's feed
     /// items).
     FeedEnd { node: u32, slot: u32 },
+    /// An accepted order (an index into the trial's orders) ships, or is cancelled if oversold:
+    /// its committed units are released.
+    Ship { order: u32 },
+    /// A link's oldest debt reaches its deadline (`lag_alert` after it was incurred).
+    LagCheck { link: u32 },
+    /// The fix after an alert: disabled links restored, every view set to the record's.
+    Fix,
+    /// A unit of a SKU vanishes from the shelf (if any is left).
+    Shrink { sku: u32 },
 }

@@ -89,8 +89,18 @@ pub struct TrialOutcome {
     pub reconciled_units: u64,
     /// Units received (fixed receipts and reorders).
     pub received_units: u64,
+    /// Units lost from the shelf (`shrink_per_day`).
+    pub shrunk_units: u64,
     /// Physical units on hand at the horizon.
     pub final_physical: i64,
     /// Number of events the engine handled.
     pub events: u64,
+    /// Lag alerts raised (MODEL.md Part 2, "Failures nobody sees, and monitoring").
+    pub alerts: u64,
+    /// Time links spent with their webhook subscription deleted, summed over links and clipped
+    /// to the horizon, seconds.
+    pub disabled_seconds: f64,
+    /// When the first low-stock alert was raised (the earliest over SKUs; the horizon if
+    /// never), seconds.
+    pub low_stock_alert_seconds: f64,
 }

@@ -4,7 +4,7 @@
 
 use super::demand::{Segment, rate_segments};
 use super::dist::Dist;
-use crate::scenario::{Carries, Listing, Scenario, Sync, Transport};
+use crate::scenario::{Carries, Listing, Publishes, Scenario, Sync, Transport};
 
 /// A scenario plus the lookup tables the event loop needs.
 #[derive(Debug, Clone)]
@@ -28,6 +28,11 @@ pub struct Plan {
     pub carried: Vec<Vec<bool>>,
     /// Per link: how many SKUs a full levels poll carries.
     pub full_count: Vec<u64>,
+    /// Per link: whether it publishes on-hand (view plus committed units).
+    pub on_hand: Vec<bool>,
+    /// Per SKU: the record's view at or below which it raises a low-stock alert, units (NaN:
+    /// never).
+    pub low_stock_at: Vec<f64>,
 }
 
 /// One SKU on one channel, as the event loop reads it.
@@ -89,7 +94,12 @@ impl Plan {
         let order_webhooks_from = webhooks_from(Carries::Orders);
         let sells = sells(&scenario);
         let (dirty_links_of, carried, full_count) = level_polls(&scenario);
+        let on_hand = (scenario.links.iter())
+            .map(|l| l.publishes == Publishes::OnHand)
+            .collect();
+        let low_stock_at = low_stock_at(&scenario);
         Plan {
+            low_stock_at,
             scenario,
             segments,
             level_webhooks_from,
@@ -99,6 +109,7 @@ impl Plan {
             dirty_links_of,
             carried,
             full_count,
+            on_hand,
         }
     }
 
@@ -112,6 +123,30 @@ impl Plan {
     pub fn skus(&self) -> usize {
         self.scenario.catalog.skus.len()
     }
+
+    /// Whether SKU `k` is a bundle.
+    #[inline]
+    pub fn is_bundle(&self, _k: usize) -> bool {
+        false
+    }
+}
+
+/// Per SKU, `low_stock_days` times its expected units per day (orders per day times the
+/// share-weighted mean `qty`, before peaks, profiles and `demand_cv`); NaN without a low-stock
+/// alert or when the SKU expects no units.
+fn low_stock_at(s: &Scenario) -> Vec<f64> {
+    let days = s.monitoring.as_ref().and_then(|m| m.low_stock_days);
+    (s.catalog.skus.iter())
+        .map(|sku| {
+            let units_per_day: f64 = (sku.channels.iter().zip(&s.channels))
+                .map(|(own, channel)| own.orders_per_hour * 24.0 * channel.qty.mean())
+                .sum();
+            match days {
+                Some(days) if units_per_day > 0.0 => days * units_per_day,
+                _ => f64::NAN,
+            }
+        })
+        .collect()
 }
 
 fn sells(s: &Scenario) -> Vec<SkuSells> {

@@ -28,6 +28,35 @@ pub struct ScopeExtras {
     pub worst_window_cancel_rate: Option<MetricSummary>,
     /// 365 days over the horizon: the factor of every `mean_per_year`.
     pub per_year: f64,
+    /// All channels together, when the scenario monitors or can disable a webhook: `alerts`,
+    /// `disabled_seconds`, `low_stock_alert_seconds`.
+    pub monitoring: Option<MonitoringSummary>,
+}
+
+/// The monitoring measures of MODEL.md Part 2 ("Failures nobody sees, and monitoring").
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MonitoringSummary {
+    /// Lag alerts raised a trial.
+    pub alerts: MetricSummary,
+    /// Time webhook subscriptions were deleted, summed over links, seconds.
+    pub disabled_seconds: MetricSummary,
+    /// When the first low-stock alert was raised (the horizon when never), seconds.
+    pub low_stock_alert_seconds: MetricSummary,
+}
+
+/// Whether `scenario` reports the monitoring measures: it has `[monitoring]` or a webhook with
+/// `disable_after`.
+pub fn reports_monitoring(scenario: &Scenario) -> bool {
+    scenario.monitoring.is_some()
+        || (scenario.links.iter()).any(|l| {
+            matches!(
+                l.transport,
+                Transport::Webhook {
+                    disable_after: Some(_),
+                    ..
+                }
+            )
+        })
 }
 
 /// A money summary with its `mean_per_year` beside the other statistics.
@@ -113,6 +142,9 @@ pub struct Part2Accumulator {
     links: Vec<(usize, ValueAccumulator, ValueAccumulator, ValueAccumulator)>,
     /// Per SKU of a catalog (empty without one).
     skus: Vec<SkuSums>,
+    /// Alerts, disabled seconds, first low-stock alert (when the scenario reports them).
+    #[serde(default)]
+    monitoring: Option<[ValueAccumulator; 3]>,
 }
 
 impl Part2Accumulator {
@@ -136,6 +168,13 @@ impl Part2Accumulator {
             } else {
                 Vec::new()
             },
+            monitoring: reports_monitoring(scenario).then(|| {
+                [
+                    ValueAccumulator::new(true),
+                    ValueAccumulator::new(false),
+                    ValueAccumulator::new(false),
+                ]
+            }),
         }
     }
 
@@ -158,6 +197,11 @@ impl Part2Accumulator {
             polls.push(link.polls as f64);
             requests.push(link.requests as f64);
             wait.push(link.api_wait_seconds);
+        }
+        if let Some([alerts, disabled, low_stock]) = &mut self.monitoring {
+            alerts.push(trial.alerts as f64);
+            disabled.push(trial.disabled_seconds);
+            low_stock.push(trial.low_stock_alert_seconds);
         }
         for row in &trial.skus {
             let sums = &mut self.skus[row.sku as usize];
@@ -222,6 +266,9 @@ impl Part2Accumulator {
             a.2.merge(&b.2);
             a.3.merge(&b.3);
         }
+        if let (Some(a), Some(b)) = (&mut self.monitoring, &other.monitoring) {
+            a.iter_mut().zip(b).for_each(|(a, b)| a.merge(b));
+        }
         for (a, b) in self.skus.iter_mut().zip(&other.skus) {
             a.oversold += b.oversold;
             a.penalty += b.penalty;
@@ -241,6 +288,14 @@ impl Part2Accumulator {
             cost: self.cost[i].summary(),
             worst_window_cancel_rate: c.map(|c| self.worst_window[c].summary()),
             per_year: YEAR / scenario.horizon,
+            monitoring: match (&self.monitoring, c) {
+                (Some([alerts, disabled, low_stock]), None) => Some(MonitoringSummary {
+                    alerts: alerts.summary(),
+                    disabled_seconds: disabled.summary(),
+                    low_stock_alert_seconds: low_stock.summary(),
+                }),
+                _ => None,
+            },
         }
     }
 

@@ -43,6 +43,9 @@ pub struct Part2Record {
     pub worst_window: Vec<f64>,
     /// Per poll link in scenario order: (polls, requests, API wait in seconds).
     pub links: Vec<(u64, u64, f64)>,
+    /// When the scenario monitors or can disable a webhook: (alerts, disabled seconds over all
+    /// links, low-stock alert time in seconds).
+    pub monitoring: Option<(u64, f64, f64)>,
 }
 
 impl Part2Record {
@@ -63,10 +66,16 @@ impl Part2Record {
             .filter(|(link, _)| matches!(link.transport, crate::scenario::Transport::Poll { .. }))
             .map(|(_, l)| (l.polls, l.requests, l.api_wait_seconds))
             .collect();
+        let monitoring = super::reports_monitoring(scenario).then_some((
+            trial.alerts,
+            trial.disabled_seconds,
+            trial.low_stock_alert_seconds,
+        ));
         Part2Record {
             revenue_cost,
             worst_window,
             links,
+            monitoring,
         }
     }
 }

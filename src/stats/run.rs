@@ -57,6 +57,14 @@ impl Serialize for ScopeSummary {
         if let Some(reconciled) = &self.reconciled_units {
             map.serialize_entry("reconciled_units", reconciled)?;
         }
+        if let Some(monitoring) = &self.extras.monitoring {
+            map.serialize_entry("alerts", &monitoring.alerts)?;
+            map.serialize_entry("disabled_seconds", &monitoring.disabled_seconds)?;
+            map.serialize_entry(
+                "low_stock_alert_seconds",
+                &monitoring.low_stock_alert_seconds,
+            )?;
+        }
         map.serialize_entry("p_any_oversell", &self.p_any_oversell)?;
         map.serialize_entry("p_cancel_rate_over_limit", &self.p_cancel_rate_over_limit)?;
         map.end()

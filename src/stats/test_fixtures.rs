@@ -47,6 +47,8 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
             price: 0.0,
             receipts: Vec::new(),
             reorder: None,
+            ship_after: None,
+            shrink_per_day: 0.0,
         },
         nodes: vec![node("web"), node("pos")],
         record: None,
@@ -55,6 +57,7 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
         peaks: Vec::new(),
         scheduled_orders: Vec::new(),
         reconcile: None,
+        monitoring: None,
         catalog: Catalog {
             file: None,
             skus: Vec::new(),

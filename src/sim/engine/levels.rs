@@ -12,6 +12,7 @@
 use std::collections::VecDeque;
 
 use super::Engine;
+use super::monitor::NO_DEBT;
 use crate::scenario::{Sync, Transport};
 use crate::sim::event::Event;
 use crate::sim::plan::Plan;
@@ -28,6 +29,8 @@ struct Batch {
     entries: Vec<(u32, i64)>,
     /// Full sync: bit per SKU set once the SKU is in `entries`.
     member: Vec<u64>,
+    /// The debts its write settles (its poll's and an earlier failed poll's).
+    debts: (u32, u32),
 }
 
 /// An item of a node's feed queue.
@@ -39,6 +42,7 @@ enum FeedItem {
         sku: u32,
         sent: f64,
         value: i64,
+        debt: u32,
     },
     /// A levels batch.
     Batch(u32),
@@ -169,6 +173,7 @@ impl Levels {
         batch.link = l as u32;
         batch.sent = sent;
         batch.full = full;
+        batch.debts = (NO_DEBT, NO_DEBT);
         batch.entries.clear();
         if full {
             batch.member.clear();
@@ -201,13 +206,12 @@ impl Engine<'_> {
     /// A changed-sync poll of link `l` fixes the SKUs it carries (at its first grant): those of
     /// its dirty set whose view at `from` differs from what it last carried. Returns the batch.
     pub(super) fn collect_changed(&mut self, l: usize) -> u32 {
-        let from = self.plan.scenario.links[l].from;
         let b = self.levels.batch(l, self.now, false);
         let mut list = std::mem::take(&mut self.levels.dirty_list[l]);
         for &k in &list {
             let k = k as usize;
             self.levels.dirty[l][k] = false;
-            let value = self.views[self.at(k, from)];
+            let value = self.carried(l, k);
             if self.plan.carried[l][k] && value != self.levels.last_carried[l][k] {
                 self.levels.batches[b as usize].entries.push((k as u32, 0));
             }
@@ -220,12 +224,11 @@ impl Engine<'_> {
     /// A changed-sync poll reads the values of the SKUs it fixed (at its last grant).
     pub(super) fn read_changed(&mut self, b: u32) {
         let l = self.levels.batches[b as usize].link as usize;
-        let from = self.plan.scenario.links[l].from;
         self.levels.batches[b as usize].sent = self.now;
         let mut entries = std::mem::take(&mut self.levels.batches[b as usize].entries);
         for entry in &mut entries {
             let k = entry.0 as usize;
-            entry.1 = self.views[self.at(k, from)];
+            entry.1 = self.carried(l, k);
             self.levels.last_carried[l][k] = entry.1;
         }
         self.levels.batches[b as usize].entries = entries;
@@ -234,13 +237,12 @@ impl Engine<'_> {
     /// A full-sync poll of link `l` reads now: it stores the dirty SKUs whose views differ and
     /// goes on its way to `to`.
     pub(super) fn read_full(&mut self, l: usize) -> u32 {
-        let link = &self.plan.scenario.links[l];
-        let (from, to) = (link.from, link.to);
+        let to = self.plan.scenario.links[l].to;
         let b = self.levels.batch(l, self.now, true);
         let mut list = std::mem::take(&mut self.levels.dirty_list[l]);
         list.retain(|&k| {
             let k = k as usize;
-            let value = self.views[k * self.nodes + from];
+            let value = self.carried(l, k);
             let differs = value != self.views[k * self.nodes + to];
             if self.plan.carried[l][k] && differs {
                 let batch = &mut self.levels.batches[b as usize];
@@ -289,10 +291,18 @@ impl Engine<'_> {
         }
     }
 
+    /// The debts batch `b`'s write settles.
+    pub(super) fn set_batch_debts(&mut self, b: u32, debts: (u32, u32)) {
+        self.levels.batches[b as usize].debts = debts;
+    }
+
     /// Batch `b` is written at `to`: each SKU it carries gets the value it read.
     fn write_batch(&mut self, b: u32) {
         let batch = &self.levels.batches[b as usize];
         let (l, sent, full) = (batch.link as usize, batch.sent, batch.full);
+        let debts = batch.debts;
+        self.monitor.settle(debts.0, self.now);
+        self.monitor.settle(debts.1, self.now);
         let link = &self.plan.scenario.links[l];
         let (from, to, ordered) = (link.from, link.to, link.ordered);
         if full {
@@ -326,13 +336,14 @@ impl Engine<'_> {
     }
 
     /// A webhook level message reaches a node with a feed queue.
-    pub(super) fn feed_message(&mut self, l: usize, k: usize, sent: f64, value: i64) {
+    pub(super) fn feed_message(&mut self, l: usize, k: usize, sent: f64, value: i64, debt: u32) {
         let to = self.plan.scenario.links[l].to;
         let slot = self.feed_slot(FeedItem::Message {
             link: l as u32,
             sku: k as u32,
             sent,
             value,
+            debt,
         });
         self.feed_enqueue(to, slot);
     }
@@ -400,7 +411,8 @@ impl Engine<'_> {
                 sku,
                 sent,
                 value,
-            } => self.write_level(link as usize, sku as usize, sent, value),
+                debt,
+            } => self.write_level(link as usize, sku as usize, sent, value, debt),
             FeedItem::Batch(b) => self.write_batch(b),
         }
         let servers = self.feed_servers(n);

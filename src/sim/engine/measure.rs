@@ -173,6 +173,7 @@ impl Engine<'_> {
     /// Closes open exposures at the horizon, adds up money and windows, and hands out the
     /// outcome.
     pub(super) fn finish(&mut self) -> TrialOutcome {
+        self.finish_monitor();
         let s = &self.plan.scenario;
         let horizon = s.horizon;
         let m = &mut self.measures;

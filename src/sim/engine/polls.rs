@@ -7,6 +7,7 @@
 use std::collections::VecDeque;
 
 use super::Engine;
+use super::monitor::NO_DEBT;
 use crate::scenario::{Carries, Sync, Transport};
 use crate::sim::event::Event;
 use crate::sim::plan::Plan;
@@ -30,6 +31,8 @@ struct PollState {
     /// Orders: the slice of `from`'s order log it fetches.
     start: u32,
     end: u32,
+    /// What it owes (for monitoring): its own debt and an earlier failed poll's.
+    debts: (u32, u32),
 }
 
 /// A node's token bucket.
@@ -85,6 +88,7 @@ impl PollState {
             batch: NO_BATCH,
             start: 0,
             end: 0,
+            debts: (NO_DEBT, NO_DEBT),
         }
     }
 }
@@ -115,9 +119,17 @@ impl Engine<'_> {
 
     fn start_poll(&mut self, l: usize, outage: bool) {
         self.out.links[l].polls += 1;
+        let debts = self.owe_poll(l, outage);
         let state = &mut self.polls.state[l];
         state.due = self.now;
         state.outage = outage;
+        state.debts = debts;
+    }
+
+    /// Poll `state`'s debts are settled at `at`.
+    fn settle_poll(&mut self, state: &PollState, at: f64) {
+        self.monitor.settle(state.debts.0, at);
+        self.monitor.settle(state.debts.1, at);
     }
 
     /// Tokens of node `n`'s bucket now.
@@ -237,6 +249,7 @@ impl Engine<'_> {
         match (link.carries, sync) {
             (Carries::Levels, Sync::Full) => {
                 let b = self.read_full(l);
+                self.set_batch_debts(b, state.debts);
                 let at = self.now + latency.sample(&mut self.rng);
                 self.send_batch(b, at);
             }
@@ -244,20 +257,30 @@ impl Engine<'_> {
                 self.read_changed(state.batch);
                 let at = self.now + latency.sample(&mut self.rng);
                 if self.levels_len(state.batch) > 0 {
+                    self.set_batch_debts(state.batch, state.debts);
                     self.send_batch(state.batch, at);
                 } else {
+                    // An empty batch counts as written at poll + latency.
+                    self.settle_poll(&state, at);
                     self.drop_batch(state.batch);
                 }
             }
             (Carries::Orders, _) => {
                 if state.end > state.start {
                     let at = self.now + latency.sample(&mut self.rng);
+                    // Orders settle when they reach `to`, before any processing queue.
+                    if at < self.horizon {
+                        self.settle_poll(&state, at);
+                    }
                     let event = Event::Batch {
                         link: l as u32,
                         start: state.start,
                         end: state.end,
                     };
                     self.schedule(at, event);
+                } else {
+                    // An empty orders poll fetches nothing and owes nothing more.
+                    self.settle_poll(&state, self.now);
                 }
             }
         }

@@ -1,0 +1,57 @@
+//! Shipping and committed units (MODEL.md Part 2): an accepted order ships (an oversold one is
+//! cancelled) `stock.ship_after` after its acceptance; until then its units are committed at
+//! every node that applied it before that moment. A levels link publishing `on_hand` carries the
+//! sender's view plus its committed units, so it sends when a shipment releases them.
+
+use super::Engine;
+use crate::sim::event::Event;
+
+impl Engine<'_> {
+    /// When an order accepted now on demand stream `stream` ships: `ship_after` drawn from the
+    /// stream's own generator; now (nothing is ever committed) without `ship_after`.
+    pub(super) fn ship_time(&mut self, stream: usize) -> f64 {
+        match &self.plan.scenario.stock.ship_after {
+            Some(after) => self.now + after.sample(&mut self.ship_rngs[stream]),
+            None => self.now,
+        }
+    }
+
+    /// Schedules order `order`'s shipment, if it comes after now and before the horizon.
+    pub(super) fn schedule_ship(&mut self, order: u32) {
+        let ship_at = self.orders[order as usize].ship_at;
+        if ship_at > self.now {
+            self.schedule(ship_at, Event::Ship { order });
+        }
+    }
+
+    /// Node `n` applies `order`: its units are committed there when that is before the ship
+    /// time. Returns whether they were.
+    pub(super) fn commit(&mut self, n: usize, order: u32) -> bool {
+        let o = &mut self.orders[order as usize];
+        if self.now >= o.ship_at {
+            return false;
+        }
+        o.committed |= 1 << n;
+        let (k, qty) = (o.sku as usize, i64::from(o.qty));
+        let at = self.at(k, n);
+        self.committed[at] += qty;
+        true
+    }
+
+    /// `order` ships (or is cancelled): every node that committed its units releases them, and
+    /// that node's on-hand links send.
+    pub(super) fn ship(&mut self, order: u32) {
+        let o = self.orders[order as usize];
+        let (k, qty) = (o.sku as usize, i64::from(o.qty));
+        let mut nodes = o.committed;
+        while nodes != 0 {
+            let n = nodes.trailing_zeros() as usize;
+            nodes &= nodes - 1;
+            let at = self.at(k, n);
+            self.committed[at] -= qty;
+            self.levels.mark_dirty(self.plan, n, k);
+            self.send_levels(n, k, None, false, true);
+        }
+        self.orders[order as usize].committed = 0;
+    }
+}
