@@ -2,6 +2,7 @@
 //! headless Chromium renders it with its charts drawn.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -19,16 +20,27 @@ fn run_demo(out: &Path) -> PathBuf {
     out.join("demo").join("report.html")
 }
 
-/// Chromium, or `None` outside CI when it is not installed (CI installs it, so there it must run).
+/// Whether this is a CI run: `CI` set to anything but empty, `0` or `false` (CI services set
+/// `CI=true`).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// Chromium, or `None` outside CI when it is not installed. Under CI a missing Chromium fails the
+/// test (.ci/run installs it); elsewhere the skip is written straight to stderr, past the test
+/// harness's capture, so a local run says what it did not check.
 fn chromium() -> Option<&'static str> {
     if Path::new(CHROMIUM).exists() {
         return Some(CHROMIUM);
     }
     assert!(
-        std::env::var_os("CI").is_none(),
+        !in_ci(),
         "{CHROMIUM} is missing: .ci/run installs Debian's chromium"
     );
-    eprintln!("skipping the browser checks: {CHROMIUM} is not installed");
+    let _ = writeln!(
+        std::io::stderr(),
+        "report: skipping the browser checks: {CHROMIUM} is not installed (under CI=true this fails)"
+    );
     None
 }
 
@@ -139,4 +151,31 @@ fn chromium_renders_the_report_with_its_charts() {
         let pixels = near(rgb);
         assert!(pixels > 2_000, "{name} bars: only {pixels} pixels");
     }
+}
+
+/// Without Chromium, the browser test fails under `CI=true` instead of passing: this runs it again
+/// in a child test process with `CI=true`. (With Chromium installed there is nothing to show.)
+#[test]
+fn a_missing_chromium_fails_under_ci() {
+    if Path::new(CHROMIUM).exists() {
+        return;
+    }
+    let output = Command::new(std::env::current_exe().expect("the test binary"))
+        .args([
+            "report::chromium_renders_the_report_with_its_charts",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("CI", "true")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the test binary");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "passed under CI=true:\n{stdout}");
+    assert!(
+        stderr.contains("/usr/bin/chromium is missing"),
+        "stderr:\n{stderr}"
+    );
+    assert!(stdout.contains("1 failed"), "stdout:\n{stdout}");
 }
