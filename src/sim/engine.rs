@@ -1,4 +1,4 @@
-//! One trial of the model in MODEL.md: the world state, the events and their handling.
+//! One trial of the model in docs/model.md: the world state, the events and their handling.
 //!
 //! An `Engine` is built once per worker from a `Plan` and reused for every trial it runs: all
 //! buffers keep their memory between trials, so the event loop allocates nothing once warm.
@@ -214,7 +214,7 @@ impl<'a> Engine<'a> {
         self.out.events = 0;
     }
 
-    /// Schedules what is known at time 0, in MODEL.md's order: scheduled orders, receipts,
+    /// Schedules what is known at time 0, in docs/model.md's order: scheduled orders, receipts,
     /// reconciliation, polls, demand streams; then background streams and the reorder check.
     fn schedule_start(&mut self) {
         let plan = self.plan;
@@ -333,7 +333,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Units a channel lists now, by MODEL.md's listing rule.
+    /// Units a channel lists now, by the listing rule (docs/model.md, "Listing").
     #[inline]
     fn listed(&self, c: usize) -> i64 {
         let channel = &self.plan.scenario.channels[c];
@@ -641,7 +641,7 @@ impl<'a> Engine<'a> {
     }
 }
 
-/// Units `channel` lists when its node's view is `view`, by MODEL.md's listing rule: the view
+/// Units `channel` lists when its node's view is `view`, by docs/model.md's listing rule: the view
 /// less the buffer, times `list_percent` rounded down, 0 at or below `out_of_stock_at`, clamped
 /// to `[0, max_listed]`.
 #[inline]
