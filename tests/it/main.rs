@@ -6,6 +6,7 @@ mod common;
 mod charts;
 mod cli;
 mod compare;
+mod docs;
 mod engine_rules;
 mod fuzz_parser;
 mod golden;
