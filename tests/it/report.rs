@@ -6,18 +6,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::common::binary::{Sandbox, succeeded};
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-fn run_demo(out: &Path) -> PathBuf {
-    let status = Command::new(env!("CARGO_BIN_EXE_oversell"))
-        .args(["demo", "--trials", "400", "--seed", "9", "--out"])
-        .arg(out)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .status()
-        .expect("run oversell demo");
-    assert!(status.success(), "oversell demo failed: {status}");
-    out.join("demo").join("report.html")
+/// Runs `oversell demo` in `sandbox` and returns the report's path.
+fn run_demo(sandbox: &Sandbox) -> PathBuf {
+    succeeded(sandbox.oversell(&["demo", "--trials", "400", "--seed", "9"]));
+    sandbox.path().join("out").join("demo").join("report.html")
 }
 
 /// Whether this is a CI run: `CI` set to anything but empty, `0` or `false` (CI services set
@@ -65,8 +61,7 @@ fn headless(chromium: &str, profile: &Path) -> Command {
 
 #[test]
 fn the_report_is_one_self_contained_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let html = std::fs::read_to_string(run_demo(dir.path())).unwrap();
+    let html = std::fs::read_to_string(run_demo(&Sandbox::new())).unwrap();
     // Inline SVG only: one comparison chart and one timeline per stack.
     assert_eq!(html.matches("<svg").count(), 4);
     for stack in ["event-driven", "polling-15m", "erp-hourly"] {
@@ -97,8 +92,8 @@ fn chromium_renders_the_report_with_its_charts() {
     let Some(chromium) = chromium() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let report = run_demo(dir.path());
+    let dir = Sandbox::new();
+    let report = run_demo(&dir);
     let url = format!("file://{}", report.display());
 
     // The DOM as the browser built it.
