@@ -673,14 +673,15 @@ mod tests {
 
     #[test]
     fn more_than_ten_thousand_channels_are_refused() {
+        // Every extra channel names a node that does not exist: the count is refused first, so
+        // nothing was checked or built channel by channel (an order, not a stopwatch, shows it).
         let many: String = (0..=MAX_CHANNELS)
-            .map(|i| format!("[channels.c{i}]\nnode = \"erp\"\norders_per_day = 0\n"))
+            .map(|i| format!("[channels.c{i}]\nnode = \"nowhere\"\norders_per_day = 0\n"))
             .collect();
         let text = edited(&[(
             "[[links]]\nname = \"amazon-feed\"",
             &format!("{many}[[links]]\nname = \"amazon-feed\""),
         )]);
-        let started = std::time::Instant::now();
         let e = load_str("s.toml", &text).unwrap_err();
         // The reference's four channels come first: c9996 is the 10,001st.
         assert_eq!(e.key, "channels.c9996", "{e}");
@@ -689,7 +690,6 @@ mod tests {
                 .contains("too many channels: 10,005 (at most 10,000)"),
             "{e}"
         );
-        assert!(started.elapsed().as_secs_f64() < 5.0);
     }
 
     #[test]
@@ -1020,10 +1020,16 @@ mod tests {
                 &format!("{peaks}[[scheduled_orders]]"),
             ),
         ]);
-        let started = std::time::Instant::now();
         let e = load_str("s.toml", &text).unwrap_err();
-        assert!(started.elapsed().as_secs_f64() < 5.0);
         assert_eq!(e.key, "channels.c7", "{e}");
-        assert!(e.message.contains("segment-peak checks"), "{e}");
+        // The checks are counted, not made: 12 channels (the reference's four, then c0..c7),
+        // each of 87,660 hourly segments plus two per peak, times its peaks: 1,000 on shopify
+        // and amazon (the reference's own peak names them), 999 on the ten others.
+        // 2 x 89,660 x 1,000 + 10 x 89,658 x 999 = 1,075,003,420.
+        assert!(
+            e.message
+                .contains("reaches 1,075,003,420 segment-peak checks"),
+            "{e}"
+        );
     }
 }

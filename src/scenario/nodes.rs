@@ -1,5 +1,5 @@
 //! Node resolution: declared nodes in file order, then the implicit node of every channel that
-//! sells against its own name without declaring it (MODEL.md, "Fine points").
+//! sells against its own name without declaring it (docs/model.md, "A trial and its state").
 
 use indexmap::IndexMap;
 

@@ -1,5 +1,5 @@
 //! From the file as written (`raw`) to the checked [`Scenario`]: defaults filled in, names
-//! resolved to indices, every rule of MODEL.md that a file can break checked.
+//! resolved to indices, every rule of docs/model.md that a file can break checked.
 
 use indexmap::IndexMap;
 

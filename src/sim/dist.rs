@@ -1,4 +1,4 @@
-//! Distributions of durations, money and quantities, as MODEL.md writes them, and their parsing.
+//! Distributions of durations, money and quantities (docs/model.md) and their parsing.
 //!
 //! Durations are written `90s`, `15m`, `1h`, `2d` (anything `humantime` reads). A distribution is a
 //! plain value or `uniform(a, b)`, `exp(mean)`, `normal(mean, sd)` (negative draws become 0) or

@@ -1,4 +1,4 @@
-//! One trial of the model in MODEL.md: the world state, the events and their handling.
+//! One trial of the model in docs/model.md: the world state, the events and their handling.
 //!
 //! An `Engine` is built once per worker from a `Plan` and reused for every trial it runs: all
 //! buffers keep their memory between trials, so the event loop allocates nothing once warm.
@@ -298,7 +298,7 @@ impl<'a> Engine<'a> {
         self.out.low_stock_alert_seconds = f64::NAN;
     }
 
-    /// Schedules what is known at time 0, in MODEL.md's order: scheduled orders, receipts,
+    /// Schedules what is known at time 0, in docs/model.md's order: scheduled orders, receipts,
     /// reconciliation, polls, demand streams; then background streams and the reorder check.
     fn schedule_start(&mut self) {
         let plan = self.plan;
@@ -484,7 +484,7 @@ impl<'a> Engine<'a> {
         k * self.nodes + n
     }
 
-    /// Units channel `c` lists of SKU `k` now, by MODEL.md's listing rule.
+    /// Units channel `c` lists of SKU `k` now, by the listing rule (docs/model.md, "Listing").
     #[inline]
     fn listed(&self, c: usize, k: usize) -> i64 {
         let sells = &self.plan.sells[k * self.channels + c];

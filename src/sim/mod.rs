@@ -1,4 +1,4 @@
-//! The engine: one trial of the model in MODEL.md, pure (no I/O).
+//! The engine: one trial of the model in docs/model.md, pure (no I/O).
 
 pub mod demand;
 pub mod dist;

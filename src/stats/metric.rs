@@ -1,4 +1,4 @@
-//! The measures of one trial (MODEL.md, "What a trial measures"), per channel and in total.
+//! The measures of one trial (docs/model.md, "What a trial measures"), per channel and in total.
 
 use crate::scenario::Scenario;
 use crate::sim::outcome::{ChannelOutcome, TrialOutcome};

@@ -1,7 +1,7 @@
 //! The simulator against closed-form answers. Every check asserts a simulated mean within 4
 //! standard errors (computed from the run) of Poisson arithmetic over the delay windows.
 
-mod common;
+use crate::common;
 
 use common::*;
 

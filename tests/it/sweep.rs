@@ -2,7 +2,7 @@
 //! must, the files and formats are what the README promises, and mistakes in `--vary` and
 //! `--target` exit with code 2 and a message naming the fault.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

@@ -878,7 +878,7 @@ proptest! {
     /// - processing queues: they delay orders arriving over links;
     /// - a node `initial` other than `stock.initial`: above the stock it oversells at once; below
     ///   it, a level message whose value happens to equal the stale view changes nothing, so
-    ///   (by MODEL.md) nothing is passed on, and the nodes behind the hub miss a sale for good;
+    ///   (by the model) nothing is passed on, and the nodes behind the hub miss a sale for good;
     /// - two sales at the very same instant on different nodes: both see the views from before
     ///   either, since level messages, though instantaneous, are handled after every event
     ///   already queued for that instant. So scheduled orders, receipts, fixed reorder lead times

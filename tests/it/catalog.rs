@@ -2,7 +2,7 @@
 //! feed queues, cancel rates over a window. Random checks hold the simulated mean within 4
 //! standard errors computed from the run; deterministic ones are exact.
 
-mod common;
+use crate::common;
 
 use common::*;
 use oversell::montecarlo::{RunConfig, run_trials};

@@ -2,33 +2,41 @@
 //! headless Chromium renders it with its charts drawn.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::common::binary::{Sandbox, succeeded};
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-fn run_demo(out: &Path) -> PathBuf {
-    let status = Command::new(env!("CARGO_BIN_EXE_oversell"))
-        .args(["demo", "--trials", "400", "--seed", "9", "--out"])
-        .arg(out)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .status()
-        .expect("run oversell demo");
-    assert!(status.success(), "oversell demo failed: {status}");
-    out.join("demo").join("report.html")
+/// Runs `oversell demo` in `sandbox` and returns the report's path.
+fn run_demo(sandbox: &Sandbox) -> PathBuf {
+    succeeded(sandbox.oversell(&["demo", "--trials", "400", "--seed", "9"]));
+    sandbox.path().join("out").join("demo").join("report.html")
 }
 
-/// Chromium, or `None` outside CI when it is not installed (CI installs it, so there it must run).
+/// Whether this is a CI run: `CI` set to anything but empty, `0` or `false` (CI services set
+/// `CI=true`).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// Chromium, or `None` outside CI when it is not installed. Under CI a missing Chromium fails the
+/// test (.ci/run installs it); elsewhere the skip is written straight to stderr, past the test
+/// harness's capture, so a local run says what it did not check.
 fn chromium() -> Option<&'static str> {
     if Path::new(CHROMIUM).exists() {
         return Some(CHROMIUM);
     }
     assert!(
-        std::env::var_os("CI").is_none(),
+        !in_ci(),
         "{CHROMIUM} is missing: .ci/run installs Debian's chromium"
     );
-    eprintln!("skipping the browser checks: {CHROMIUM} is not installed");
+    let _ = writeln!(
+        std::io::stderr(),
+        "report: skipping the browser checks: {CHROMIUM} is not installed (under CI=true this fails)"
+    );
     None
 }
 
@@ -53,8 +61,7 @@ fn headless(chromium: &str, profile: &Path) -> Command {
 
 #[test]
 fn the_report_is_one_self_contained_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let html = std::fs::read_to_string(run_demo(dir.path())).unwrap();
+    let html = std::fs::read_to_string(run_demo(&Sandbox::new())).unwrap();
     // Inline SVG only: one comparison chart and one timeline per stack.
     assert_eq!(html.matches("<svg").count(), 4);
     for stack in ["event-driven", "polling-15m", "erp-hourly"] {
@@ -85,8 +92,8 @@ fn chromium_renders_the_report_with_its_charts() {
     let Some(chromium) = chromium() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let report = run_demo(dir.path());
+    let dir = Sandbox::new();
+    let report = run_demo(&dir);
     let url = format!("file://{}", report.display());
 
     // The DOM as the browser built it.
@@ -139,4 +146,31 @@ fn chromium_renders_the_report_with_its_charts() {
         let pixels = near(rgb);
         assert!(pixels > 2_000, "{name} bars: only {pixels} pixels");
     }
+}
+
+/// Without Chromium, the browser test fails under `CI=true` instead of passing: this runs it again
+/// in a child test process with `CI=true`. (With Chromium installed there is nothing to show.)
+#[test]
+fn a_missing_chromium_fails_under_ci() {
+    if Path::new(CHROMIUM).exists() {
+        return;
+    }
+    let output = Command::new(std::env::current_exe().expect("the test binary"))
+        .args([
+            "report::chromium_renders_the_report_with_its_charts",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("CI", "true")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the test binary");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "passed under CI=true:\n{stdout}");
+    assert!(
+        stderr.contains("/usr/bin/chromium is missing"),
+        "stderr:\n{stderr}"
+    );
+    assert!(stdout.contains("1 failed"), "stdout:\n{stdout}");
 }

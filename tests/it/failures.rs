@@ -3,7 +3,7 @@
 //! duplicates, shrink, bundles, demand that varies from day to day. Random checks hold the
 //! simulated mean within 4 standard errors computed from the run.
 
-mod common;
+use crate::common;
 
 use common::*;
 use oversell::scenario::load_str;

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const REFERENCE: &str = include_str!("../scenarios/reference.toml");
+const REFERENCE: &str = include_str!("../../scenarios/reference.toml");
 
 fn oversell(args: &[&str], dir: &Path) -> (Output, Duration) {
     let started = Instant::now();

@@ -1,6 +1,6 @@
 //! Numbers stay pinned: the summary of a fixed run of every demo stack is a snapshot, so any
 //! change of results (engine, random streams, statistics) shows up as a diff to review. After a
-//! deliberate change: `cargo insta review` (or INSTA_UPDATE=always cargo test --test golden).
+//! deliberate change: `cargo insta review` (or INSTA_UPDATE=always cargo test --test it golden).
 
 use oversell::montecarlo::{RunConfig, for_each_trial};
 use oversell::report::summary_json;

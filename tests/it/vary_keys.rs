@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-const REFERENCE: &str = include_str!("../scenarios/reference.toml");
+const REFERENCE: &str = include_str!("../../scenarios/reference.toml");
 
 fn oversell(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_oversell"))

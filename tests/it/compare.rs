@@ -1,7 +1,7 @@
 //! `oversell compare`: the library function on common random numbers, and the binary driven as a
 //! user would (stdout, files written, exit codes).
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! cannot take it fails before any work, and results of another scenario file are not replaced
 //! without --force.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const REFERENCE: &str = include_str!("../scenarios/reference.toml");
+const REFERENCE: &str = include_str!("../../scenarios/reference.toml");
 const CATALOG: &str = "sku,initial,orders_per_day,unit_margin\nA-1,6,20,4\n";
 
 fn oversell(dir: &Path, args: &[&str]) -> Output {

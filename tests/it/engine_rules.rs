@@ -1,5 +1,5 @@
-//! The fine points of MODEL.md, each pinned by a deterministic trace (fixed latencies and phases,
-//! scheduled orders only), so each test asserts exact views at exact times.
+//! The fine points of the model (docs/model.md), each pinned by a deterministic trace (fixed
+//! latencies and phases, scheduled orders only), so each test asserts exact views at exact times.
 
 use oversell::scenario::load_str;
 use oversell::sim::{Engine, Event, Plan, TrialOutcome};

@@ -2,7 +2,7 @@
 //! the same scenarios run through the library, and mistakes in the catalog and flags exit with
 //! code 2 naming the line and column (or the flag) at fault.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

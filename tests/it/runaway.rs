@@ -1,22 +1,13 @@
 //! A stack that never settles stops at `max_events` with an error naming the scenario and what
 //! kept it busy, instead of running forever or eating memory.
 
-use std::process::{Command, Stdio};
+use crate::common::binary::{Sandbox, succeeded, text};
 
 fn run(toml: &str) -> (Option<i32>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("loop.toml");
-    std::fs::write(&file, toml).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_oversell"))
-        .args(["run", file.to_str().unwrap(), "--trials", "4", "--out"])
-        .arg(dir.path().join("out"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("loop.toml", toml);
+    let output = sandbox.oversell(&["run", file.to_str().unwrap(), "--trials", "4"]);
+    (output.status.code(), text(&output.stderr))
 }
 
 #[test]
@@ -92,10 +83,5 @@ orders_per_hour = 100000
 
 #[test]
 fn the_reference_stack_stays_far_below_the_default_limit() {
-    let output = Command::new(env!("CARGO_BIN_EXE_oversell"))
-        .args(["run", "--trials", "50", "--format", "json", "--out"])
-        .arg(tempfile::tempdir().unwrap().path())
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+    succeeded(Sandbox::new().oversell(&["run", "--trials", "50", "--format", "json"]));
 }

@@ -1,0 +1,32 @@
+//! The integration tests, as one binary: each file under tests/it/ is a module, so the crate is
+//! linked once instead of once per file. Add a new test file here as `mod name;`.
+
+mod common;
+
+mod bad_input;
+mod catalog;
+mod catalog_fuzz;
+mod charts;
+mod cli;
+mod compare;
+mod docs;
+mod engine_rules;
+mod failures;
+mod fuzz_parser;
+mod golden;
+mod interrupt;
+mod invariants;
+mod merge_fuzz;
+mod merge_untrusted;
+mod out_help;
+mod output_sets;
+mod report;
+mod runaway;
+mod scenarios;
+mod shards;
+mod signals;
+mod sweep;
+mod timeline;
+mod tune;
+mod validation;
+mod vary_keys;
