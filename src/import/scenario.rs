@@ -1,0 +1,136 @@
+//! `scenario.toml`: a starter scenario over the imported catalog. The demand part (the catalog,
+//! each channel's share, `qty` and `hourly_profile`) comes from the exports; the integration stack
+//! (links, penalties, limits, reconciliation) is a template, marked as such, to replace with the
+//! client's own.
+
+use super::catalog;
+use super::estimate::{Fit, QtyModel};
+use super::time::add_days;
+
+/// The scenario file's name.
+pub const FILE: &str = "scenario.toml";
+
+/// The channel every other channel syncs through in the template: Shopify where it is imported,
+/// else the channel with the most orders.
+pub fn hub(fit: &Fit) -> &str {
+    fit.channels
+        .iter()
+        .find(|c| c.name == "shopify")
+        .or(fit.channels.first())
+        .map_or("shopify", |c| c.name.as_str())
+}
+
+/// The text of `scenario.toml` for `fit`; `zone` names the clock the hourly profiles are in.
+pub fn scenario_toml(fit: &Fit, zone: &str) -> String {
+    let last_day = add_days(fit.first_day, fit.days as i64 - 1);
+    let orders: u64 = fit.channels.iter().map(|c| c.orders).sum();
+    let mut text = format!(
+        "# Starter scenario written by `oversell import`.\n\
+         # FROM YOUR DATA: [catalog] (skus.csv) and each channel's share, qty and hourly_profile,\n\
+         #   fitted to {orders} orders from {} to {last_day} ({} days); fit.md says how.\n\
+         # TEMPLATE: everything marked TEMPLATE (margins, penalties, limits, the links, reconcile)\n\
+         #   is a common setup, not your stack: replace it before trusting the numbers.\n\n\
+         name = \"Imported catalog, {} to {last_day}\"\n\
+         horizon = \"28d\"\n\
+         currency = \"USD\"                  # TEMPLATE: the currency of your prices\n\n\
+         [catalog]\n\
+         file = \"{}\"                # sku, orders_per_day, initial, price, demand_cv, share_<channel>\n\n\
+         [stock]\n\
+         unit_margin = 0.0                 # TEMPLATE: margin per unit (not in order exports)\n\n",
+        fit.first_day,
+        fit.days,
+        fit.first_day,
+        catalog::FILE,
+    );
+    text.push_str(
+        "# ---------------------------------------------------------------------------------------\n\
+         # Channels. share: the channel's part of all orders (a SKU's share_<channel> in skus.csv\n\
+         # overrides it); qty: units per order; hourly_profile: orders per hour of the day\n",
+    );
+    text.push_str(&format!(
+        "# ({zone}) over the day's average, hour 0 first.\n\
+         # ---------------------------------------------------------------------------------------\n",
+    ));
+    for channel in &fit.channels {
+        text.push_str(&format!("\n[channels.{}]\n", channel.name));
+        text.push_str(&format!(
+            "share = {:.4}                     # {} orders\n",
+            channel.share, channel.orders
+        ));
+        let qty_note = match channel.qty.model {
+            QtyModel::Fixed(q) => format!("every order had {q} unit(s)"),
+            QtyModel::Geometric(_) => format!(
+                "mean {:.3} units; {:.0}% of orders had one unit (a geometric predicts {:.0}%)",
+                channel.qty.mean,
+                100.0 * channel.qty.share_one,
+                100.0 / channel.qty.mean
+            ),
+        };
+        text.push_str(&format!(
+            "qty = {}    # {qty_note}\n",
+            channel.qty.model.toml()
+        ));
+        if let Some(profile) = &channel.profile {
+            let values: Vec<String> = profile.iter().map(|v| format!("{v:.3}")).collect();
+            text.push_str(&format!(
+                "hourly_profile = [\n    {},\n    {},\n]\n",
+                values[..12].join(", "),
+                values[12..].join(", ")
+            ));
+        }
+        text.push_str(&template_limits(&channel.name));
+    }
+    text.push_str(&stack(fit));
+    text
+}
+
+/// Penalty and cancel-rate lines for a channel: known marketplace targets where there are some.
+fn template_limits(channel: &str) -> String {
+    let limits = match channel {
+        "amazon" => {
+            "cancel_rate_limit = 0.025           # TEMPLATE: Amazon's pre-fulfilment cancel rate target\n\
+                     cancel_rate_window = \"7d\"\n"
+        }
+        "walmart" => {
+            "cancel_rate_limit = 0.02            # TEMPLATE: Walmart's cancellation target\n\
+                      cancel_rate_window = \"30d\"\n"
+        }
+        _ => "",
+    };
+    format!("penalty = 0.0                       # TEMPLATE: cost of one cancelled order\n{limits}")
+}
+
+/// The template stack: the hub's count pushed to every other channel and their orders polled
+/// into the hub, every 15 minutes (a common connector-app setup), and a daily recount.
+fn stack(fit: &Fit) -> String {
+    let hub = hub(fit);
+    let mut text = format!(
+        "\n# =======================================================================================\n\
+         # TEMPLATE: the integration stack. Nothing below comes from your exports.\n\
+         # A common setup: `{hub}` is the hub; a connector polls every other channel's orders into\n\
+         # it and pushes its count to them every 15 minutes. Replace with your own nodes and links\n\
+         # (see the README's scenario reference and scenarios/).\n\
+         # =======================================================================================\n"
+    );
+    for channel in fit.channels.iter().filter(|c| c.name != hub) {
+        let c = &channel.name;
+        text.push_str(&format!(
+            "\n[[links]]                         # TEMPLATE\n\
+             name = \"{c}-orders\"\n\
+             carries = \"orders\"\n\
+             from = \"{c}\"\n\
+             to = \"{hub}\"\n\
+             poll = {{ every = \"15m\", latency = \"30s\" }}\n\
+             \n[[links]]                         # TEMPLATE\n\
+             name = \"{c}-feed\"\n\
+             carries = \"levels\"\n\
+             from = \"{hub}\"\n\
+             to = \"{c}\"\n\
+             poll = {{ every = \"15m\", latency = \"30s\" }}\n"
+        ));
+    }
+    text.push_str(
+        "\n[reconcile]                       # TEMPLATE: a daily recount\nevery = \"24h\"\n",
+    );
+    text
+}
