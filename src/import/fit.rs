@@ -39,6 +39,8 @@ pub struct Inputs {
     pub warnings: Vec<String>,
     /// The chart files written (name without folder), in report order.
     pub charts: Vec<String>,
+    /// Whether `--inventory` was given (then a placeholder means the SKU is not in it).
+    pub inventory_given: bool,
 }
 
 /// The text of `fit.md`.
@@ -59,7 +61,7 @@ pub fn fit_markdown(fit: &Fit, inputs: &Inputs) -> String {
     );
     inputs_section(&mut md, inputs);
     channels_section(&mut md, fit);
-    velocity_section(&mut md, fit);
+    velocity_section(&mut md, fit, inputs.inventory_given);
     cv_section(&mut md, fit);
     skus_table(&mut md, fit);
     if !inputs.charts.is_empty() {
@@ -178,7 +180,7 @@ fn channels_section(md: &mut String, fit: &Fit) {
     }
 }
 
-fn velocity_section(md: &mut String, fit: &Fit) {
+fn velocity_section(md: &mut String, fit: &Fit, inventory_given: bool) {
     let _ = writeln!(md, "\n## Velocity: orders_per_day\n");
     let window = fit
         .days_basis
@@ -230,8 +232,12 @@ fn velocity_section(md: &mut String, fit: &Fit) {
         let _ = writeln!(
             md,
             "\n**initial is a placeholder** for {placeholders} SKU(s): {PLACEHOLDER_DAYS} days of \
-             their units per day, not a stock count (`x_initial` = PLACEHOLDER in skus.csv). Give \
-             `--inventory` (sku,initial, or Shopify's inventory export) for real counts."
+             their units per day, not a stock count (`x_initial` = PLACEHOLDER in skus.csv). {}",
+            if inventory_given {
+                "They are not in the --inventory file."
+            } else {
+                "Give `--inventory` (sku,initial, or Shopify's inventory export) for real counts."
+            }
         );
     }
 }
