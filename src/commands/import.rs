@@ -344,11 +344,11 @@ fn read_capped(path: &Path, max: u64, warnings: &mut Vec<String>) -> Result<Stri
             0,
             None,
             format!(
-                "is {} MB; oversell import reads files of up to {} MB: export a shorter date range \
+                "is {}; oversell import reads files of up to {}: export a shorter date range \
                  (several files per flag are fine, and orders in two overlapping files are counted \
                  once)",
-                size / 1_000_000,
-                max / 1_000_000
+                bytes(size),
+                bytes(max)
             ),
         )
     };
@@ -365,6 +365,15 @@ fn read_capped(path: &Path, max: u64, warnings: &mut Vec<String>) -> Result<Stri
         return Err(too_big(bytes.len() as u64));
     }
     Ok(decode(&name, &bytes, warnings))
+}
+
+/// A file size for a message.
+fn bytes(n: u64) -> String {
+    if n >= 1_000_000 {
+        format!("{} MB", n / 1_000_000)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// Reads an optional stock file with `parse`.
