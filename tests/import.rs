@@ -629,6 +629,8 @@ fn the_scenario_written_parses_as_toml_with_the_expected_keys() {
     let text = fs::read_to_string(client.join("scenario.toml")).unwrap();
     let doc: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(doc["catalog"]["file"].as_str(), Some("skus.csv"));
+    // Shopify's `Currency` and Amazon's `currency` columns say EUR.
+    assert_eq!(doc["currency"].as_str(), Some("EUR"));
     assert!(doc["horizon"].is_str());
     let channels = doc["channels"].as_table().unwrap();
     let mut shares = 0.0;
@@ -816,6 +818,30 @@ fn the_golden_fixtures_import_to_a_known_catalog() {
         );
         assert!(fit.contains(&format!("({chart}.png)")), "{chart}");
     }
+}
+
+#[test]
+fn files_on_different_clocks_are_warned_about_without_tz() {
+    let sandbox = Sandbox::new();
+    let output = succeeded(import_fixtures(
+        &sandbox,
+        &[
+            "--shopify",
+            "shopify_orders.csv",
+            "--amazon",
+            "amazon_all_orders.txt",
+        ],
+    ));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("warning: times are written with different UTC offsets (+00, +02): each is counted on its own clock"),
+        "{stderr}"
+    );
+    let fit = fs::read_to_string(sandbox.path().join("out/fit.md")).unwrap();
+    assert!(
+        fit.contains("times counted in the offset written with each time"),
+        "{fit}"
+    );
 }
 
 #[test]

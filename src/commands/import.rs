@@ -303,7 +303,7 @@ fn write_outputs(
     let scenario_path = out.join(scenario::FILE);
     write_atomic(
         &scenario_path,
-        scenario::scenario_toml(fit, &inputs.zone).as_bytes(),
+        scenario::scenario_toml(fit, &inputs.zone, inputs.total.currency()).as_bytes(),
     )?;
     written.push(scenario_path);
     let charts = [

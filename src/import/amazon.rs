@@ -52,6 +52,7 @@ pub fn parse(file: &str, index: usize, text: &str) -> Result<Parsed, InputError>
     let sales_channel = header.find("sales-channel");
     let sku_column = header.find("sku");
     let price_column = header.find("item-price");
+    let currency = header.find("currency");
     let name = |i: Option<usize>| header.name(i.unwrap_or(usize::MAX)).to_string();
 
     let mut parsed = Parsed::default();
@@ -138,6 +139,7 @@ pub fn parse(file: &str, index: usize, text: &str) -> Result<Parsed, InputError>
             has_time: when.has_time,
             refunded: false,
         });
+        parsed.currency(unquote(cell(&record, currency)));
     }
     Ok(parsed)
 }

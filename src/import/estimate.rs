@@ -23,6 +23,9 @@ use super::time::{days_between, local};
 pub const MIN_DAYS_FOR_CV: usize = 28;
 /// Below this many orders, `demand_cv` is written as 0.
 pub const MIN_ORDERS_FOR_CV: u64 = 60;
+/// Below this many orders with a time of day, a channel gets no `hourly_profile` (flat): 24
+/// values from fewer orders are mostly noise.
+pub const MIN_ORDERS_FOR_PROFILE: u64 = 200;
 /// Without an inventory file, `initial` is this many days of the SKU's demand (a placeholder).
 pub const PLACEHOLDER_DAYS: f64 = 14.0;
 /// A run of days without orders is flagged as a likely stockout when a run at least that long
@@ -85,7 +88,8 @@ pub struct ChannelFit {
     pub daily: Vec<u64>,
     /// Orders per local hour of the day (lines with a time of day only).
     pub hours: [u64; 24],
-    /// The hourly profile, mean 1 over the day; `None` without times of day.
+    /// The hourly profile, mean 1 over the day; `None` (flat) with fewer than
+    /// [`MIN_ORDERS_FOR_PROFILE`] orders with a time of day.
     pub profile: Option<[f64; 24]>,
     /// Units per order.
     pub qty: QtyFit,
@@ -265,7 +269,7 @@ fn fit_channels(
         .map(|(c, name)| {
             let orders = qty[c].len() as u64;
             let timed: u64 = hours[c].iter().sum();
-            let profile = (timed > 0).then(|| {
+            let profile = (timed >= MIN_ORDERS_FOR_PROFILE).then(|| {
                 let mut p = [0.0; 24];
                 for (h, n) in hours[c].iter().enumerate() {
                     p[h] = 24.0 * *n as f64 / timed as f64;
@@ -480,7 +484,8 @@ mod tests {
         assert_eq!(names, ["shopify", "amazon"]);
         let shopify = &fit.channels[0];
         assert_eq!(shopify.share, 0.5);
-        assert_eq!(shopify.profile.unwrap()[9], 24.0);
+        assert_eq!(shopify.hours[9], 2);
+        assert_eq!(shopify.profile, None, "too few orders for a profile");
         assert_eq!(shopify.qty.model, QtyModel::Fixed(1));
         assert_eq!(fit.channels[1].qty.model, QtyModel::Geometric(3.0));
         assert_eq!(fit.channels[1].daily, [0, 0, 2]);

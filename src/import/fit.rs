@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use super::Tally;
 use super::estimate::{
-    CvBasis, DaysBasis, Fit, MIN_DAYS_FOR_CV, MIN_ORDERS_FOR_CV, PLACEHOLDER_DAYS, QtyModel,
-    STOCKOUT_RUN_P,
+    CvBasis, DaysBasis, Fit, MIN_DAYS_FOR_CV, MIN_ORDERS_FOR_CV, MIN_ORDERS_FOR_PROFILE,
+    PLACEHOLDER_DAYS, QtyModel, STOCKOUT_RUN_P,
 };
 use super::time::add_days;
 
@@ -105,6 +105,23 @@ fn inputs_section(md: &mut String, inputs: &Inputs) {
          took the unit when it was placed.",
         total.cancelled, total.test, total.zero_qty, total.duplicates
     );
+    if !total.currencies.is_empty() {
+        let list: Vec<String> = total
+            .currencies
+            .iter()
+            .map(|(code, n)| format!("{code} ({n} rows)"))
+            .collect();
+        let _ = writeln!(
+            md,
+            "\nCurrencies written with the orders: {}.{}",
+            list.join(", "),
+            if total.currencies.len() > 1 {
+                " Prices are taken as written, unconverted: convert them before trusting `price`."
+            } else {
+                ""
+            }
+        );
+    }
     if !total.marketplace_fulfilled.is_empty() {
         let list: Vec<String> = total
             .marketplace_fulfilled
@@ -136,7 +153,8 @@ fn channels_section(md: &mut String, fit: &Fit) {
          1/mean of its orders at one unit), else the one quantity seen. The hourly profile is each \
          hour's orders over the day's average (mean 1), so it shapes the day without changing \
          orders_per_day; each value has a standard error of about 24 sqrt(p(1-p)/n) for its share \
-         p of the channel's n orders.\n"
+         p of the channel's n orders. A channel with fewer than {MIN_ORDERS_FOR_PROFILE} orders with a \
+         time of day gets no profile (flat): 24 values from fewer orders are mostly noise.\n"
     );
     let _ = writeln!(
         md,
@@ -158,7 +176,12 @@ fn channels_section(md: &mut String, fit: &Fit) {
                     .fold((0, f64::MIN), |a, (h, &v)| if v > a.1 { (h, v) } else { a });
                 format!("{h:02}h (x{v:.2})")
             })
-            .unwrap_or_else(|| "no times of day".to_string());
+            .unwrap_or_else(|| {
+                format!(
+                    "flat: {} orders with a time of day (< {MIN_ORDERS_FOR_PROFILE})",
+                    c.hours.iter().sum::<u64>()
+                )
+            });
         let _ = writeln!(
             md,
             "| {} | {} | {:.4} | {se:.4} | {qty} | {:.3} | {:.1}% (geometric: {:.1}%) | {peak} |",

@@ -77,6 +77,19 @@ pub struct Tally {
     pub blank: u64,
     /// Rows of an order and SKU already read from another file (overlapping exports), left out.
     pub duplicates: u64,
+    /// Demand rows per currency code written with them, where the file has a currency column.
+    pub currencies: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    /// The currency most demand rows were written in, and whether any other appeared.
+    pub fn currency(&self) -> Option<(&str, bool)> {
+        let (code, _) = self
+            .currencies
+            .iter()
+            .max_by_key(|(code, n)| (**n, std::cmp::Reverse(*code)))?;
+        Some((code.as_str(), self.currencies.len() > 1))
+    }
 }
 
 impl Tally {
@@ -93,6 +106,9 @@ impl Tally {
         self.zero_qty += other.zero_qty;
         self.blank += other.blank;
         self.duplicates += other.duplicates;
+        for (code, n) in &other.currencies {
+            *self.currencies.entry(code.clone()).or_default() += n;
+        }
     }
 }
 
@@ -113,6 +129,17 @@ pub struct Parsed {
 pub const MAX_ROW_ERRORS: usize = 20;
 
 impl Parsed {
+    /// Counts a demand row written in currency `code` (ignored when empty).
+    pub(crate) fn currency(&mut self, code: &str) {
+        if !code.is_empty() {
+            *self
+                .tally
+                .currencies
+                .entry(code.to_uppercase())
+                .or_default() += 1;
+        }
+    }
+
     /// Records an unreadable row.
     pub(crate) fn error(&mut self, file: &str, line: u64, column: &str, message: String) {
         self.errors
@@ -125,7 +152,7 @@ pub const FORMATS: [(&str, &str); 3] = [
     (
         "--shopify (Shopify orders export, CSV)",
         "Name, Created at, Lineitem quantity, Lineitem sku, Lineitem name; optional Financial \
-         Status, Cancelled at, Lineitem price, Payment Method, Tags",
+         Status, Cancelled at, Lineitem price, Payment Method, Tags, Source",
     ),
     (
         "--amazon (Amazon All Orders report, tab-separated)",

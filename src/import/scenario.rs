@@ -4,7 +4,7 @@
 //! client's own.
 
 use super::catalog;
-use super::estimate::{Fit, QtyModel};
+use super::estimate::{Fit, MIN_ORDERS_FOR_PROFILE, QtyModel};
 use super::time::add_days;
 
 /// The scenario file's name.
@@ -20,8 +20,19 @@ pub fn hub(fit: &Fit) -> &str {
         .map_or("shopify", |c| c.name.as_str())
 }
 
-/// The text of `scenario.toml` for `fit`; `zone` names the clock the hourly profiles are in.
-pub fn scenario_toml(fit: &Fit, zone: &str) -> String {
+/// The text of `scenario.toml` for `fit`; `zone` names the clock the hourly profiles are in and
+/// `currency` is the exports' currency (and whether they used others too), where they give one.
+pub fn scenario_toml(fit: &Fit, zone: &str, currency: Option<(&str, bool)>) -> String {
+    let currency_line = match currency {
+        Some((code, false)) => {
+            format!("currency = \"{code}\"                  # the exports' currency")
+        }
+        Some((code, true)) => format!(
+            "currency = \"{code}\"                  # CHECK: the exports mix currencies; prices are as written"
+        ),
+        None => "currency = \"USD\"                  # TEMPLATE: the currency of your prices"
+            .to_string(),
+    };
     let last_day = add_days(fit.first_day, fit.days as i64 - 1);
     let orders: u64 = fit.channels.iter().map(|c| c.orders).sum();
     let mut text = format!(
@@ -32,7 +43,7 @@ pub fn scenario_toml(fit: &Fit, zone: &str) -> String {
          #   is a common setup, not your stack: replace it before trusting the numbers.\n\n\
          name = \"Imported catalog, {} to {last_day}\"\n\
          horizon = \"28d\"\n\
-         currency = \"USD\"                  # TEMPLATE: the currency of your prices\n\n\
+         {currency_line}\n\n\
          [catalog]\n\
          file = \"{}\"                # sku, orders_per_day, initial, price, demand_cv, share_<channel>\n\n\
          [stock]\n\
@@ -70,13 +81,26 @@ pub fn scenario_toml(fit: &Fit, zone: &str) -> String {
             "qty = {}    # {qty_note}\n",
             channel.qty.model.toml()
         ));
-        if let Some(profile) = &channel.profile {
-            let values: Vec<String> = profile.iter().map(|v| format!("{v:.3}")).collect();
-            text.push_str(&format!(
-                "hourly_profile = [\n    {},\n    {},\n]\n",
-                values[..12].join(", "),
-                values[12..].join(", ")
-            ));
+        match &channel.profile {
+            Some(profile) => {
+                let values: Vec<String> = profile.iter().map(|v| format!("{v:.3}")).collect();
+                text.push_str(&format!(
+                    "hourly_profile = [\n    {},\n    {},\n]\n",
+                    values[..12].join(", "),
+                    values[12..].join(", ")
+                ));
+            }
+            None => text.push_str(&format!(
+                "# no hourly_profile: {} orders with a time of day, fewer than the {} a profile \
+                 needs; demand is flat over the day\n",
+                channel.hours.iter().sum::<u64>(),
+                MIN_ORDERS_FOR_PROFILE
+            )),
+        }
+        if channel.name == "pos" && hub(fit) == "shopify" {
+            text.push_str(
+                "node = \"shopify\"                   # TEMPLATE: Shopify POS sells against Shopify's own count\n",
+            );
         }
         text.push_str(&template_limits(&channel.name));
     }
@@ -112,7 +136,9 @@ fn stack(fit: &Fit) -> String {
          # (see the README's scenario reference and scenarios/).\n\
          # =======================================================================================\n"
     );
-    for channel in fit.channels.iter().filter(|c| c.name != hub) {
+    // Shopify POS shares Shopify's count (its `node` above): no links of its own.
+    let linked = |name: &str| name != hub && !(name == "pos" && hub == "shopify");
+    for channel in fit.channels.iter().filter(|c| linked(&c.name)) {
         let c = &channel.name;
         text.push_str(&format!(
             "\n[[links]]                         # TEMPLATE\n\

@@ -1,6 +1,7 @@
 //! Shopify's admin orders export (CSV): one row per line item; the order-level fields (`Created
 //! at`, `Financial Status`, `Cancelled at`, `Payment Method`, `Tags`) are filled on an order's
-//! first row only, so they are carried to the order's other rows by `Name`.
+//! first row only, so they are carried to the order's other rows by `Name`. Orders whose `Source`
+//! is `pos` were sold in a shop (Shopify POS): they go to channel `pos`, the rest to `shopify`.
 
 use std::collections::HashMap;
 
@@ -13,6 +14,8 @@ use crate::analysis::InputError;
 
 /// The channel Shopify orders are sold on.
 pub const CHANNEL: &str = "shopify";
+/// The channel of Shopify POS orders (`Source` = `pos`).
+pub const POS_CHANNEL: &str = "pos";
 
 /// Headers a Shopify orders export must have.
 pub const REQUIRED: [&str; 5] = [
@@ -30,6 +33,7 @@ struct Head {
     cancelled: bool,
     test: bool,
     refunded: bool,
+    pos: bool,
 }
 
 /// Column indices of the fields read.
@@ -44,6 +48,8 @@ struct Columns {
     price: Option<usize>,
     payment: Option<usize>,
     tags: Option<usize>,
+    source: Option<usize>,
+    currency: Option<usize>,
 }
 
 /// Reads a Shopify orders export `text` (from `file`, the `index`-th file given).
@@ -71,7 +77,11 @@ pub fn parse(file: &str, index: usize, text: &str) -> Result<Parsed, InputError>
         price: header.find("Lineitem price"),
         payment: header.find("Payment Method"),
         tags: header.find("Tags"),
+        source: header.find("Source"),
+        currency: header.find("Currency"),
     };
+    // Currency is an order field too: carried from the first row like the others.
+    let mut currencies: HashMap<String, String> = HashMap::new();
     let mut parsed = Parsed::default();
     let mut lines = Lines::new(text);
     let mut heads: HashMap<String, Head> = HashMap::new();
@@ -90,6 +100,14 @@ pub fn parse(file: &str, index: usize, text: &str) -> Result<Parsed, InputError>
             continue;
         }
         parsed.tally.rows += 1;
+        let name = cell(&record, columns.name);
+        if !currencies.contains_key(name) {
+            currencies.insert(
+                name.to_string(),
+                cell(&record, columns.currency).to_string(),
+            );
+        }
+        let before = parsed.lines.len();
         if let Err((column, message)) = row(
             &record,
             line,
@@ -100,6 +118,10 @@ pub fn parse(file: &str, index: usize, text: &str) -> Result<Parsed, InputError>
             &mut parsed,
         ) {
             parsed.error(file, line, &column, message);
+        }
+        if parsed.lines.len() > before {
+            let code = currencies.get(name).cloned().unwrap_or_default();
+            parsed.currency(&code);
         }
     }
     if parsed.tally.keyed_by_name > 0 {
@@ -177,7 +199,7 @@ fn row(
         file: index,
         line,
         order: Some(name.to_string()),
-        channel: CHANNEL.to_string(),
+        channel: if head.pos { POS_CHANNEL } else { CHANNEL }.to_string(),
         sku,
         qty,
         unit_price,
@@ -207,6 +229,7 @@ fn first_row(record: &csv::StringRecord, columns: &Columns) -> Result<Head, Stri
         // Shopify's test gateway is called "Bogus Gateway"; shops also tag test orders.
         test: payment.contains("bogus") || tags.split(',').any(|t| t.trim() == "test"),
         refunded: financial.contains("refunded"),
+        pos: cell(record, columns.source).eq_ignore_ascii_case("pos"),
     })
 }
 
@@ -248,6 +271,17 @@ mod tests {
         );
         assert_eq!(t.rows, 6);
         assert_eq!(parsed.warnings.len(), 1);
+    }
+
+    #[test]
+    fn point_of_sale_orders_are_their_own_channel() {
+        let text = "Name,Created at,Lineitem quantity,Lineitem sku,Lineitem name,Source\n\
+                    #1,2025-10-07 09:50:26 +0200,1,TEE,Tee,web\n\
+                    #2,2025-10-07 10:50:26 +0200,1,TEE,Tee,pos\n\
+                    #2,,1,MUG,Mug,\n";
+        let parsed = parse("orders.csv", 0, text).unwrap();
+        let channels: Vec<&str> = parsed.lines.iter().map(|l| l.channel.as_str()).collect();
+        assert_eq!(channels, ["shopify", "pos", "pos"]);
     }
 
     #[test]

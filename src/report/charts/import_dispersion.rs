@@ -5,6 +5,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::run_charts::draw_title_and_note;
 use super::style::{self, Figure, plot_err};
@@ -51,8 +52,8 @@ impl Dispersion {
                     estimated: s.cv_basis == CvBasis::Estimated,
                 })
                 .collect(),
-            note: "dispersion = variance / mean of daily orders; Poisson ≈ 1, dashed: 1 + cv²·m \
-                   for cv = 0.25, 0.5, 1; hollow: too little evidence, demand_cv written as 0"
+            note: "dispersion = variance / mean of daily orders; Poisson ≈ 1, dashed: 1 + cv²·m; \
+                   hollow: too little evidence, demand_cv written as 0"
                 .to_string(),
         }
     }
@@ -105,14 +106,22 @@ impl Figure for Dispersion {
                 .map(|m| (m, 1.0 + cv * cv * m))
                 .filter(|(_, d)| *d <= top)
                 .collect();
+            let colour = style::series_color(i + 1);
+            let end = curve.last().copied();
             chart
-                .draw_series(DashedLineSeries::new(
-                    curve,
-                    6,
-                    4,
-                    style::series_color(i + 1).stroke_width(1),
-                ))
+                .draw_series(DashedLineSeries::new(curve, 6, 4, colour.stroke_width(1)))
                 .map_err(plot_err)?;
+            // The curve's name where it leaves the plot (the top or the right edge).
+            if let Some(end) = end {
+                let tag = style::tick_font()
+                    .color(&colour)
+                    .pos(Pos::new(HPos::Right, VPos::Bottom));
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(end) + Text::new(format!("cv {cv}"), (-4, -3), tag),
+                    ))
+                    .map_err(plot_err)?;
+            }
         }
         let colour = style::series_color(0);
         chart

@@ -90,7 +90,15 @@ impl VelocitySpread {
             .axis_desc_style(style::label_font())
             .x_desc("SKUs, fastest first")
             .y_desc(y_label)
-            .x_label_formatter(&|x| tick(x.round()))
+            .x_labels(self.velocities.len().clamp(2, 12) + 1)
+            // Ranks are whole numbers: ticks between them stay blank.
+            .x_label_formatter(&|x| {
+                if (x - x.round()).abs() < 1e-6 && *x >= 1.0 {
+                    tick(x.round())
+                } else {
+                    String::new()
+                }
+            })
             .y_label_formatter(&|y| tick(*y))
             .draw()
             .map_err(plot_err)?;
