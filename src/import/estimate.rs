@@ -521,6 +521,48 @@ mod tests {
     }
 
     #[test]
+    fn demand_cv_is_the_moment_estimate_above_the_floor_of_evidence() {
+        // 30 days alternating 1 and 5 orders: mean 3, sample variance 4 * 30 / 29.
+        let lines: Vec<OrderLine> = (0..30)
+            .flat_map(|d| {
+                let n = if d % 2 == 0 { 1 } else { 5 };
+                let day = date(2025, 9, 1)
+                    .checked_add(jiff::Span::new().days(d))
+                    .unwrap();
+                (0..n).map(move |_| OrderLine {
+                    written: day.at(12, 0, 0, 0),
+                    ..order("A", "shopify", 1, 12, 1)
+                })
+            })
+            .collect();
+        let fit = fit(&lines, &Options::default()).unwrap();
+        let a = &fit.skus[0];
+        let var = 4.0 * 30.0 / 29.0;
+        assert!((a.daily_var - var).abs() < 1e-12);
+        assert_eq!(a.orders, 90);
+        assert_eq!(a.cv_basis, CvBasis::Estimated);
+        let cv = ((var - 3.0) / 9.0_f64).sqrt();
+        assert!((a.demand_cv - cv).abs() < 1e-12, "{} vs {cv}", a.demand_cv);
+        assert!((a.dispersion - var / 3.0).abs() < 1e-12);
+        // Less spread than Poisson: cv is 0, not imaginary.
+        let even: Vec<OrderLine> = (0..30)
+            .flat_map(|d| {
+                let day = date(2025, 9, 1)
+                    .checked_add(jiff::Span::new().days(d))
+                    .unwrap();
+                (0..3).map(move |_| OrderLine {
+                    written: day.at(12, 0, 0, 0),
+                    ..order("B", "shopify", 1, 12, 1)
+                })
+            })
+            .collect();
+        assert_eq!(
+            super::fit(&even, &Options::default()).unwrap().skus[0].demand_cv,
+            0.0
+        );
+    }
+
+    #[test]
     fn long_silences_at_a_high_rate_look_like_stockouts() {
         assert_eq!(longest_run_of_zeros(&[1, 0, 0, 2, 0, 0, 0, 1]), 3);
         assert!(run_is_unlikely(10, 3.0, 0.0, 90));

@@ -214,7 +214,9 @@ fn velocity_section(md: &mut String, fit: &Fit, inventory_given: bool) {
         md,
         "orders_per_day = the SKU's orders / the days it could be sold. Its standard error is \
          sqrt(max(var, mean) / days) scaled to the rate, from the spread of the daily counts (so \
-         it includes day-to-day variation)."
+         it includes day-to-day variation). The window runs from the first to the last day with an \
+         order, whole days in the clock above: an export taken in the middle of a day makes that \
+         day short and the velocities slightly low (by about half a day in the window's length)."
     );
     if window > 0 {
         let _ = writeln!(
