@@ -887,6 +887,21 @@ fn unreadable_rows_are_listed_with_file_line_and_column() {
 }
 
 #[test]
+fn a_file_of_bad_rows_lists_the_first_twenty_and_counts_the_rest() {
+    let sandbox = Sandbox::new();
+    let mut text = String::from("Name,Created at,Lineitem quantity,Lineitem sku,Lineitem name\n");
+    for i in 0..25 {
+        writeln!(text, "#{i},2025-10-07 09:50:26 +0200,lots,TEE,Tee").unwrap();
+    }
+    sandbox.write("orders.csv", &text);
+    let stderr = failed_with_2(&sandbox.oversell(&["import", "--shopify", "orders.csv"]));
+    assert!(stderr.starts_with("error: 25 rows cannot be read: fix or remove them in the export\n  orders.csv:2: column `Lineitem quantity`"), "{stderr}");
+    assert!(stderr.contains("\n  orders.csv:21: column"), "{stderr}");
+    assert!(!stderr.contains("orders.csv:22:"), "{stderr}");
+    assert!(stderr.ends_with("\n  ... and 5 more\n"), "{stderr}");
+}
+
+#[test]
 fn a_file_in_an_unknown_format_gets_the_headers_of_every_format() {
     let sandbox = Sandbox::new();
     let output = import_fixtures(&sandbox, &["--shopify", "unknown_format.csv"]);

@@ -195,6 +195,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<Outcome> {
     let mut warnings = Vec::new();
     let mut parsed_files: Vec<Parsed> = Vec::new();
     let mut errors: Vec<InputError> = Vec::new();
+    let mut more_errors = 0;
     for (index, (path, format)) in settings.files.iter().enumerate() {
         let name = path.display().to_string();
         let text = read_capped(path, settings.max_file_bytes, &mut warnings)?;
@@ -210,10 +211,11 @@ pub fn run(settings: &Settings) -> anyhow::Result<Outcome> {
         };
         warnings.extend(parsed.warnings.iter().cloned());
         errors.extend(parsed.errors.iter().cloned());
+        more_errors += parsed.more_errors;
         parsed_files.push(parsed);
     }
     if !errors.is_empty() {
-        return Err(unreadable_rows(&errors).into());
+        return Err(unreadable_rows(&errors, more_errors).into());
     }
     let files: Vec<FileSummary> = settings
         .files
@@ -390,22 +392,22 @@ fn read_optional<T>(
     parse(&path.display().to_string(), &text).map(Some)
 }
 
-/// One error naming every unreadable row (up to [`MAX_ROW_ERRORS`]).
-fn unreadable_rows(errors: &[InputError]) -> InputError {
-    if let [one] = errors {
+/// One error naming every unreadable row (up to [`MAX_ROW_ERRORS`] of each file; `more` were
+/// counted but not kept).
+fn unreadable_rows(errors: &[InputError], more: u64) -> InputError {
+    if let ([one], 0) = (errors, more) {
         return one.clone();
     }
     let mut message = String::from("fix or remove them in the export");
     for error in errors.iter().take(MAX_ROW_ERRORS) {
         message.push_str(&format!("\n  {error}"));
     }
-    if errors.len() > MAX_ROW_ERRORS {
-        message.push_str(&format!(
-            "\n  ... and {} more",
-            errors.len() - MAX_ROW_ERRORS
-        ));
+    let left = (errors.len().saturating_sub(MAX_ROW_ERRORS)) as u64 + more;
+    if left > 0 {
+        message.push_str(&format!("\n  ... and {left} more"));
     }
-    InputError::flag(format!("{} rows cannot be read", errors.len()), message)
+    let total = errors.len() as u64 + more;
+    InputError::flag(format!("{total} rows cannot be read"), message)
 }
 
 /// Warns when times were written with different offsets and no `--tz` puts them on one clock.

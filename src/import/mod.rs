@@ -121,8 +121,11 @@ pub struct Parsed {
     pub tally: Tally,
     /// Things worth knowing that do not stop the import (rows keyed by name, ...).
     pub warnings: Vec<String>,
-    /// Rows that cannot be read, each naming the file, line and column.
+    /// Rows that cannot be read, each naming the file, line and column (the first
+    /// [`MAX_ROW_ERRORS`]).
     pub errors: Vec<InputError>,
+    /// Unreadable rows beyond those in `errors`.
+    pub more_errors: u64,
 }
 
 /// Stop listing row errors of one file after this many (the count is still given).
@@ -142,8 +145,12 @@ impl Parsed {
 
     /// Records an unreadable row.
     pub(crate) fn error(&mut self, file: &str, line: u64, column: &str, message: String) {
-        self.errors
-            .push(InputError::catalog(file, line, Some(column), message));
+        if self.errors.len() < MAX_ROW_ERRORS {
+            self.errors
+                .push(InputError::catalog(file, line, Some(column), message));
+        } else {
+            self.more_errors += 1;
+        }
     }
 }
 
