@@ -563,6 +563,49 @@ mod tests {
     }
 
     #[test]
+    fn a_sold_out_fortnight_is_flagged_and_a_history_corrects_the_velocity() {
+        // 4 orders a day for 40 days, except days 10 to 23 (sold out).
+        let days: Vec<i64> = (0..40).filter(|d| !(10..24).contains(d)).collect();
+        let lines: Vec<OrderLine> = days
+            .iter()
+            .flat_map(|&d| {
+                let day = date(2025, 9, 1)
+                    .checked_add(jiff::Span::new().days(d))
+                    .unwrap();
+                (0..4).map(move |_| OrderLine {
+                    written: day.at(12, 0, 0, 0),
+                    ..order("A", "shopify", 1, 12, 1)
+                })
+            })
+            .collect();
+        let window = fit(&lines, &Options::default()).unwrap();
+        let a = &window.skus[0];
+        assert_eq!((a.longest_zero_run, a.stockout_suspect), (14, true));
+        assert!(
+            (a.orders_per_day - 104.0 / 40.0).abs() < 1e-12,
+            "biased low"
+        );
+        let stocked = days
+            .iter()
+            .map(|&d| {
+                date(2025, 9, 1)
+                    .checked_add(jiff::Span::new().days(d))
+                    .unwrap()
+            })
+            .collect();
+        let options = Options {
+            in_stock: Some(BTreeMap::from([("A".to_string(), InStock::Dates(stocked))])),
+            ..Options::default()
+        };
+        let history = fit(&lines, &options).unwrap();
+        let a = &history.skus[0];
+        assert_eq!((a.orders_per_day, a.stockout_suspect), (4.0, false));
+        assert_eq!(history.days_basis[0], DaysBasis::History);
+        // Counted only on the days in stock, the counts show no variability.
+        assert_eq!(a.demand_cv, 0.0);
+    }
+
+    #[test]
     fn long_silences_at_a_high_rate_look_like_stockouts() {
         assert_eq!(longest_run_of_zeros(&[1, 0, 0, 2, 0, 0, 0, 1]), 3);
         assert!(run_is_unlikely(10, 3.0, 0.0, 90));
