@@ -724,12 +724,16 @@ fn the_scenario_written_parses_as_toml_with_the_expected_keys() {
     assert!(catalog.contains("# PLACEHOLDER"));
 }
 
-/// The end-to-end path of the issue: import, then run the starter scenario, whose daily orders must
-/// match the exports'. Needs the catalog engine (branch h/catalog): the coordinator enables it
-/// when that lands.
+/// The end-to-end path of the issue: import, then run the starter scenario, whose daily orders
+/// must be the exports': over the 28-day horizon the mean arrivals are 28 x the sum of the
+/// catalog's orders_per_day (the exports' orders / 90 days), per channel as in the exports, and
+/// their variance is MODEL.md's sum over SKUs of 28 (m + cv^2 m^2). Needs the catalog engine with
+/// `demand_cv` (branch h/catalog): the coordinator enables it when that lands.
 #[test]
 #[ignore = "needs the catalog engine"]
 fn a_run_of_the_starter_scenario_reproduces_the_daily_order_counts() {
+    const TRIALS: u64 = 400;
+    const HORIZON_DAYS: f64 = 28.0;
     let sandbox = Sandbox::new();
     let (sales, [shopify, amazon, csv]) = write_exports(sandbox.path(), 2026);
     let client = sandbox.path().join("client");
@@ -754,24 +758,63 @@ fn a_run_of_the_starter_scenario_reproduces_the_daily_order_counts() {
         .output()
         .unwrap();
     succeeded(output);
-    let scenario = client.join("scenario.toml");
-    let output = succeeded(sandbox.oversell(&[
-        "run",
-        &scenario.display().to_string(),
-        "--trials",
-        "200",
-        "--format",
-        "json",
-    ]));
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    // Orders per day over the 28-day horizon against the exports' 90 days.
-    let arrivals = summary["total"]["arrivals"]["mean"].as_f64().unwrap();
-    let per_day = arrivals / 28.0;
+
+    // What the catalog says: the sum of m and of m + cv^2 m^2 over SKUs, per day.
+    let catalog = fs::read_to_string(client.join("skus.csv")).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(catalog.as_bytes());
+    let (mut mean, mut variance) = (0.0, 0.0);
+    for row in reader.records() {
+        let row = row.unwrap();
+        let (m, cv): (f64, f64) = (row[1].parse().unwrap(), row[4].parse().unwrap());
+        mean += m;
+        variance += m + cv * cv * m * m;
+    }
     let observed = sales.len() as f64 / DAYS as f64;
     assert!(
-        (per_day - observed).abs() / observed < 0.03,
-        "{per_day} vs {observed}"
+        (mean - observed).abs() < 1e-3 * observed,
+        "{mean} vs {observed}"
     );
+
+    let scenario = client.join("scenario.toml").display().to_string();
+    let trials = TRIALS.to_string();
+    let output =
+        succeeded(sandbox.oversell(&["run", &scenario, "--trials", &trials, "--format", "json"]));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let arrivals = &summary["total"]["arrivals"];
+    let (got, sd) = (
+        arrivals["mean"].as_f64().unwrap(),
+        arrivals["sd"].as_f64().unwrap(),
+    );
+    let n = TRIALS as f64;
+    let (want, want_var) = (HORIZON_DAYS * mean, HORIZON_DAYS * variance);
+    assert!(
+        (got - want).abs() <= 4.0 * (want_var / n).sqrt(),
+        "arrivals {got} vs {want} (se {})",
+        (want_var / n).sqrt()
+    );
+    // The sample variance of n draws has a standard error of about var sqrt(2 / (n - 1)) (a
+    // sum over 28 days of many SKUs is close to normal).
+    let var_se = want_var * (2.0 / (n - 1.0)).sqrt();
+    assert!(
+        (sd * sd - want_var).abs() <= 4.0 * var_se,
+        "arrivals variance {} vs {want_var} (se {var_se})",
+        sd * sd
+    );
+    for (c, name) in CHANNELS.iter().enumerate() {
+        let exported = sales.iter().filter(|s| s.channel == c).count() as f64 / DAYS as f64;
+        let simulated = summary["channels"][*name]["arrivals"]["mean"]
+            .as_f64()
+            .unwrap();
+        // The total's variance bounds the channel's.
+        let se = (HORIZON_DAYS * variance / n).sqrt();
+        assert!(
+            (simulated - HORIZON_DAYS * exported).abs() <= 4.0 * se,
+            "{name}: {simulated} vs {}",
+            HORIZON_DAYS * exported
+        );
+    }
 }
 
 /// Runs the binary on the golden fixtures in a sandbox, with `args` after `import`.
