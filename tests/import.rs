@@ -872,14 +872,14 @@ fn the_golden_fixtures_import_to_a_known_catalog() {
     assert_eq!(
         rows,
         [
-            "sku,orders_per_day,initial,price,demand_cv,share_shopify,share_amazon,share_walmart,x_orders,x_days,x_initial,x_demand_cv",
+            "sku,orders_per_day,initial,price,demand_cv,share_shopify,share_amazon,share_walmart,x_orders,x_days,x_initial,x_demand_cv,x_note",
             // 8 orders over its 4 days in stock; 14 + 3 units in two locations; a median price of
             // the Shopify 19.00, Amazon 21.00 (line prices / units) and Walmart 20.00 lines.
-            "TEE-BLK-M,2.0000,17,19.50,0.000,0.5000,0.2500,0.2500,8,4 in stock (count),inventory,0: only 4 days",
+            "TEE-BLK-M,2.0000,17,19.50,0.000,0.5000,0.2500,0.2500,8,4 in stock (count),inventory,0: only 4 days,",
             // 3 orders over its 2 days in stock; Shopify's -1 available counts as 0.
-            "MUG-WHT,1.5000,0,9.50,0.000,0.6667,0.3333,0.0000,3,2 in stock (count),inventory,0: only 4 days",
+            "MUG-WHT,1.5000,0,9.50,0.000,0.6667,0.3333,0.0000,3,2 in stock (count),inventory,0: only 4 days,",
             // Keyed by its line-item name; not in the inventory: 14 days of 1 unit in 4 days.
-            "Gift card,0.2500,4,25.00,0.000,1.0000,0.0000,0.0000,1,4 window,PLACEHOLDER,0: only 4 days",
+            "Gift card,0.2500,4,25.00,0.000,1.0000,0.0000,0.0000,1,4 window,PLACEHOLDER,0: only 4 days,",
         ]
     );
     let fit = fs::read_to_string(sandbox.path().join("out/fit.md")).unwrap();

@@ -33,7 +33,7 @@ pub fn catalog_csv(fit: &Fit) -> anyhow::Result<String> {
         .map(String::from)
         .to_vec();
     header.extend(fit.channels.iter().map(|c| format!("share_{}", c.name)));
-    header.extend(["x_orders", "x_days", "x_initial", "x_demand_cv"].map(String::from));
+    header.extend(["x_orders", "x_days", "x_initial", "x_demand_cv", "x_note"].map(String::from));
     writer.write_record(&header)?;
     for (sku, basis) in fit.skus.iter().zip(&fit.days_basis) {
         let mut row = vec![
@@ -68,6 +68,14 @@ pub fn catalog_csv(fit: &Fit) -> anyhow::Result<String> {
             CvBasis::Estimated => format!("estimated from {} days", sku.cv_days),
             CvBasis::TooFewDays => format!("0: only {} days", sku.cv_days),
             CvBasis::TooFewOrders => format!("0: only {} orders", sku.orders),
+        });
+        row.push(if sku.stockout_suspect {
+            format!(
+                "likely sold out: {} days in a row without orders; orders_per_day may be low",
+                sku.longest_zero_run
+            )
+        } else {
+            String::new()
         });
         writer.write_record(&row)?;
     }
