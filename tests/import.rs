@@ -976,6 +976,10 @@ fn a_file_in_an_unknown_format_gets_the_headers_of_every_format() {
         stderr.contains("Its headers are: amazon-order-id\tmerchant-order-id"),
         "{stderr}"
     );
+    assert!(
+        stderr.ends_with("\nIt looks like an Amazon All Orders report: give it with --amazon.\n"),
+        "{stderr}"
+    );
 }
 
 #[test]

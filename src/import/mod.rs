@@ -198,7 +198,27 @@ pub fn unknown_format(
     for (flag, headers) in FORMATS {
         message.push_str(&format!("\n  {flag}: {headers}"));
     }
+    if let Some(hint) = looks_like(found) {
+        message.push_str(&format!("\nIt looks like {hint}."));
+    }
     InputError::catalog(file, 0, None, message)
+}
+
+/// Which known format headers `found` fit (a tab-separated header read as CSV is one cell).
+fn looks_like(found: &[String]) -> Option<&'static str> {
+    let names: Vec<String> = found
+        .iter()
+        .flat_map(|h| h.split('\t'))
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let has = |required: &[&str]| required.iter().all(|r| names.contains(&r.to_lowercase()));
+    if has(&shopify::REQUIRED) {
+        Some("a Shopify orders export: give it with --shopify")
+    } else if has(&amazon::REQUIRED) {
+        Some("an Amazon All Orders report: give it with --amazon")
+    } else {
+        None
+    }
 }
 
 /// The text of an export: a leading byte-order mark removed, invalid UTF-8 replaced (with a warning
