@@ -123,6 +123,13 @@ mod tests {
             date(2025, 10, 7).at(2, 50, 26, 0)
         );
         assert!(parse_tz("Mars/Olympus").is_err());
+        let utc = parse_tz("UTC").unwrap();
+        assert_eq!(utc.to_offset(jiff::Timestamp::UNIX_EPOCH), Offset::UTC);
+        let india = parse_tz("+0530").unwrap();
+        assert_eq!(
+            india.to_offset(jiff::Timestamp::UNIX_EPOCH),
+            Offset::from_seconds(5 * 3600 + 1800).unwrap()
+        );
         assert_eq!(days_between(date(2025, 12, 30), date(2026, 1, 2)), 3);
         assert_eq!(add_days(date(2025, 12, 30), 3), date(2026, 1, 2));
     }
