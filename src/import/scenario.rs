@@ -160,3 +160,74 @@ fn stack(fit: &Fit) -> String {
     );
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::estimate::{ChannelFit, QtyFit};
+
+    fn channel(name: &str, orders: u64) -> ChannelFit {
+        ChannelFit {
+            name: name.to_string(),
+            orders,
+            share: 0.0,
+            daily: vec![orders],
+            hours: [0; 24],
+            profile: None,
+            qty: QtyFit {
+                model: QtyModel::Fixed(1),
+                mean: 1.0,
+                sd: 0.0,
+                share_one: 1.0,
+            },
+        }
+    }
+
+    fn fit(channels: Vec<ChannelFit>) -> Fit {
+        Fit {
+            first_day: jiff::civil::date(2025, 10, 1),
+            days: 1,
+            channels,
+            skus: Vec::new(),
+            days_basis: Vec::new(),
+            untimed: 0,
+        }
+    }
+
+    #[test]
+    fn pos_sells_on_shopify_s_count_and_marketplaces_sync_through_the_hub() {
+        let text = scenario_toml(
+            &fit(vec![
+                channel("amazon", 9),
+                channel("shopify", 5),
+                channel("pos", 2),
+            ]),
+            "UTC",
+            Some(("EUR", false)),
+        );
+        let doc: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(doc["currency"].as_str(), Some("EUR"));
+        assert_eq!(doc["channels"]["pos"]["node"].as_str(), Some("shopify"));
+        let links: Vec<(&str, &str)> = doc["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["from"].as_str().unwrap(), l["to"].as_str().unwrap()))
+            .collect();
+        assert_eq!(links, [("amazon", "shopify"), ("shopify", "amazon")]);
+    }
+
+    #[test]
+    fn without_shopify_the_busiest_channel_is_the_hub() {
+        let busiest = fit(vec![channel("walmart", 9), channel("ebay", 5)]);
+        assert_eq!(hub(&busiest), "walmart");
+        let text = scenario_toml(&busiest, "UTC", None);
+        assert!(text.contains("currency = \"USD\"                  # TEMPLATE"));
+        let doc: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(doc["links"].as_array().unwrap().len(), 2);
+        // One channel: nothing to sync.
+        let alone = scenario_toml(&fit(vec![channel("shopify", 3)]), "UTC", None);
+        let doc: toml::Table = toml::from_str(&alone).unwrap();
+        assert!(!doc.contains_key("links"));
+    }
+}
