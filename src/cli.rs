@@ -40,6 +40,9 @@ pub enum Command {
     /// Recommend safety stock per SKU of a catalog: the buffer (or out-of-stock threshold) that
     /// minimises expected penalty plus lost margin.
     Tune(TuneArgs),
+    /// Read order exports (Shopify, Amazon, any CSV) and write a catalog of SKUs, a starter
+    /// scenario and a fit report of the demand they show.
+    Import(crate::commands::import::ImportArgs),
 }
 
 /// Output format on stdout.

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod check;
 pub mod compare;
 pub mod demo;
+pub mod import;
 pub mod merge;
 pub mod run;
 pub mod sweep;
@@ -43,6 +44,7 @@ pub fn dispatch(command: Command, stdout: &mut dyn Write) -> anyhow::Result<()> 
         Command::Merge(args) => merge::merge(&args, stdout),
         Command::Sweep(args) => sweep::sweep(&args, stdout),
         Command::Tune(args) => tune::tune(&args, stdout),
+        Command::Import(args) => import::import(&args, stdout),
     }
 }
 

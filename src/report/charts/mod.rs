@@ -1,6 +1,10 @@
 //! Charts, one file each, all styled by `style` and saved as PNG and SVG.
 
 pub mod compare_bars;
+pub mod import_daily_orders;
+pub mod import_dispersion;
+pub mod import_hourly_profile;
+pub mod import_velocity_spread;
 pub mod oversold_histogram;
 pub mod penalty_distribution;
 pub mod run_charts;
