@@ -23,7 +23,7 @@ use crate::report::charts::import_dispersion::Dispersion;
 use crate::report::charts::import_hourly_profile::HourlyProfile;
 use crate::report::charts::import_velocity_spread::VelocitySpread;
 use crate::report::charts::save;
-use crate::report::write_atomic;
+use crate::report::{Place, ResultSet};
 
 /// The flags of `oversell import`.
 #[derive(Debug, Args)]
@@ -291,31 +291,23 @@ fn write_outputs(
     fit: &Fit,
     inputs: &mut Inputs,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let out = &settings.out;
-    std::fs::create_dir_all(out).map_err(|e| {
-        InputError::flag(
-            format!("--out {}", out.display()),
-            format!("cannot create the folder: {e}"),
-        )
-    })?;
-    let mut written = Vec::new();
-    let catalog_path = out.join(catalog::FILE);
-    write_atomic(&catalog_path, catalog::catalog_csv(fit)?.as_bytes())?;
-    written.push(catalog_path);
-    let scenario_path = out.join(scenario::FILE);
-    write_atomic(
-        &scenario_path,
-        scenario::scenario_toml(fit, &inputs.zone, inputs.total.currency()).as_bytes(),
-    )?;
-    written.push(scenario_path);
+    let mut set = ResultSet::begin(Place::import(&settings.out), None, false)?;
+    let mut written = vec![
+        set.write(catalog::FILE, catalog::catalog_csv(fit)?.as_bytes())?,
+        set.write(
+            scenario::FILE,
+            scenario::scenario_toml(fit, &inputs.zone, inputs.total.currency()).as_bytes(),
+        )?,
+    ];
     let charts = [
-        save(&DailyOrders::from_fit(fit), &out.join("daily_orders"))?,
+        save(&DailyOrders::from_fit(fit), &mut set, "daily_orders")?,
         save(
             &HourlyProfile::from_fit(fit, &inputs.zone),
-            &out.join("hourly_profile"),
+            &mut set,
+            "hourly_profile",
         )?,
-        save(&VelocitySpread::from_fit(fit), &out.join("velocities"))?,
-        save(&Dispersion::from_fit(fit), &out.join("dispersion"))?,
+        save(&VelocitySpread::from_fit(fit), &mut set, "velocities")?,
+        save(&Dispersion::from_fit(fit), &mut set, "dispersion")?,
     ];
     for paths in charts {
         for path in paths {
@@ -329,9 +321,8 @@ fn write_outputs(
             written.push(path);
         }
     }
-    let report_path = out.join(fit::FILE);
-    write_atomic(&report_path, fit_markdown(fit, inputs).as_bytes())?;
-    written.push(report_path);
+    written.push(set.write(fit::FILE, fit_markdown(fit, inputs).as_bytes())?);
+    set.commit()?;
     Ok(written)
 }
 

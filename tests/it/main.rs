@@ -14,6 +14,7 @@ mod engine_rules;
 mod failures;
 mod fuzz_parser;
 mod golden;
+mod import;
 mod interrupt;
 mod invariants;
 mod merge_fuzz;

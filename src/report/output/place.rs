@@ -121,6 +121,19 @@ impl Place {
         Place::folder(out.join(DEMO_DIR))
     }
 
+    /// `oversell import`: the named files in `out/` (the catalog, the scenario, the fit report
+    /// and its charts), each moved into place; anything else in the folder (the exports
+    /// themselves, say) stays.
+    pub fn import(out: &Path) -> Place {
+        Place {
+            dir: out.to_owned(),
+            kind: Kind::Files {
+                label: "import".to_owned(),
+            },
+            run_dir: None,
+        }
+    }
+
     /// The folder the set is written into.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -5,9 +5,9 @@
 //! commas and newlines, line items of one order on several rows, blank trailing rows, cancelled,
 //! test, refunded and FBA orders, overlapping exports, UTC against local offsets). The importer
 //! must recover every generating parameter within three standard errors, each computed from the
-//! process. Then the golden fixtures of tests/fixtures/import/ and the messages for bad input.
+//! process. Then the golden fixtures of tests/it/fixtures/import/ and the messages for bad input.
 
-mod common;
+use crate::common;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -819,7 +819,7 @@ fn a_run_of_the_starter_scenario_reproduces_the_daily_order_counts() {
 
 /// Runs the binary on the golden fixtures in a sandbox, with `args` after `import`.
 fn import_fixtures(sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/import");
     for entry in fs::read_dir(&fixtures).unwrap() {
         let path = entry.unwrap().path();
         fs::copy(&path, sandbox.path().join(path.file_name().unwrap())).unwrap();
