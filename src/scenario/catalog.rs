@@ -34,6 +34,8 @@ pub struct CatalogRow {
     pub lead_time: Option<Dist>,
     /// `shrink_per_day`.
     pub shrink_per_day: Option<f64>,
+    /// `demand_cv`.
+    pub demand_cv: Option<f64>,
     /// Per channel (in the order of the channel names given to the reader).
     pub channels: Vec<ChannelCells>,
 }
@@ -69,6 +71,7 @@ enum Column {
     ReorderQty,
     LeadTime,
     ShrinkPerDay,
+    DemandCv,
     /// Part 2 columns of mechanisms not built yet: refused when a cell is filled in.
     NotYet(&'static str),
     Share(usize),
@@ -254,7 +257,7 @@ fn column(header: &str, channels: &[String]) -> Result<Column, String> {
         "reorder_point" => Some(Column::ReorderPoint),
         "reorder_qty" => Some(Column::ReorderQty),
         "lead_time" => Some(Column::LeadTime),
-        "demand_cv" => Some(Column::NotYet("demand_cv")),
+        "demand_cv" => Some(Column::DemandCv),
         "shrink_per_day" => Some(Column::ShrinkPerDay),
         "components" => Some(Column::NotYet("components")),
         _ if header.starts_with("x_") => Some(Column::Ignored),
@@ -313,6 +316,7 @@ fn row(
         reorder_qty: None,
         lead_time: None,
         shrink_per_day: None,
+        demand_cv: None,
         channels: vec![ChannelCells::default(); channels],
     };
     if record.len() != columns.len() {
@@ -355,6 +359,7 @@ fn row(
             Column::Price => row.price = Some(decimal(cell, None).map_err(at)?),
             Column::UnitMargin => row.unit_margin = Some(decimal(cell, None).map_err(at)?),
             Column::ShrinkPerDay => row.shrink_per_day = Some(decimal(cell, None).map_err(at)?),
+            Column::DemandCv => row.demand_cv = Some(decimal(cell, None).map_err(at)?),
             Column::ReorderPoint => row.reorder_point = Some(integer(cell).map_err(at)?),
             Column::ReorderQty => row.reorder_qty = Some(whole(cell, 1).map_err(at)?),
             Column::LeadTime => {
@@ -465,8 +470,9 @@ mod tests {
         );
         assert!(error("sku,initial\nA,1\n").contains("the column `orders_per_day` is missing"));
         assert!(
-            error("sku,orders_per_day,initial,demand_cv\nA,1,1,0.5\n")
-                .starts_with("skus.csv:2:7: demand_cv: `demand_cv` is not yet supported")
+            error("sku,orders_per_day,initial,demand_cv\nA,1,1,-0.5\n").starts_with(
+                "skus.csv:2:7: demand_cv: expected a number of at least 0, found `-0.5`"
+            )
         );
         assert!(
             error("sku,orders_per_day,initial,reorder_qty\nA,1,1,5\n")

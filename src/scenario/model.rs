@@ -88,6 +88,8 @@ pub struct Sku {
     pub reorder: Option<Reorder>,
     /// Units lost from the shelf, per day while its stock is above 0 (`shrink_per_day`).
     pub shrink_per_day: f64,
+    /// Coefficient of variation of the SKU's day-to-day demand (`demand_cv`, 0: plain Poisson).
+    pub demand_cv: f64,
     /// Per channel, in scenario order.
     pub channels: Vec<SkuChannel>,
 }
@@ -154,6 +156,9 @@ pub struct Stock {
     /// Units lost from the shelf per day while stock lasts (`shrink_per_day`, default 0): the
     /// default of every SKU's.
     pub shrink_per_day: f64,
+    /// Coefficient of variation of day-to-day demand (`demand_cv`, default 0): the default of
+    /// every SKU's.
+    pub demand_cv: f64,
 }
 
 /// One receipt: `qty` units arrive at `at`.

@@ -6,8 +6,8 @@ use indexmap::IndexMap;
 use super::catalog::CatalogRow;
 use super::channels::channels;
 use super::fields::{
-    Check, Invalid, at_least, count, duration, duration_dist, hourly_profile, not_yet,
-    positive_duration, quantity, required, window_order,
+    Check, Invalid, at_least, count, duration, duration_dist, hourly_profile, positive_duration,
+    quantity, required, window_order,
 };
 use super::limits;
 use super::links::links;
@@ -32,7 +32,6 @@ pub(crate) fn scenario(
 ) -> Check<Scenario> {
     let root = KeyPath::root();
     limits::counts(raw)?;
-    not_yet_supported(raw)?;
     let is_catalog = raw.catalog.is_some();
     let name = required(raw.name.clone(), &root.key("name"), "the scenario's name")?;
     let horizon_path = root.key("horizon");
@@ -185,6 +184,7 @@ fn stock(raw: &RawStock, has_record: bool, skus: Option<&[&str]>) -> Check<Stock
             0.0,
             &path.key("shrink_per_day"),
         )?,
+        demand_cv: at_least(raw.demand_cv.unwrap_or(0.0), 0.0, &path.key("demand_cv"))?,
     })
 }
 
@@ -263,19 +263,6 @@ fn sku_index(name: Option<&str>, skus: Option<&[&str]>, path: &KeyPath) -> Check
     }
 }
 
-/// Part 2 keys whose mechanisms are not built yet are refused by name, never ignored.
-fn not_yet_supported(raw: &RawScenario) -> Check<()> {
-    let root = KeyPath::root();
-    if let Some(stock) = &raw.stock {
-        for (key, value) in [("demand_cv", &stock.demand_cv)] {
-            if value.is_some() {
-                return Err(not_yet(&root.key("stock").key(key)));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A node's `initial` has no meaning when every SKU has its own.
 fn no_node_initial(raw: &RawScenario) -> Check<()> {
     match raw.nodes.iter().find(|(_, node)| node.initial.is_some()) {
@@ -305,6 +292,7 @@ fn one_sku(stock: &Stock, channels: &[Channel]) -> Catalog {
         unit_margin: stock.unit_margin,
         reorder: stock.reorder.clone(),
         shrink_per_day: stock.shrink_per_day,
+        demand_cv: stock.demand_cv,
         channels: channels
             .iter()
             .map(|c| SkuChannel {
@@ -377,6 +365,7 @@ fn catalog_sku(row: &CatalogRow, stock: &Stock, channels: &[Channel]) -> Sku {
         unit_margin: row.unit_margin.unwrap_or(stock.unit_margin),
         reorder,
         shrink_per_day: row.shrink_per_day.unwrap_or(stock.shrink_per_day),
+        demand_cv: row.demand_cv.unwrap_or(stock.demand_cv),
         channels: (channels.iter().zip(&row.channels).zip(shares))
             .zip(listed)
             .map(|(((channel, cells), share), listed)| SkuChannel {

@@ -7,6 +7,7 @@
 //! `sku * nodes + node`, per-channel bookkeeping by `sku * channels + channel`. A scenario
 //! without a catalog is the catalog of one SKU, and then every index is the Part 1 one.
 
+mod arrivals;
 mod levels;
 mod measure;
 mod monitor;
@@ -16,7 +17,6 @@ mod snapshot;
 mod webhooks;
 
 use rand::RngExt;
-use rand_distr::{Distribution, Exp1};
 
 pub use super::event::{Event, Message, Payload};
 use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, TrialOutcome};
@@ -99,6 +99,10 @@ pub struct Engine<'a> {
     ship_rngs: Vec<TrialRng>,
     /// Per SKU: shrink draws (only when some SKU shrinks).
     shrink_rngs: Vec<TrialRng>,
+    /// Days a trial covers, and per SKU and day (`sku * days + day`) the `demand_cv` multiplier
+    /// (only when some SKU has a `demand_cv`).
+    days: usize,
+    day_factors: Vec<f64>,
     out: TrialOutcome,
 }
 
@@ -142,6 +146,12 @@ impl<'a> Engine<'a> {
             },
             shrink_rngs: if s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0) {
                 vec![trial_rng(0, 0, SYSTEM_STREAM); skus]
+            } else {
+                Vec::new()
+            },
+            days: (s.horizon / super::demand::DAY).ceil() as usize,
+            day_factors: if s.catalog.skus.iter().any(|k| k.demand_cv > 0.0) {
+                vec![1.0; skus * (s.horizon / super::demand::DAY).ceil() as usize]
             } else {
                 Vec::new()
             },
@@ -278,6 +288,9 @@ impl<'a> Engine<'a> {
                 self.shrink_rngs[k] = trial_rng(seed, trial, stream);
             }
         }
+        if !self.day_factors.is_empty() {
+            self.draw_day_factors(seed, trial);
+        }
         self.out.channels.clear();
         self.out
             .channels
@@ -342,55 +355,6 @@ impl<'a> Engine<'a> {
     fn schedule(&mut self, time: f64, event: Event) {
         if time < self.horizon {
             self.queue.push(time, event);
-        }
-    }
-
-    /// Schedules the next arrival of demand stream `stream` (`sku * channels + channel`).
-    fn schedule_demand(&mut self, stream: usize) {
-        let c = stream % self.channels;
-        let mut need: f64 = Exp1.sample(&mut self.demand_rngs[stream]);
-        let scale = self.plan.sells[stream].scale;
-        if scale != 1.0 {
-            need /= scale;
-        }
-        let segments = &self.plan.segments[c];
-        if let Some(at) =
-            super::demand::next_arrival(segments, &mut self.segment_cursor[stream], self.now, need)
-        {
-            let event = Event::Demand {
-                channel: c as u32,
-                sku: (stream / self.channels) as u32,
-            };
-            self.schedule(at, event);
-        }
-    }
-
-    /// Schedules SKU `k`'s next shrink: a Poisson process at `shrink_per_day`.
-    fn schedule_shrink(&mut self, k: usize) {
-        let per_day = self.plan.scenario.catalog.skus[k].shrink_per_day;
-        if per_day > 0.0 {
-            let gap: f64 = Exp1.sample(&mut self.shrink_rngs[k]);
-            let at = self.now + gap * 86_400.0 / per_day;
-            self.schedule(at, Event::Shrink { sku: k as u32 });
-        }
-    }
-
-    /// A unit of SKU `k` vanishes from the shelf, if any is left; no view changes.
-    fn shrink(&mut self, k: usize) {
-        if self.physical[k] > 0 {
-            self.physical[k] -= 1;
-            self.out.shrunk_units += 1;
-            self.touch(k);
-        }
-        self.schedule_shrink(k);
-    }
-
-    fn schedule_background(&mut self, n: usize) {
-        let per_hour = self.plan.queues[n].background_per_hour;
-        if per_hour > 0.0 {
-            let gap: f64 = Exp1.sample(&mut self.rng);
-            let at = self.now + gap * 3600.0 / per_hour;
-            self.schedule(at, Event::Background { node: n as u32 });
         }
     }
 
