@@ -62,6 +62,13 @@ pub struct Catalog {
     pub skus: Vec<Sku>,
 }
 
+impl Sku {
+    /// Whether the SKU is a bundle (it holds no stock; its components do).
+    pub fn is_bundle(&self) -> bool {
+        !self.components.is_empty()
+    }
+}
+
 impl Catalog {
     /// Whether the scenario has a `[catalog]` (as opposed to its one implicit SKU).
     pub fn is_catalog(&self) -> bool {
@@ -90,6 +97,8 @@ pub struct Sku {
     pub shrink_per_day: f64,
     /// Coefficient of variation of the SKU's day-to-day demand (`demand_cv`, 0: plain Poisson).
     pub demand_cv: f64,
+    /// A bundle's components: (SKU index, units per bundle); empty for a SKU with stock.
+    pub components: Vec<(usize, i64)>,
     /// Per channel, in scenario order.
     pub channels: Vec<SkuChannel>,
 }

@@ -8,6 +8,7 @@
 //! without a catalog is the catalog of one SKU, and then every index is the Part 1 one.
 
 mod arrivals;
+mod bundles;
 mod levels;
 mod measure;
 mod monitor;
@@ -223,6 +224,8 @@ impl<'a> Engine<'a> {
             views: &self.views[..self.nodes],
             channels: &self.out.channels,
             plan: self.plan,
+            all_physical: &self.physical,
+            all_views: &self.views,
             orders: &self.orders,
             order_logs: &self.order_logs,
             sale_qty: self.sale_qty,
@@ -240,6 +243,7 @@ impl<'a> Engine<'a> {
                 *view = node.initial.unwrap_or(sku.initial);
             }
         }
+        self.derive_all_bundles();
         self.committed.fill(0);
         self.orders.clear();
         self.order_logs.iter_mut().for_each(Vec::clear);
@@ -492,8 +496,8 @@ impl<'a> Engine<'a> {
         let stream = k * self.channels + c;
         if physical >= q {
             out.fulfilled += 1;
-            self.physical[k] -= q;
             self.measures.fulfilled(stream, qty);
+            self.take_physical(k, q);
         } else {
             out.oversold += 1;
             let penalty = self.plan.sells[stream]
@@ -518,22 +522,27 @@ impl<'a> Engine<'a> {
         self.apply_order(node, order);
     }
 
-    /// Node `n` applies an order: its view drops (its units are committed until the order
-    /// ships), the order joins its log, the change propagates, then the order is relayed.
+    /// Node `n` applies an order: its view drops (a bundle's components' views, by `qty * k`
+    /// each; its units are committed until the order ships), the order joins its log, the
+    /// change propagates, then the order is relayed.
     fn apply_order(&mut self, n: usize, order: u32) {
         let Order { qty, sku, .. } = self.orders[order as usize];
-        let k = sku as usize;
-        let value = self.views[self.at(k, n)] - i64::from(qty);
-        self.set_view(n, k, value);
+        let plan = self.plan;
+        let units = &plan.units[sku as usize];
+        for &(k, per) in units {
+            let value = self.views[self.at(k, n)] - i64::from(qty) * per;
+            self.set_view(n, k, value);
+        }
         let committed = self.commit(n, order);
         self.order_logs[n].push(order);
-        // On-hand (view plus committed) is unchanged when the units were committed.
-        self.send_levels(n, k, None, true, !committed);
-        if self.plan.scenario.record == Some(n) {
-            self.check_reorder(k);
-            self.check_low_stock(k);
+        for &(k, _) in units {
+            // On-hand (view plus committed) is unchanged when the units were committed.
+            self.send_levels(n, k, None, true, !committed);
+            if plan.scenario.record == Some(n) {
+                self.check_reorder(k);
+                self.check_low_stock(k);
+            }
         }
-        let plan = self.plan;
         for &l in &plan.order_webhooks_from[n] {
             let to = plan.scenario.links[l].to;
             if self.orders[order as usize].seen & (1 << to) == 0 {
@@ -600,6 +609,7 @@ impl<'a> Engine<'a> {
         self.views[at] = value;
         self.levels.mark_dirty(self.plan, n, k);
         self.touch(k);
+        self.bundle_views_follow(n, k);
     }
 
     /// `qty` units of SKU `k` arrive: its physical stock and the record's view rise.
@@ -607,6 +617,7 @@ impl<'a> Engine<'a> {
         self.physical[k] += qty;
         self.out.received_units += qty.unsigned_abs();
         self.touch(k);
+        self.physical_changed(k);
         if let Some(record) = self.plan.scenario.record
             && qty != 0
         {
@@ -631,6 +642,10 @@ impl<'a> Engine<'a> {
 
     fn reconcile(&mut self) {
         for k in 0..self.physical.len() {
+            // A bundle's views follow its components'.
+            if self.plan.is_bundle(k) {
+                continue;
+            }
             for n in 0..self.nodes {
                 let physical = self.physical[k];
                 let gap = self.views[self.at(k, n)] - physical;

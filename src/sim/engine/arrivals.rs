@@ -66,6 +66,7 @@ impl Engine<'_> {
             self.physical[k] -= 1;
             self.out.shrunk_units += 1;
             self.touch(k);
+            self.physical_changed(k);
         }
         self.schedule_shrink(k);
     }
