@@ -226,6 +226,7 @@ impl<'a> Engine<'a> {
             plan: self.plan,
             all_physical: &self.physical,
             all_views: &self.views,
+            all_committed: &self.committed,
             orders: &self.orders,
             order_logs: &self.order_logs,
             sale_qty: self.sale_qty,

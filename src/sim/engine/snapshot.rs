@@ -46,6 +46,7 @@ pub struct Snapshot<'e> {
     /// Every SKU's physical stock, and views (`sku * nodes + node`).
     pub(super) all_physical: &'e [i64],
     pub(super) all_views: &'e [i64],
+    pub(super) all_committed: &'e [i64],
     pub(super) orders: &'e [Order],
     pub(super) order_logs: &'e [Vec<u32>],
     pub(super) sale_qty: u32,
@@ -60,6 +61,11 @@ impl Snapshot<'_> {
     /// SKU `k`'s view at node `n`.
     pub fn view_of(&self, k: usize, n: usize) -> i64 {
         self.all_views[k * self.plan.scenario.nodes.len() + n]
+    }
+
+    /// Units of SKU `k` committed at node `n` (applied there, not yet shipped or cancelled).
+    pub fn committed_of(&self, k: usize, n: usize) -> i64 {
+        self.all_committed[k * self.plan.scenario.nodes.len() + n]
     }
 
     /// Units channel `c` lists of SKU `k` now.
