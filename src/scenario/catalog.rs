@@ -34,6 +34,11 @@ pub struct CatalogRow {
     pub lead_time: Option<Dist>,
     /// `shrink_per_day`.
     pub shrink_per_day: Option<f64>,
+    /// `demand_cv`.
+    pub demand_cv: Option<f64>,
+    /// `components`: the SKUs a bundle draws on and the units of each per bundle (empty: not a
+    /// bundle).
+    pub components: Vec<(String, i64)>,
     /// Per channel (in the order of the channel names given to the reader).
     pub channels: Vec<ChannelCells>,
 }
@@ -69,8 +74,8 @@ enum Column {
     ReorderQty,
     LeadTime,
     ShrinkPerDay,
-    /// Part 2 columns of mechanisms not built yet: refused when a cell is filled in.
-    NotYet(&'static str),
+    DemandCv,
+    Components,
     Share(usize),
     Listed(usize),
     Buffer(usize),
@@ -133,6 +138,8 @@ pub fn parse_catalog(
         ScenarioError::at(file, text, offset, header_key(&headers, i), message)
     })?;
     let mut rows: Vec<CatalogRow> = Vec::new();
+    let components_column = columns.iter().position(|&c| c == Column::Components);
+    let mut components_at = Vec::new();
     let mut seen = std::collections::HashMap::new();
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
@@ -158,11 +165,15 @@ pub fn parse_catalog(
                 format!("too many SKUs: at most {MAX_SKUS} in one catalog"),
             ));
         }
+        components_at.push(components_column.map_or(at, |i| field_offset(text, at, i)));
         rows.push(row);
     }
     if rows.is_empty() {
         return Err(ScenarioError::whole_file(file, "has no SKU rows".into()));
     }
+    check_components(&rows, &components_at).map_err(|(offset, message)| {
+        ScenarioError::at(file, text, offset, "components".to_owned(), message)
+    })?;
     Ok(rows)
 }
 
@@ -254,9 +265,9 @@ fn column(header: &str, channels: &[String]) -> Result<Column, String> {
         "reorder_point" => Some(Column::ReorderPoint),
         "reorder_qty" => Some(Column::ReorderQty),
         "lead_time" => Some(Column::LeadTime),
-        "demand_cv" => Some(Column::NotYet("demand_cv")),
+        "demand_cv" => Some(Column::DemandCv),
         "shrink_per_day" => Some(Column::ShrinkPerDay),
-        "components" => Some(Column::NotYet("components")),
+        "components" => Some(Column::Components),
         _ if header.starts_with("x_") => Some(Column::Ignored),
         _ => None,
     };
@@ -288,8 +299,8 @@ fn column(header: &str, channels: &[String]) -> Result<Column, String> {
     }
     Err(format!(
         "unknown column `{header}`; expected sku, orders_per_day, initial, price, unit_margin, \
-         reorder_point, reorder_qty, lead_time, share_<channel>, listed_<channel>, \
-         buffer_<channel>, out_of_stock_at_<channel>, list_percent_<channel>, \
+         reorder_point, reorder_qty, lead_time, demand_cv, shrink_per_day, components, \
+         share_<channel>, listed_<channel>, buffer_<channel>, out_of_stock_at_<channel>, list_percent_<channel>, \
          max_listed_<channel>, penalty_<channel>, or x_<anything> for your own notes"
     ))
 }
@@ -313,6 +324,8 @@ fn row(
         reorder_qty: None,
         lead_time: None,
         shrink_per_day: None,
+        demand_cv: None,
+        components: Vec::new(),
         channels: vec![ChannelCells::default(); channels],
     };
     if record.len() != columns.len() {
@@ -325,6 +338,7 @@ fn row(
             ),
         ));
     }
+    let mut initial_empty = None;
     for (i, (column, cell)) in columns.iter().zip(record).enumerate() {
         let at = |message: String| (i, message);
         let empty = cell.is_empty();
@@ -333,18 +347,11 @@ fn row(
             Column::Sku => row.sku = cell.to_owned(),
             Column::OrdersPerDay if empty => return Err(at("is empty; it is required".into())),
             Column::OrdersPerDay => row.orders_per_day = decimal(cell, None).map_err(at)?,
-            Column::Initial if empty => {
-                return Err(at("is empty; it is required (empty only on a bundle row, and bundles are not yet supported)".into()));
-            }
+            Column::Initial if empty => initial_empty = Some(i),
             Column::Initial => row.initial = whole(cell, 0).map_err(at)?,
             Column::Ignored => {}
             _ if empty => {}
-            Column::NotYet(name) => {
-                return Err(at(format!(
-                    "`{name}` is not yet supported by this version of the simulator; leave the \
-                     column empty or remove it"
-                )));
-            }
+            Column::Components => row.components = components(cell).map_err(at)?,
             Column::ReorderPoint | Column::ReorderQty | Column::LeadTime if !has_reorder => {
                 return Err(at(
                     "reorder cells override `stock.reorder`, and the scenario has none; add \
@@ -355,6 +362,7 @@ fn row(
             Column::Price => row.price = Some(decimal(cell, None).map_err(at)?),
             Column::UnitMargin => row.unit_margin = Some(decimal(cell, None).map_err(at)?),
             Column::ShrinkPerDay => row.shrink_per_day = Some(decimal(cell, None).map_err(at)?),
+            Column::DemandCv => row.demand_cv = Some(decimal(cell, None).map_err(at)?),
             Column::ReorderPoint => row.reorder_point = Some(integer(cell).map_err(at)?),
             Column::ReorderQty => row.reorder_qty = Some(whole(cell, 1).map_err(at)?),
             Column::LeadTime => {
@@ -377,7 +385,88 @@ fn row(
             }
         }
     }
+    bundle_row(&row, columns, record, initial_empty)?;
     Ok(row)
+}
+
+/// A bundle holds no stock of its own: `initial` 0 or empty, no reorder or shrink cells; an
+/// empty `initial` is allowed only on a bundle row.
+fn bundle_row(
+    row: &CatalogRow,
+    columns: &[Column],
+    record: &csv::StringRecord,
+    initial_empty: Option<usize>,
+) -> Result<(), (usize, String)> {
+    if row.components.is_empty() {
+        return match initial_empty {
+            Some(i) => Err((
+                i,
+                "is empty; it is required (empty only on a bundle row)".into(),
+            )),
+            None => Ok(()),
+        };
+    }
+    for (i, (column, cell)) in columns.iter().zip(record).enumerate() {
+        let refused = match column {
+            Column::Initial if row.initial != 0 => {
+                "holds a bundle's own stock; a bundle has \
+                 none (its stock is its components'): leave it empty or 0"
+            }
+            Column::ReorderPoint | Column::ReorderQty | Column::LeadTime | Column::ShrinkPerDay
+                if !cell.is_empty() =>
+            {
+                "names a bundle; reorders and shrink apply to its components' rows"
+            }
+            _ => continue,
+        };
+        return Err((i, refused.to_owned()));
+    }
+    Ok(())
+}
+
+/// A `components` cell: space-separated `SKU` or `SKU*k` (k a whole number >= 1), each SKU once.
+fn components(cell: &str) -> Result<Vec<(String, i64)>, String> {
+    let mut parts: Vec<(String, i64)> = Vec::new();
+    for token in cell.split_whitespace() {
+        let (name, k) = match token.rsplit_once('*') {
+            Some((name, k)) => match k.parse::<i64>() {
+                Ok(k) if k >= 1 && !name.is_empty() => (name, k),
+                _ => {
+                    return Err(format!(
+                        "`{token}` is not `SKU` or `SKU*k` with k a whole number of at least 1"
+                    ));
+                }
+            },
+            None => (token, 1),
+        };
+        if parts.iter().any(|p| p.0 == name) {
+            return Err(format!("names `{name}` twice; write `{name}*k` once"));
+        }
+        parts.push((name.to_owned(), k));
+    }
+    Ok(parts)
+}
+
+/// Every component names another SKU of the catalog that is not itself a bundle; `at` gives
+/// each row's byte offset of its `components` cell.
+fn check_components(rows: &[CatalogRow], at: &[usize]) -> Result<(), (usize, String)> {
+    let index: std::collections::HashMap<&str, usize> = (rows.iter().enumerate())
+        .map(|(i, r)| (r.sku.as_str(), i))
+        .collect();
+    for (row, &offset) in rows.iter().zip(at) {
+        for (name, _) in &row.components {
+            let message = match index.get(name.as_str()) {
+                None => format!("the catalog has no SKU `{name}`"),
+                Some(_) if *name == row.sku => "a bundle cannot draw on itself".to_owned(),
+                Some(&c) if !rows[c].components.is_empty() => {
+                    format!("`{name}` is a bundle; a component must be a SKU with stock")
+                }
+                Some(_) => continue,
+            };
+            return Err((offset, message));
+        }
+    }
+    Ok(())
 }
 
 /// A whole number of at least `min`.
@@ -450,8 +539,8 @@ mod tests {
         assert_eq!(
             error("sku,orders_per_day,initial,colour\n"),
             "skus.csv:1:28: colour: unknown column `colour`; expected sku, orders_per_day, \
-             initial, price, unit_margin, reorder_point, reorder_qty, lead_time, \
-             share_<channel>, listed_<channel>, buffer_<channel>, out_of_stock_at_<channel>, \
+             initial, price, unit_margin, reorder_point, reorder_qty, lead_time, demand_cv, \
+             shrink_per_day, components, share_<channel>, listed_<channel>, buffer_<channel>, out_of_stock_at_<channel>, \
              list_percent_<channel>, max_listed_<channel>, penalty_<channel>, or x_<anything> \
              for your own notes"
         );
@@ -465,8 +554,9 @@ mod tests {
         );
         assert!(error("sku,initial\nA,1\n").contains("the column `orders_per_day` is missing"));
         assert!(
-            error("sku,orders_per_day,initial,demand_cv\nA,1,1,0.5\n")
-                .starts_with("skus.csv:2:7: demand_cv: `demand_cv` is not yet supported")
+            error("sku,orders_per_day,initial,demand_cv\nA,1,1,-0.5\n").starts_with(
+                "skus.csv:2:7: demand_cv: expected a number of at least 0, found `-0.5`"
+            )
         );
         assert!(
             error("sku,orders_per_day,initial,reorder_qty\nA,1,1,5\n")
@@ -480,6 +570,25 @@ mod tests {
             error("sku,orders_per_day,initial\n"),
             "skus.csv: has no SKU rows"
         );
+        let bundles = |rows: &str| error(&format!("sku,orders_per_day,initial,components\n{rows}"));
+        assert_eq!(
+            bundles("A,1,5,\nG,1,,A*2 B\n"),
+            "skus.csv:3:6: components: the catalog has no SKU `B`"
+        );
+        assert!(bundles("A,1,5,\nG,1,3,A\n").contains("initial: holds a bundle's own stock"));
+        assert!(bundles("A,1,,\n").contains("initial: is empty; it is required"));
+        assert!(bundles("A,1,5,\nG,1,,A*0\n").contains("`A*0` is not `SKU` or `SKU*k`"));
+        assert!(bundles("A,1,5,\nG,1,,A A\n").contains("names `A` twice"));
+        assert!(bundles("A,1,5,\nG,1,0,A\nH,1,,G A\n").contains("`G` is a bundle"));
+        assert!(bundles("A,1,5,\nG,1,0,G A\n").contains("cannot draw on itself"));
+        let rows = parse_catalog(
+            "skus.csv",
+            "sku,orders_per_day,initial,components\nA,1,5,\nB,1,5,\nG,2,,A*2  B\n",
+            &channels(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(rows[2].components, [("A".into(), 2), ("B".into(), 1)]);
         assert!(error("sku,orders_per_day,initial\nA,1\n").starts_with("skus.csv:2:"));
     }
 }

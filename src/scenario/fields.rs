@@ -34,19 +34,6 @@ pub(crate) fn required<T>(value: Option<T>, path: &KeyPath, expected: &str) -> C
     value.ok_or_else(|| Invalid::new(path, format!("is missing; expected {expected}")))
 }
 
-/// A Part 2 key of MODEL.md whose mechanism this version does not simulate yet: refused by name
-/// rather than ignored.
-pub(crate) fn not_yet(path: &KeyPath) -> Invalid {
-    Invalid::new(
-        path,
-        format!(
-            "`{}` is not yet supported by this version of the simulator (MODEL.md Part 2); \
-             remove it to run the scenario without that mechanism",
-            path.last_key().unwrap_or("this key")
-        ),
-    )
-}
-
 /// A finite number of at least `min`.
 pub(crate) fn at_least(value: f64, min: f64, path: &KeyPath) -> Check<f64> {
     if !value.is_finite() {

@@ -62,6 +62,13 @@ pub struct Catalog {
     pub skus: Vec<Sku>,
 }
 
+impl Sku {
+    /// Whether the SKU is a bundle (it holds no stock; its components do).
+    pub fn is_bundle(&self) -> bool {
+        !self.components.is_empty()
+    }
+}
+
 impl Catalog {
     /// Whether the scenario has a `[catalog]` (as opposed to its one implicit SKU).
     pub fn is_catalog(&self) -> bool {
@@ -88,6 +95,10 @@ pub struct Sku {
     pub reorder: Option<Reorder>,
     /// Units lost from the shelf, per day while its stock is above 0 (`shrink_per_day`).
     pub shrink_per_day: f64,
+    /// Coefficient of variation of the SKU's day-to-day demand (`demand_cv`, 0: plain Poisson).
+    pub demand_cv: f64,
+    /// A bundle's components: (SKU index, units per bundle); empty for a SKU with stock.
+    pub components: Vec<(usize, i64)>,
     /// Per channel, in scenario order.
     pub channels: Vec<SkuChannel>,
 }
@@ -154,6 +165,9 @@ pub struct Stock {
     /// Units lost from the shelf per day while stock lasts (`shrink_per_day`, default 0): the
     /// default of every SKU's.
     pub shrink_per_day: f64,
+    /// Coefficient of variation of day-to-day demand (`demand_cv`, default 0): the default of
+    /// every SKU's.
+    pub demand_cv: f64,
 }
 
 /// One receipt: `qty` units arrive at `at`.

@@ -71,8 +71,7 @@ pub(crate) struct RawStock {
     pub reorder: Option<RawReorder>,
     pub ship_after: Option<Value>,
     pub shrink_per_day: Option<f64>,
-    /// Part 2 key not built yet (refused by validation).
-    pub demand_cv: Option<Value>,
+    pub demand_cv: Option<f64>,
 }
 
 /// One of `stock.receipts`.

@@ -6,8 +6,8 @@ use indexmap::IndexMap;
 use super::catalog::CatalogRow;
 use super::channels::channels;
 use super::fields::{
-    Check, Invalid, at_least, count, duration, duration_dist, hourly_profile, not_yet,
-    positive_duration, quantity, required, window_order,
+    Check, Invalid, at_least, count, duration, duration_dist, hourly_profile, positive_duration,
+    quantity, required, window_order,
 };
 use super::limits;
 use super::links::links;
@@ -32,7 +32,6 @@ pub(crate) fn scenario(
 ) -> Check<Scenario> {
     let root = KeyPath::root();
     limits::counts(raw)?;
-    not_yet_supported(raw)?;
     let is_catalog = raw.catalog.is_some();
     let name = required(raw.name.clone(), &root.key("name"), "the scenario's name")?;
     let horizon_path = root.key("horizon");
@@ -87,6 +86,7 @@ pub(crate) fn scenario(
         record: nodes.record,
         nodes: nodes.list,
     };
+    no_bundle_receipts(&scenario)?;
     limits::scenario(&scenario, raw)?;
     super::intervals::check(&scenario, raw)?;
     Ok(scenario)
@@ -186,6 +186,7 @@ fn stock(raw: &RawStock, has_record: bool, skus: Option<&[&str]>) -> Check<Stock
             0.0,
             &path.key("shrink_per_day"),
         )?,
+        demand_cv: at_least(raw.demand_cv.unwrap_or(0.0), 0.0, &path.key("demand_cv"))?,
     })
 }
 
@@ -264,17 +265,23 @@ fn sku_index(name: Option<&str>, skus: Option<&[&str]>, path: &KeyPath) -> Check
     }
 }
 
-/// Part 2 keys whose mechanisms are not built yet are refused by name, never ignored.
-fn not_yet_supported(raw: &RawScenario) -> Check<()> {
-    let root = KeyPath::root();
-    if let Some(stock) = &raw.stock {
-        for (key, value) in [("demand_cv", &stock.demand_cv)] {
-            if value.is_some() {
-                return Err(not_yet(&root.key("stock").key(key)));
-            }
-        }
+/// Receipts go to a SKU with stock: naming a bundle is an error.
+fn no_bundle_receipts(scenario: &Scenario) -> Check<()> {
+    let skus = &scenario.catalog.skus;
+    match (scenario.stock.receipts.iter()).position(|r| skus[r.sku].is_bundle()) {
+        Some(i) => Err(Invalid::new(
+            &KeyPath::root()
+                .key("stock")
+                .key("receipts")
+                .index(i)
+                .key("sku"),
+            format!(
+                "`{}` is a bundle, which holds no stock; receive its components instead",
+                skus[scenario.stock.receipts[i].sku].name
+            ),
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// A node's `initial` has no meaning when every SKU has its own.
@@ -306,6 +313,8 @@ fn one_sku(stock: &Stock, channels: &[Channel]) -> Catalog {
         unit_margin: stock.unit_margin,
         reorder: stock.reorder.clone(),
         shrink_per_day: stock.shrink_per_day,
+        demand_cv: stock.demand_cv,
+        components: Vec::new(),
         channels: channels
             .iter()
             .map(|c| SkuChannel {
@@ -335,9 +344,25 @@ fn catalog_skus(
     stock: &Stock,
     channels: &mut [Channel],
 ) -> Catalog {
+    let index: std::collections::HashMap<&str, usize> = (rows.iter().enumerate())
+        .map(|(i, r)| (r.sku.as_str(), i))
+        .collect();
     let skus: Vec<Sku> = rows
         .iter()
-        .map(|row| catalog_sku(row, stock, channels))
+        .map(|row| {
+            // The reader checked that every component names a SKU with stock.
+            let components: Vec<(usize, i64)> = (row.components.iter())
+                .map(|(name, k)| (index[name.as_str()], *k))
+                .collect();
+            // A bundle is listed on a channel only where all its components are.
+            let listed: Vec<bool> = (0..channels.len())
+                .map(|c| {
+                    let own = |r: &CatalogRow| r.channels[c].listed != Some(false);
+                    own(row) && components.iter().all(|&(k, _)| own(&rows[k]))
+                })
+                .collect();
+            catalog_sku(row, stock, channels, &listed, components)
+        })
         .collect();
     for (c, channel) in channels.iter_mut().enumerate() {
         channel.orders_per_hour = skus.iter().map(|k| k.channels[c].orders_per_hour).sum();
@@ -348,13 +373,15 @@ fn catalog_skus(
     }
 }
 
-fn catalog_sku(row: &CatalogRow, stock: &Stock, channels: &[Channel]) -> Sku {
-    let listed: Vec<bool> = row
-        .channels
-        .iter()
-        .map(|c| c.listed != Some(false))
-        .collect();
-    let shares: Vec<f64> = (channels.iter().zip(&row.channels).zip(&listed))
+fn catalog_sku(
+    row: &CatalogRow,
+    stock: &Stock,
+    channels: &[Channel],
+    listed: &[bool],
+    components: Vec<(usize, i64)>,
+) -> Sku {
+    let bundle = !components.is_empty();
+    let shares: Vec<f64> = (channels.iter().zip(&row.channels).zip(listed))
         .map(|((channel, cells), &listed)| {
             if listed {
                 cells.share.unwrap_or(channel.share)
@@ -364,7 +391,8 @@ fn catalog_sku(row: &CatalogRow, stock: &Stock, channels: &[Channel]) -> Sku {
         })
         .collect();
     let total: f64 = shares.iter().sum();
-    let reorder = stock.reorder.as_ref().map(|r| Reorder {
+    // The stock's reorder policy and shrink skip bundle rows (a bundle holds no stock).
+    let reorder = stock.reorder.as_ref().filter(|_| !bundle).map(|r| Reorder {
         point: row.reorder_point.unwrap_or(r.point),
         qty: row.reorder_qty.unwrap_or(r.qty),
         lead_time: row.lead_time.unwrap_or(r.lead_time),
@@ -377,9 +405,14 @@ fn catalog_sku(row: &CatalogRow, stock: &Stock, channels: &[Channel]) -> Sku {
         price: row.price.unwrap_or(stock.price),
         unit_margin: row.unit_margin.unwrap_or(stock.unit_margin),
         reorder,
-        shrink_per_day: row.shrink_per_day.unwrap_or(stock.shrink_per_day),
+        shrink_per_day: match bundle {
+            true => 0.0,
+            false => row.shrink_per_day.unwrap_or(stock.shrink_per_day),
+        },
+        demand_cv: row.demand_cv.unwrap_or(stock.demand_cv),
+        components,
         channels: (channels.iter().zip(&row.channels).zip(shares))
-            .zip(listed)
+            .zip(listed.iter().copied())
             .map(|(((channel, cells), share), listed)| SkuChannel {
                 orders_per_hour: if total > 0.0 {
                     row.orders_per_day * share / total / 24.0

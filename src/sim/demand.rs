@@ -85,6 +85,41 @@ pub fn next_arrival(
     None
 }
 
+/// Seconds in a day, the period of `demand_cv`'s multipliers.
+pub const DAY: f64 = 86_400.0;
+
+/// As [`next_arrival`], for a rate that is also multiplied by `days[d]` over day `d`
+/// (`[d * 24h, (d + 1) * 24h)`): the search goes through each segment day by day, so arrivals
+/// stay those of the exact non-homogeneous Poisson process.
+#[inline]
+pub fn next_arrival_daily(
+    segments: &[Segment],
+    cursor: &mut usize,
+    t: f64,
+    mut need: f64,
+    days: &[f64],
+) -> Option<f64> {
+    let horizon = segments.last()?.end;
+    let mut from = t;
+    while let Some(s) = segments.get(*cursor) {
+        from = from.max(s.start);
+        while from < s.end {
+            let day = (from / DAY).floor();
+            let end = ((day + 1.0) * DAY).min(s.end);
+            let rate = s.rate * days.get(day as usize).copied().unwrap_or(0.0);
+            let available = rate * (end - from);
+            if need < available {
+                let at = (from + need / rate).min(end);
+                return (at < horizon).then_some(at);
+            }
+            need -= available;
+            from = end;
+        }
+        *cursor += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +150,29 @@ mod tests {
         assert_eq!(cursor, 2);
         assert_eq!(next_arrival(&segs, &mut cursor, 21.0, 18.0), None);
         assert_eq!(expected_arrivals(&segs), 30.0);
+    }
+
+    #[test]
+    fn next_arrival_daily_scales_each_day() {
+        let segs = [Segment {
+            start: 0.0,
+            end: 3.0 * DAY,
+            rate: 1.0 / DAY,
+        }];
+        let days = [2.0, 0.0, 0.5];
+        let mut cursor = 0;
+        // Day 0 holds 2 units of need, day 1 none, day 2 half a unit.
+        assert_eq!(
+            next_arrival_daily(&segs, &mut cursor, 0.0, 1.0, &days),
+            Some(0.5 * DAY)
+        );
+        assert_eq!(
+            next_arrival_daily(&segs, &mut cursor, 0.5 * DAY, 1.25, &days),
+            Some(2.5 * DAY)
+        );
+        assert_eq!(
+            next_arrival_daily(&segs, &mut cursor, 2.5 * DAY, 0.5, &days),
+            None
+        );
     }
 }

@@ -7,6 +7,8 @@
 //! `sku * nodes + node`, per-channel bookkeeping by `sku * channels + channel`. A scenario
 //! without a catalog is the catalog of one SKU, and then every index is the Part 1 one.
 
+mod arrivals;
+mod bundles;
 mod levels;
 mod measure;
 mod monitor;
@@ -16,7 +18,6 @@ mod snapshot;
 mod webhooks;
 
 use rand::RngExt;
-use rand_distr::{Distribution, Exp1};
 
 pub use super::event::{Event, Message, Payload};
 use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, TrialOutcome};
@@ -99,6 +100,10 @@ pub struct Engine<'a> {
     ship_rngs: Vec<TrialRng>,
     /// Per SKU: shrink draws (only when some SKU shrinks).
     shrink_rngs: Vec<TrialRng>,
+    /// Days a trial covers, and per SKU and day (`sku * days + day`) the `demand_cv` multiplier
+    /// (only when some SKU has a `demand_cv`).
+    days: usize,
+    day_factors: Vec<f64>,
     out: TrialOutcome,
 }
 
@@ -142,6 +147,12 @@ impl<'a> Engine<'a> {
             },
             shrink_rngs: if s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0) {
                 vec![trial_rng(0, 0, SYSTEM_STREAM); skus]
+            } else {
+                Vec::new()
+            },
+            days: (s.horizon / super::demand::DAY).ceil() as usize,
+            day_factors: if s.catalog.skus.iter().any(|k| k.demand_cv > 0.0) {
+                vec![1.0; skus * (s.horizon / super::demand::DAY).ceil() as usize]
             } else {
                 Vec::new()
             },
@@ -213,6 +224,9 @@ impl<'a> Engine<'a> {
             views: &self.views[..self.nodes],
             channels: &self.out.channels,
             plan: self.plan,
+            all_physical: &self.physical,
+            all_views: &self.views,
+            all_committed: &self.committed,
             orders: &self.orders,
             order_logs: &self.order_logs,
             sale_qty: self.sale_qty,
@@ -230,6 +244,7 @@ impl<'a> Engine<'a> {
                 *view = node.initial.unwrap_or(sku.initial);
             }
         }
+        self.derive_all_bundles();
         self.committed.fill(0);
         self.orders.clear();
         self.order_logs.iter_mut().for_each(Vec::clear);
@@ -277,6 +292,9 @@ impl<'a> Engine<'a> {
                 let stream = named_stream("shrink", &sku.name);
                 self.shrink_rngs[k] = trial_rng(seed, trial, stream);
             }
+        }
+        if !self.day_factors.is_empty() {
+            self.draw_day_factors(seed, trial);
         }
         self.out.channels.clear();
         self.out
@@ -342,55 +360,6 @@ impl<'a> Engine<'a> {
     fn schedule(&mut self, time: f64, event: Event) {
         if time < self.horizon {
             self.queue.push(time, event);
-        }
-    }
-
-    /// Schedules the next arrival of demand stream `stream` (`sku * channels + channel`).
-    fn schedule_demand(&mut self, stream: usize) {
-        let c = stream % self.channels;
-        let mut need: f64 = Exp1.sample(&mut self.demand_rngs[stream]);
-        let scale = self.plan.sells[stream].scale;
-        if scale != 1.0 {
-            need /= scale;
-        }
-        let segments = &self.plan.segments[c];
-        if let Some(at) =
-            super::demand::next_arrival(segments, &mut self.segment_cursor[stream], self.now, need)
-        {
-            let event = Event::Demand {
-                channel: c as u32,
-                sku: (stream / self.channels) as u32,
-            };
-            self.schedule(at, event);
-        }
-    }
-
-    /// Schedules SKU `k`'s next shrink: a Poisson process at `shrink_per_day`.
-    fn schedule_shrink(&mut self, k: usize) {
-        let per_day = self.plan.scenario.catalog.skus[k].shrink_per_day;
-        if per_day > 0.0 {
-            let gap: f64 = Exp1.sample(&mut self.shrink_rngs[k]);
-            let at = self.now + gap * 86_400.0 / per_day;
-            self.schedule(at, Event::Shrink { sku: k as u32 });
-        }
-    }
-
-    /// A unit of SKU `k` vanishes from the shelf, if any is left; no view changes.
-    fn shrink(&mut self, k: usize) {
-        if self.physical[k] > 0 {
-            self.physical[k] -= 1;
-            self.out.shrunk_units += 1;
-            self.touch(k);
-        }
-        self.schedule_shrink(k);
-    }
-
-    fn schedule_background(&mut self, n: usize) {
-        let per_hour = self.plan.queues[n].background_per_hour;
-        if per_hour > 0.0 {
-            let gap: f64 = Exp1.sample(&mut self.rng);
-            let at = self.now + gap * 3600.0 / per_hour;
-            self.schedule(at, Event::Background { node: n as u32 });
         }
     }
 
@@ -528,8 +497,8 @@ impl<'a> Engine<'a> {
         let stream = k * self.channels + c;
         if physical >= q {
             out.fulfilled += 1;
-            self.physical[k] -= q;
             self.measures.fulfilled(stream, qty);
+            self.take_physical(k, q);
         } else {
             out.oversold += 1;
             let penalty = self.plan.sells[stream]
@@ -554,22 +523,27 @@ impl<'a> Engine<'a> {
         self.apply_order(node, order);
     }
 
-    /// Node `n` applies an order: its view drops (its units are committed until the order
-    /// ships), the order joins its log, the change propagates, then the order is relayed.
+    /// Node `n` applies an order: its view drops (a bundle's components' views, by `qty * k`
+    /// each; its units are committed until the order ships), the order joins its log, the
+    /// change propagates, then the order is relayed.
     fn apply_order(&mut self, n: usize, order: u32) {
         let Order { qty, sku, .. } = self.orders[order as usize];
-        let k = sku as usize;
-        let value = self.views[self.at(k, n)] - i64::from(qty);
-        self.set_view(n, k, value);
+        let plan = self.plan;
+        let units = &plan.units[sku as usize];
+        for &(k, per) in units {
+            let value = self.views[self.at(k, n)] - i64::from(qty) * per;
+            self.set_view(n, k, value);
+        }
         let committed = self.commit(n, order);
         self.order_logs[n].push(order);
-        // On-hand (view plus committed) is unchanged when the units were committed.
-        self.send_levels(n, k, None, true, !committed);
-        if self.plan.scenario.record == Some(n) {
-            self.check_reorder(k);
-            self.check_low_stock(k);
+        for &(k, _) in units {
+            // On-hand (view plus committed) is unchanged when the units were committed.
+            self.send_levels(n, k, None, true, !committed);
+            if plan.scenario.record == Some(n) {
+                self.check_reorder(k);
+                self.check_low_stock(k);
+            }
         }
-        let plan = self.plan;
         for &l in &plan.order_webhooks_from[n] {
             let to = plan.scenario.links[l].to;
             if self.orders[order as usize].seen & (1 << to) == 0 {
@@ -636,6 +610,7 @@ impl<'a> Engine<'a> {
         self.views[at] = value;
         self.levels.mark_dirty(self.plan, n, k);
         self.touch(k);
+        self.bundle_views_follow(n, k);
     }
 
     /// `qty` units of SKU `k` arrive: its physical stock and the record's view rise.
@@ -643,6 +618,7 @@ impl<'a> Engine<'a> {
         self.physical[k] += qty;
         self.out.received_units += qty.unsigned_abs();
         self.touch(k);
+        self.physical_changed(k);
         if let Some(record) = self.plan.scenario.record
             && qty != 0
         {
@@ -667,6 +643,10 @@ impl<'a> Engine<'a> {
 
     fn reconcile(&mut self) {
         for k in 0..self.physical.len() {
+            // A bundle's views follow its components'.
+            if self.plan.is_bundle(k) {
+                continue;
+            }
             for n in 0..self.nodes {
                 let physical = self.physical[k];
                 let gap = self.views[self.at(k, n)] - physical;

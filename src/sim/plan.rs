@@ -30,6 +30,11 @@ pub struct Plan {
     pub full_count: Vec<u64>,
     /// Per link: whether it publishes on-hand (view plus committed units).
     pub on_hand: Vec<bool>,
+    /// Per SKU: the SKUs with stock an order of it takes units from, and how many per unit
+    /// ordered (itself once; a bundle's components).
+    pub units: Vec<Vec<(usize, i64)>>,
+    /// Per SKU: the bundles that draw on it.
+    pub bundles_of: Vec<Vec<usize>>,
     /// Per SKU: the record's view at or below which it raises a low-stock alert, units (NaN:
     /// never).
     pub low_stock_at: Vec<f64>,
@@ -98,7 +103,22 @@ impl Plan {
             .map(|l| l.publishes == Publishes::OnHand)
             .collect();
         let low_stock_at = low_stock_at(&scenario);
+        let skus = &scenario.catalog.skus;
+        let units = (skus.iter().enumerate())
+            .map(|(k, sku)| match sku.is_bundle() {
+                true => sku.components.clone(),
+                false => vec![(k, 1)],
+            })
+            .collect();
+        let mut bundles_of = vec![Vec::new(); skus.len()];
+        for (b, sku) in skus.iter().enumerate() {
+            for &(k, _) in &sku.components {
+                bundles_of[k].push(b);
+            }
+        }
         Plan {
+            units,
+            bundles_of,
             low_stock_at,
             scenario,
             segments,
@@ -126,8 +146,8 @@ impl Plan {
 
     /// Whether SKU `k` is a bundle.
     #[inline]
-    pub fn is_bundle(&self, _k: usize) -> bool {
-        false
+    pub fn is_bundle(&self, k: usize) -> bool {
+        self.scenario.catalog.skus[k].is_bundle()
     }
 }
 
@@ -175,7 +195,7 @@ fn sells(s: &Scenario) -> Vec<SkuSells> {
 }
 
 /// Per node, the levels poll links to mark dirty; per link, the SKUs a levels poll carries and
-/// how many: every SKU except those with `listed_<c> = false` on every channel selling at `to`.
+/// how many: every SKU except bundles and those with `listed_<c> = false` on every channel selling at `to`.
 fn level_polls(s: &Scenario) -> (Vec<Vec<usize>>, Vec<Vec<bool>>, Vec<u64>) {
     let mut dirty = vec![Vec::new(); s.nodes.len()];
     let mut carried = vec![Vec::new(); s.links.len()];
@@ -195,7 +215,10 @@ fn level_polls(s: &Scenario) -> (Vec<Vec<usize>>, Vec<Vec<bool>>, Vec<u64>) {
             .filter(|&c| s.channels[c].node == link.to)
             .collect();
         carried[l] = (s.catalog.skus.iter())
-            .map(|sku| selling.is_empty() || selling.iter().any(|&c| sku.channels[c].listed))
+            .map(|sku| {
+                !sku.is_bundle()
+                    && (selling.is_empty() || selling.iter().any(|&c| sku.channels[c].listed))
+            })
             .collect();
         counts[l] = carried[l].iter().filter(|&&c| c).count() as u64;
     }

@@ -49,6 +49,7 @@ pub(crate) fn scenario(web_limit: Option<f64>, pos_limit: Option<f64>) -> Scenar
             reorder: None,
             ship_after: None,
             shrink_per_day: 0.0,
+            demand_cv: 0.0,
         },
         nodes: vec![node("web"), node("pos")],
         record: None,

@@ -192,7 +192,11 @@ impl Engine<'_> {
         if self.out.first_stockout_seconds.is_nan() {
             self.out.first_stockout_seconds = horizon;
         }
-        self.out.final_physical = self.physical.iter().sum();
+        // A bundle's stock is its components': counted once, in theirs.
+        self.out.final_physical = (0..self.physical.len())
+            .filter(|&k| !self.plan.is_bundle(k))
+            .map(|k| self.physical[k])
+            .sum();
         for (c, channel) in s.channels.iter().enumerate() {
             let out = &mut self.out.channels[c];
             let (mut lost_margin, mut revenue) = (0.0, 0.0);

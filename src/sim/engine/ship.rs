@@ -32,9 +32,12 @@ impl Engine<'_> {
             return false;
         }
         o.committed |= 1 << n;
-        let (k, qty) = (o.sku as usize, i64::from(o.qty));
-        let at = self.at(k, n);
-        self.committed[at] += qty;
+        let (sku, qty) = (o.sku as usize, i64::from(o.qty));
+        // A bundle's units are committed in component units.
+        for &(k, per) in &self.plan.units[sku] {
+            let at = self.at(k, n);
+            self.committed[at] += qty * per;
+        }
         true
     }
 
@@ -42,15 +45,18 @@ impl Engine<'_> {
     /// that node's on-hand links send.
     pub(super) fn ship(&mut self, order: u32) {
         let o = self.orders[order as usize];
-        let (k, qty) = (o.sku as usize, i64::from(o.qty));
+        let (sku, qty) = (o.sku as usize, i64::from(o.qty));
+        let plan = self.plan;
         let mut nodes = o.committed;
         while nodes != 0 {
             let n = nodes.trailing_zeros() as usize;
             nodes &= nodes - 1;
-            let at = self.at(k, n);
-            self.committed[at] -= qty;
-            self.levels.mark_dirty(self.plan, n, k);
-            self.send_levels(n, k, None, false, true);
+            for &(k, per) in &plan.units[sku] {
+                let at = self.at(k, n);
+                self.committed[at] -= qty * per;
+                self.levels.mark_dirty(plan, n, k);
+                self.send_levels(n, k, None, false, true);
+            }
         }
         self.orders[order as usize].committed = 0;
     }

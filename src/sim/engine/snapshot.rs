@@ -43,12 +43,40 @@ pub struct Snapshot<'e> {
     /// Each channel's counts so far.
     pub channels: &'e [ChannelOutcome],
     pub(super) plan: &'e Plan,
+    /// Every SKU's physical stock, and views (`sku * nodes + node`).
+    pub(super) all_physical: &'e [i64],
+    pub(super) all_views: &'e [i64],
+    pub(super) all_committed: &'e [i64],
     pub(super) orders: &'e [Order],
     pub(super) order_logs: &'e [Vec<u32>],
     pub(super) sale_qty: u32,
 }
 
 impl Snapshot<'_> {
+    /// SKU `k`'s physical stock (a bundle's: `min floor(P_c / k)` over its components).
+    pub fn physical_of(&self, k: usize) -> i64 {
+        self.all_physical[k]
+    }
+
+    /// SKU `k`'s view at node `n`.
+    pub fn view_of(&self, k: usize, n: usize) -> i64 {
+        self.all_views[k * self.plan.scenario.nodes.len() + n]
+    }
+
+    /// Units of SKU `k` committed at node `n` (applied there, not yet shipped or cancelled).
+    pub fn committed_of(&self, k: usize, n: usize) -> i64 {
+        self.all_committed[k * self.plan.scenario.nodes.len() + n]
+    }
+
+    /// Units channel `c` lists of SKU `k` now.
+    pub fn listed_of(&self, c: usize, k: usize) -> i64 {
+        let sells = &self.plan.sells[k * self.plan.scenario.channels.len() + c];
+        if !sells.listed {
+            return 0;
+        }
+        listing_units(&sells.listing, self.view_of(k, sells.node))
+    }
+
     /// Units channel `c` lists now.
     pub fn listed(&self, c: usize) -> i64 {
         let sells = &self.plan.sells[c];
