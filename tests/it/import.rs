@@ -730,7 +730,6 @@ fn the_scenario_written_parses_as_toml_with_the_expected_keys() {
 /// their variance is MODEL.md's sum over SKUs of 28 (m + cv^2 m^2). Needs the catalog engine with
 /// `demand_cv` (branch h/catalog): the coordinator enables it when that lands.
 #[test]
-#[ignore = "needs the catalog engine"]
 fn a_run_of_the_starter_scenario_reproduces_the_daily_order_counts() {
     const TRIALS: u64 = 400;
     const HORIZON_DAYS: f64 = 28.0;

@@ -3,7 +3,7 @@
 //! `m + cv^2 m^2`, and different days are independent. Checked on per-day counts over many
 //! trials, within 4 standard errors computed from the run.
 
-mod common;
+use crate::common;
 
 use common::*;
 use oversell::scenario::{load_file, load_str};
