@@ -11,6 +11,7 @@ mod cli;
 mod compare;
 mod docs;
 mod engine_rules;
+mod failure_scenarios;
 mod failures;
 mod failures_bundles;
 mod failures_demand;

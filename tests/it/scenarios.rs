@@ -154,7 +154,8 @@ fn every_catalog_scenario_loads_and_runs() {
         .map(|f| f.file_stem().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["four-weeks", "small"]);
-    for (file, skus) in files.iter().zip([2_000, 20]) {
+    // Each catalog is its ranked SKUs plus one gift set (GIFT-MUG-CANDLE).
+    for (file, skus) in files.iter().zip([2_001, 21]) {
         let scenario = load_file(file).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(scenario.catalog.skus.len(), skus, "{}", file.display());
         assert!(!scenario.description.trim().is_empty());
