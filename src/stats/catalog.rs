@@ -28,6 +28,10 @@ pub struct ScopeExtras {
     pub worst_window_cancel_rate: Option<MetricSummary>,
     /// 365 days over the horizon: the factor of every `mean_per_year`.
     pub per_year: f64,
+    /// Channels only: the cancel-rate limit, a fraction, if the channel has one.
+    pub cancel_rate_limit: Option<f64>,
+    /// Channels only: the window the limit is judged on, seconds.
+    pub cancel_rate_window_seconds: Option<f64>,
 }
 
 /// A money summary with its `mean_per_year` beside the other statistics.
@@ -58,6 +62,17 @@ pub struct LinkSummary {
     pub requests: MetricSummary,
     /// Time polls waited for API tokens per trial, seconds.
     pub api_wait_seconds: MetricSummary,
+}
+
+/// One node's feed queue over the trials of a run (nodes with `feeds` only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeedSummary {
+    /// Level messages and batches served per trial.
+    pub items: MetricSummary,
+    /// Time they waited for a feed server per trial, summed, seconds.
+    pub wait_seconds: MetricSummary,
+    /// Mean wait of one item in a trial (0 in a trial without items), seconds.
+    pub mean_wait_seconds: MetricSummary,
 }
 
 /// One SKU's means over the trials of a catalog run (a row of `skus.csv`).
@@ -113,6 +128,10 @@ pub struct Part2Accumulator {
     links: Vec<(usize, ValueAccumulator, ValueAccumulator, ValueAccumulator)>,
     /// Per SKU of a catalog (empty without one).
     skus: Vec<SkuSums>,
+    /// Per node with a feed queue: (node index, items, wait, mean wait per item). Not in
+    /// trials.csv rows (like the per-SKU sums).
+    #[serde(default)]
+    feeds: Vec<(usize, ValueAccumulator, ValueAccumulator, ValueAccumulator)>,
 }
 
 impl Part2Accumulator {
@@ -136,6 +155,13 @@ impl Part2Accumulator {
             } else {
                 Vec::new()
             },
+            feeds: (scenario.nodes.iter().enumerate())
+                .filter(|(_, node)| node.feeds.is_some())
+                .map(|(n, _)| {
+                    let real = ValueAccumulator::new(false);
+                    (n, ValueAccumulator::new(true), real.clone(), real)
+                })
+                .collect(),
         }
     }
 
@@ -158,6 +184,16 @@ impl Part2Accumulator {
             polls.push(link.polls as f64);
             requests.push(link.requests as f64);
             wait.push(link.api_wait_seconds);
+        }
+        for (n, items, wait, mean_wait) in &mut self.feeds {
+            let feed = trial.feeds.get(*n).copied().unwrap_or_default();
+            items.push(feed.items as f64);
+            wait.push(feed.wait_seconds);
+            mean_wait.push(if feed.items > 0 {
+                feed.wait_seconds / feed.items as f64
+            } else {
+                0.0
+            });
         }
         for row in &trial.skus {
             let sums = &mut self.skus[row.sku as usize];
@@ -222,6 +258,11 @@ impl Part2Accumulator {
             a.2.merge(&b.2);
             a.3.merge(&b.3);
         }
+        for (a, b) in self.feeds.iter_mut().zip(&other.feeds) {
+            a.1.merge(&b.1);
+            a.2.merge(&b.2);
+            a.3.merge(&b.3);
+        }
         for (a, b) in self.skus.iter_mut().zip(&other.skus) {
             a.oversold += b.oversold;
             a.penalty += b.penalty;
@@ -241,7 +282,23 @@ impl Part2Accumulator {
             cost: self.cost[i].summary(),
             worst_window_cancel_rate: c.map(|c| self.worst_window[c].summary()),
             per_year: YEAR / scenario.horizon,
+            cancel_rate_limit: c.and_then(|c| scenario.channels[c].cancel_rate_limit),
+            cancel_rate_window_seconds: c.map(|c| scenario.channels[c].cancel_rate_window),
         }
+    }
+
+    /// Per node with a feed queue, by name.
+    pub fn feeds(&self, scenario: &Scenario) -> IndexMap<String, FeedSummary> {
+        (self.feeds.iter())
+            .map(|(n, items, wait, mean_wait)| {
+                let summary = FeedSummary {
+                    items: items.summary(),
+                    wait_seconds: wait.summary(),
+                    mean_wait_seconds: mean_wait.summary(),
+                };
+                (scenario.nodes[*n].name.clone(), summary)
+            })
+            .collect()
     }
 
     /// Per poll link, by name.

@@ -11,7 +11,9 @@ mod summary;
 #[cfg(test)]
 pub(crate) mod test_fixtures;
 
-pub use catalog::{LinkSummary, Money, Part2Accumulator, ScopeExtras, SkuSummary, YEAR};
+pub use catalog::{
+    FeedSummary, LinkSummary, Money, Part2Accumulator, ScopeExtras, SkuSummary, YEAR,
+};
 pub use metric::{Metric, Scope, has_limit, metric_value, over_limit};
 pub use record::{Part2Record, ScopeRecord, TrialRecord};
 pub use run::{RunSummary, ScopeSummary, summarize_run};
