@@ -54,3 +54,56 @@ fn run_table_leads_with_cost_per_year_and_cancel_risk_and_feeds_reach_summary_js
         "{stdout}"
     );
 }
+
+#[test]
+fn sweep_over_a_catalog_shows_api_wait_and_feed_backlog() {
+    let sandbox = Sandbox::new();
+    let out = succeeded(sandbox.oversell(&[
+        "sweep",
+        &small(),
+        "--vary",
+        "links.amazon-feed.poll.every=2m,15m",
+        "--trials",
+        "2",
+    ]));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("API wait"), "{stdout}");
+    assert!(stdout.contains("feed wait"), "{stdout}");
+    let csv = std::fs::read_to_string(sandbox.path().join("out/small/sweep/sweep.csv"))
+        .expect("sweep.csv");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+    };
+    let wait = column("amazon.feeds.mean_wait_seconds.mean");
+    let api = column("amazon-feed.api_wait_seconds.mean");
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| {
+            l.split(',')
+                .skip(1)
+                .map(|c| c.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    // Columns after the first (the label) shift by one.
+    let (fast, slow) = (&rows[0], &rows[1]);
+    assert!(fast[api - 1] >= 0.0 && slow[api - 1] >= 0.0);
+    // Polling Amazon's feed every 2 minutes floods its one feed server (a 3-minute median file):
+    // items wait far longer than at 15 minutes.
+    assert!(
+        fast[wait - 1] > 10.0 * slow[wait - 1],
+        "{} vs {}",
+        fast[wait - 1],
+        slow[wait - 1]
+    );
+    let json = json(&sandbox.path().join("out/small/sweep/sweep.json"));
+    assert!(
+        json["points"][0]["summary"]["links"]["amazon-feed"]["api_wait_seconds"]["mean"]
+            .as_f64()
+            .is_some()
+    );
+}
