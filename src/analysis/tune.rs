@@ -127,6 +127,8 @@ struct SkuEdits {
     rates: Vec<KeyRef>,
     penalties: Vec<KeyRef>,
     knobs: Vec<KeyRef>,
+    /// `stock.reorder.point` and `.qty`, when the scenario reorders.
+    reorder: Option<(KeyRef, KeyRef)>,
 }
 
 impl SkuEdits {
@@ -151,6 +153,13 @@ impl SkuEdits {
                 .iter()
                 .map(|&c| channel(c, spec.knob.key()))
                 .collect::<Result<_, _>>()?,
+            reorder: match doc.scenario.stock.reorder {
+                Some(_) => Some((
+                    doc.resolve("stock.reorder.point")?,
+                    doc.resolve("stock.reorder.qty")?,
+                )),
+                None => None,
+            },
         })
     }
 
@@ -173,6 +182,10 @@ impl SkuEdits {
                 .filter_map(|(k, p)| p.map(|p| (k, p))),
         );
         edits.extend(self.knobs.iter().map(|k| (k, value as f64)));
+        if let Some((point, qty)) = &self.reorder {
+            edits.extend(sku.reorder_point.map(|p| (point, p as f64)));
+            edits.extend(sku.reorder_qty.map(|q| (qty, q as f64)));
+        }
         edits
     }
 }
@@ -318,6 +331,8 @@ mod tests {
             unit_margin: 1.0,
             channel_orders_per_day: vec![10.0],
             penalties: vec![None],
+            reorder_point: None,
+            reorder_qty: None,
         }
     }
 

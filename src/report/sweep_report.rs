@@ -85,9 +85,24 @@ fn results_table(sweep: &Sweep) -> String {
     if api {
         header.push("API\nlimit".to_owned());
     }
+    let waits = sweep.points.iter().any(|p| {
+        !p.summary.feeds.is_empty()
+            || p.summary
+                .links
+                .values()
+                .any(|l| l.api_wait_seconds.max > 0.0)
+    });
+    if waits {
+        header.push("API wait\na poll".to_owned());
+        header.push("feed wait\nan item\n(worst node)".to_owned());
+    }
     let mut table = new_table(header);
     for point in &sweep.points {
-        table.add_row(result_row(point, limited, api));
+        let mut row = result_row(point, limited, api);
+        if waits {
+            row.extend(wait_cells(point));
+        }
+        table.add_row(row);
     }
     align(&mut table, sweep.vary.len());
     table.to_string()
@@ -125,6 +140,25 @@ fn result_row(point: &SweepPoint, limited: bool, api: bool) -> Vec<String> {
         });
     }
     row
+}
+
+/// The mean API wait of one poll over every poll link, and the worst node's mean feed wait of
+/// one item, as durations.
+fn wait_cells(point: &SweepPoint) -> [String; 2] {
+    let links = point.summary.links.values();
+    let polls: f64 = links.clone().map(|l| l.polls.mean).sum();
+    let wait: f64 = links.map(|l| l.api_wait_seconds.mean).sum();
+    let per_poll = if polls > 0.0 { wait / polls } else { 0.0 };
+    let feed = (point.summary.feeds.values())
+        .map(|f| f.mean_wait_seconds.mean)
+        .fold(0.0, f64::max);
+    [per_poll, feed].map(|s| {
+        if s < 60.0 {
+            format!("{}s", number(s))
+        } else {
+            crate::sim::dist::format_seconds(s)
+        }
+    })
 }
 
 /// Widest line of a key path in a table header, characters.
@@ -374,8 +408,10 @@ struct SweepRow<'a, C> {
     p_cancel_rate_over_limit: C,
     /// Per channel: oversold and penalty means, and the cancel-rate risk.
     channels: &'a [[C; 3]],
-    /// Per poll link: polls and requests per hour.
-    links: &'a [[C; 2]],
+    /// Per poll link: polls and requests per hour, and the mean API wait a trial, seconds.
+    links: &'a [[C; 3]],
+    /// Per node with a feed queue: items a trial and the mean wait of one item, seconds.
+    feeds: &'a [[C; 2]],
     /// Per limited node: requests per hour, the limit, and whether it is over it.
     nodes: &'a [[C; 3]],
     /// With a target: what was measured, and whether it meets the target.
@@ -412,11 +448,21 @@ pub fn sweep_csv(sweep: &Sweep) -> anyhow::Result<Vec<u8>> {
                 .map(|s| format!("{name}.{s}"))
         })
         .collect();
-    let links: Vec<[String; 2]> = first
+    let links: Vec<[String; 3]> = first
         .polling
         .links
         .iter()
-        .map(|l| ["polls_per_hour", "requests_per_hour"].map(|s| format!("{}.{s}", l.link)))
+        .map(|l| {
+            [
+                "polls_per_hour",
+                "requests_per_hour",
+                "api_wait_seconds.mean",
+            ]
+            .map(|s| format!("{}.{s}", l.link))
+        })
+        .collect();
+    let feeds: Vec<[String; 2]> = (first.summary.feeds.keys())
+        .map(|n| ["feeds.items.mean", "feeds.mean_wait_seconds.mean"].map(|s| format!("{n}.{s}")))
         .collect();
     let nodes: Vec<[String; 3]> = first
         .polling
@@ -446,6 +492,10 @@ pub fn sweep_csv(sweep: &Sweep) -> anyhow::Result<Vec<u8>> {
             .map(|c| c.each_ref().map(String::as_str))
             .collect::<Vec<_>>(),
         links: &links
+            .iter()
+            .map(|c| c.each_ref().map(String::as_str))
+            .collect::<Vec<_>>(),
+        feeds: &feeds
             .iter()
             .map(|c| c.each_ref().map(String::as_str))
             .collect::<Vec<_>>(),
@@ -497,11 +547,21 @@ fn write_point(
             ]
         })
         .collect();
-    let links: Vec<[Cell; 2]> = point
+    let links: Vec<[Cell; 3]> = point
         .polling
         .links
         .iter()
-        .map(|l| [l.polls_per_hour.into(), l.requests_per_hour.into()])
+        .map(|l| {
+            let wait = (point.summary.links.get(&l.link)).map(|s| s.api_wait_seconds.mean);
+            [
+                l.polls_per_hour.into(),
+                l.requests_per_hour.into(),
+                wait.into(),
+            ]
+        })
+        .collect();
+    let feeds: Vec<[Cell; 2]> = (point.summary.feeds.values())
+        .map(|f| [f.items.mean.into(), f.mean_wait_seconds.mean.into()])
         .collect();
     let nodes: Vec<[Cell; 3]> = point
         .polling
@@ -527,6 +587,7 @@ fn write_point(
         p_cancel_rate_over_limit: total.p_cancel_rate_over_limit.into(),
         channels: &channels,
         links: &links,
+        feeds: &feeds,
         nodes: &nodes,
         target: &target,
     })?;

@@ -9,9 +9,128 @@ use crate::stats::{Metric, MetricSummary, RunSummary, ScopeSummary};
 /// Widest table, in terminal columns: long channel names wrap rather than widen it.
 const MAX_WIDTH: u16 = 120;
 
-/// The run summary as a table for a terminal, at most 120 columns wide, followed by one line with
-/// the trials, seed and horizon. Ends with a newline.
+/// The run summary for a terminal: first the cost per year and the account-level cancel risk of
+/// every channel with a limit, then the table (at most 120 columns wide), the API use of poll
+/// links that waited for tokens and the feed queues, and one line with the trials, seed and
+/// horizon. Ends with a newline.
 pub fn summary_table(summary: &RunSummary) -> String {
+    let mut text = lead(summary);
+    text.push_str(&channel_table(summary));
+    text.push_str(&api_and_feeds(summary));
+    text.push_str(&format!(
+        "{} trials, seed {}, horizon {}\n",
+        summary.trials,
+        summary.seed,
+        format_seconds(summary.horizon_seconds)
+    ));
+    text
+}
+
+/// "cost per year: ..." and one line per channel with a cancel-rate limit.
+fn lead(summary: &RunSummary) -> String {
+    let cost = &summary.total.extras.cost;
+    let per_year = summary.total.extras.per_year;
+    let revenue = summary.total.extras.revenue.mean;
+    let share = if revenue > 0.0 {
+        format!(", {} of revenue", percent(cost.mean / revenue))
+    } else {
+        String::new()
+    };
+    let mut text = format!(
+        "cost per year: {} {} ± {} (penalty + lost margin, all channels{share})\n",
+        number(cost.mean * per_year),
+        summary.currency,
+        number(cost.ci95_half_width() * per_year),
+    );
+    let judged: Vec<_> = (summary.channels.iter())
+        .filter_map(|(name, scope)| {
+            let limit = scope.extras.cancel_rate_limit?;
+            let p = scope.p_cancel_rate_over_limit?;
+            let window = window_name(
+                scope.extras.cancel_rate_window_seconds?,
+                summary.horizon_seconds,
+            );
+            let judgement = format!(
+                "{window}, limit {}: {} of trials over",
+                percent(limit),
+                percent(p)
+            );
+            // A long channel name puts the judgement on a line of its own (120 columns).
+            let width = name.chars().count() + judgement.chars().count() + 4;
+            let gap = if width > usize::from(MAX_WIDTH) {
+                "\n    "
+            } else {
+                " "
+            };
+            Some(format!("  {name}:{gap}{judgement}\n"))
+        })
+        .collect();
+    if !judged.is_empty() {
+        text.push_str("account cancel risk, P(worst-window cancel rate over the limit):\n");
+        text.extend(judged);
+    }
+    text
+}
+
+/// "7-day window", "12h window", "1-day window (the whole horizon)".
+fn window_name(window: f64, horizon: f64) -> String {
+    let days = window / 86_400.0;
+    let length = if days.fract() == 0.0 {
+        format!("{days:.0}-day window")
+    } else {
+        format!("{} window", format_seconds(window))
+    };
+    if window >= horizon {
+        format!("{length} (the whole horizon)")
+    } else {
+        length
+    }
+}
+
+/// One line per poll link that waited for API tokens and per feed queue; empty otherwise.
+fn api_and_feeds(summary: &RunSummary) -> String {
+    let mut text = String::new();
+    for (name, link) in &summary.links {
+        if link.api_wait_seconds.max <= 0.0 {
+            continue;
+        }
+        let polls = link.polls.mean;
+        let per_poll = if polls > 0.0 {
+            link.api_wait_seconds.mean / polls
+        } else {
+            0.0
+        };
+        text.push_str(&format!(
+            "API {name}: {} polls, {} requests, {} waiting for tokens a trial ({} a poll)\n",
+            number(polls),
+            number(link.requests.mean),
+            duration(link.api_wait_seconds.mean),
+            duration(per_poll),
+        ));
+    }
+    for (name, feed) in &summary.feeds {
+        text.push_str(&format!(
+            "feeds {name}: {} items a trial, each waited {} for the feed queue (mean; p99 over \
+             trials {})\n",
+            number(feed.items.mean),
+            duration(feed.mean_wait_seconds.mean),
+            duration(feed.mean_wait_seconds.p99),
+        ));
+    }
+    text
+}
+
+/// A duration: seconds with about three digits under a minute, "1h 2m 3s" above.
+fn duration(seconds: f64) -> String {
+    if seconds < 60.0 {
+        format!("{}s", number(seconds))
+    } else {
+        format_seconds(seconds)
+    }
+}
+
+/// The table: one row per channel and one for all channels together. Ends with a newline.
+fn channel_table(summary: &RunSummary) -> String {
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
@@ -54,12 +173,7 @@ pub fn summary_table(summary: &RunSummary) -> String {
                 format_seconds(m.low_stock_alert_seconds.mean)
             )
         });
-    format!(
-        "{table}\n{monitoring}{} trials, seed {}, horizon {}\n",
-        summary.trials,
-        summary.seed,
-        format_seconds(summary.horizon_seconds)
-    )
+    format!("{table}\n{monitoring}")
 }
 
 fn row(name: &str, scope: &ScopeSummary) -> Vec<String> {
@@ -154,6 +268,67 @@ mod tests {
         assert!(total.contains("0.8 min"), "{total}");
         assert!(text.ends_with("2 trials, seed 7, horizon 1d\n"), "{text}");
         assert!(text.lines().all(|l| l.chars().count() <= 120));
+    }
+
+    #[test]
+    fn leads_with_cost_per_year_and_account_cancel_risk() {
+        let trials = [
+            outcome(
+                [(8, 2, 3, 12.5, 60.0), (4, 0, 1, 0.0, 30.0)],
+                90.0,
+                500.0,
+                7,
+            ),
+            outcome([(6, 0, 0, 0.0, 0.0), (2, 0, 0, 0.0, 0.0)], 0.0, 86_400.0, 1),
+        ];
+        let text = summary_table(&summarize_run(&scenario(Some(0.1), None), 7, &trials));
+        let lines: Vec<&str> = text.lines().collect();
+        // Cost = penalty 6.25 + lost margin 4 units x 4 USD / 2 trials = 14.25 a day, x 365.
+        assert!(
+            lines[0].starts_with("cost per year: 5201 USD ± "),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(
+            lines[1],
+            "account cancel risk, P(worst-window cancel rate over the limit):"
+        );
+        assert_eq!(
+            lines[2],
+            "  web: 1-day window (the whole horizon), limit 10.0%: 50.0% of trials over"
+        );
+        assert!(lines[3].starts_with('┌'), "{text}");
+        assert!(!text.contains("feeds "), "{text}");
+    }
+
+    #[test]
+    fn feed_queues_and_api_waits_get_a_line() {
+        let mut s = scenario(Some(0.1), None);
+        s.nodes[1].feeds = Some(crate::scenario::Feeds {
+            service: crate::sim::dist::Dist::Fixed(60.0),
+            per_item: crate::sim::dist::Dist::Fixed(0.0),
+            servers: 1,
+        });
+        let mut trial = outcome(
+            [(8, 2, 3, 12.5, 60.0), (4, 0, 1, 0.0, 30.0)],
+            90.0,
+            500.0,
+            7,
+        );
+        trial.feeds = vec![
+            Default::default(),
+            crate::sim::outcome::FeedOutcome {
+                items: 4,
+                wait_seconds: 600.0,
+            },
+        ];
+        let text = summary_table(&summarize_run(&s, 7, &[trial]));
+        assert!(
+            text.contains("feeds pos: 4 items a trial, each waited 2m 30s for the feed queue"),
+            "{text}"
+        );
+        assert_eq!(window_name(7.0 * 86_400.0, 28.0 * 86_400.0), "7-day window");
+        assert_eq!(window_name(43_200.0, 86_400.0), "12h window");
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub struct ScopeExtras {
     pub worst_window_cancel_rate: Option<MetricSummary>,
     /// 365 days over the horizon: the factor of every `mean_per_year`.
     pub per_year: f64,
+    /// Channels only: the cancel-rate limit, a fraction, if the channel has one.
+    pub cancel_rate_limit: Option<f64>,
+    /// Channels only: the window the limit is judged on, seconds.
+    pub cancel_rate_window_seconds: Option<f64>,
     /// All channels together, when the scenario monitors or can disable a webhook: `alerts`,
     /// `disabled_seconds`, `low_stock_alert_seconds`.
     pub monitoring: Option<MonitoringSummary>,
@@ -89,6 +93,17 @@ pub struct LinkSummary {
     pub api_wait_seconds: MetricSummary,
 }
 
+/// One node's feed queue over the trials of a run (nodes with `feeds` only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeedSummary {
+    /// Level messages and batches served per trial.
+    pub items: MetricSummary,
+    /// Time they waited for a feed server per trial, summed, seconds.
+    pub wait_seconds: MetricSummary,
+    /// Mean wait of one item in a trial (0 in a trial without items), seconds.
+    pub mean_wait_seconds: MetricSummary,
+}
+
 /// One SKU's means over the trials of a catalog run (a row of `skus.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SkuSummary {
@@ -145,6 +160,10 @@ pub struct Part2Accumulator {
     /// Alerts, disabled seconds, first low-stock alert (when the scenario reports them).
     #[serde(default)]
     monitoring: Option<[ValueAccumulator; 3]>,
+    /// Per node with a feed queue: (node index, items, wait, mean wait per item). Not in
+    /// trials.csv rows (like the per-SKU sums).
+    #[serde(default)]
+    feeds: Vec<(usize, ValueAccumulator, ValueAccumulator, ValueAccumulator)>,
 }
 
 impl Part2Accumulator {
@@ -175,6 +194,13 @@ impl Part2Accumulator {
                     ValueAccumulator::new(false),
                 ]
             }),
+            feeds: (scenario.nodes.iter().enumerate())
+                .filter(|(_, node)| node.feeds.is_some())
+                .map(|(n, _)| {
+                    let real = ValueAccumulator::new(false);
+                    (n, ValueAccumulator::new(true), real.clone(), real)
+                })
+                .collect(),
         }
     }
 
@@ -202,6 +228,16 @@ impl Part2Accumulator {
             alerts.push(trial.alerts as f64);
             disabled.push(trial.disabled_seconds);
             low_stock.push(trial.low_stock_alert_seconds);
+        }
+        for (n, items, wait, mean_wait) in &mut self.feeds {
+            let feed = trial.feeds.get(*n).copied().unwrap_or_default();
+            items.push(feed.items as f64);
+            wait.push(feed.wait_seconds);
+            mean_wait.push(if feed.items > 0 {
+                feed.wait_seconds / feed.items as f64
+            } else {
+                0.0
+            });
         }
         for row in &trial.skus {
             let sums = &mut self.skus[row.sku as usize];
@@ -269,6 +305,11 @@ impl Part2Accumulator {
         if let (Some(a), Some(b)) = (&mut self.monitoring, &other.monitoring) {
             a.iter_mut().zip(b).for_each(|(a, b)| a.merge(b));
         }
+        for (a, b) in self.feeds.iter_mut().zip(&other.feeds) {
+            a.1.merge(&b.1);
+            a.2.merge(&b.2);
+            a.3.merge(&b.3);
+        }
         for (a, b) in self.skus.iter_mut().zip(&other.skus) {
             a.oversold += b.oversold;
             a.penalty += b.penalty;
@@ -296,7 +337,23 @@ impl Part2Accumulator {
                 }),
                 _ => None,
             },
+            cancel_rate_limit: c.and_then(|c| scenario.channels[c].cancel_rate_limit),
+            cancel_rate_window_seconds: c.map(|c| scenario.channels[c].cancel_rate_window),
         }
+    }
+
+    /// Per node with a feed queue, by name.
+    pub fn feeds(&self, scenario: &Scenario) -> IndexMap<String, FeedSummary> {
+        (self.feeds.iter())
+            .map(|(n, items, wait, mean_wait)| {
+                let summary = FeedSummary {
+                    items: items.summary(),
+                    wait_seconds: wait.summary(),
+                    mean_wait_seconds: mean_wait.summary(),
+                };
+                (scenario.nodes[*n].name.clone(), summary)
+            })
+            .collect()
     }
 
     /// Per poll link, by name.

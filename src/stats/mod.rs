@@ -12,8 +12,8 @@ mod summary;
 pub(crate) mod test_fixtures;
 
 pub use catalog::{
-    LinkSummary, Money, MonitoringSummary, Part2Accumulator, ScopeExtras, SkuSummary, YEAR,
-    reports_monitoring,
+    FeedSummary, LinkSummary, Money, MonitoringSummary, Part2Accumulator, ScopeExtras, SkuSummary,
+    YEAR, reports_monitoring,
 };
 pub use metric::{Metric, Scope, has_limit, metric_value, over_limit};
 pub use record::{Part2Record, ScopeRecord, TrialRecord};

@@ -7,7 +7,7 @@ use serde::ser::{SerializeMap, Serializer};
 use crate::scenario::Scenario;
 use crate::sim::outcome::TrialOutcome;
 
-use super::catalog::{LinkSummary, Money, ScopeExtras};
+use super::catalog::{FeedSummary, LinkSummary, Money, ScopeExtras};
 use super::metric::{Metric, Scope};
 use super::stream::RunAccumulator;
 use super::summary::MetricSummary;
@@ -90,6 +90,10 @@ pub struct RunSummary {
     pub total: ScopeSummary,
     /// Per poll link, keyed by name: polls, requests and API wait per trial.
     pub links: IndexMap<String, LinkSummary>,
+    /// Per node with a feed queue, keyed by name: items served and time waited per trial
+    /// (absent from `summary.json` when no node has one).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub feeds: IndexMap<String, FeedSummary>,
 }
 
 impl RunSummary {

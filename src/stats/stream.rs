@@ -644,6 +644,7 @@ impl RunAccumulator {
             channels,
             total,
             links: self.part2.links(scenario),
+            feeds: self.part2.feeds(scenario),
         }
     }
 }

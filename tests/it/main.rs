@@ -6,6 +6,7 @@ mod common;
 mod bad_input;
 mod catalog;
 mod catalog_fuzz;
+mod catalog_outputs;
 mod charts;
 mod cli;
 mod compare;

@@ -57,9 +57,10 @@ poll = { every = "30m" }
 "#;
 
 /// Two SKUs; shares and the penalty override are chosen so that every rate is exact in binary.
-const CATALOG: &str = "sku,initial,orders_per_day,unit_margin,share_market,penalty_market\n\
-                       SLOW,8,12,5,0.25,\n\
-                       FAST,20,40,2,0.5,60\n";
+/// The Part 2 format of every command: shares are weights over the channels.
+const CATALOG: &str = "sku,initial,orders_per_day,unit_margin,share_web,share_market,penalty_market\n\
+                       SLOW,8,12,5,3,1,\n\
+                       FAST,20,40,2,1,1,60\n";
 
 /// `(initial, unit_margin, web orders/day, market orders/day, market penalty)` per SKU.
 const SKUS: [(&str, i64, f64, f64, f64, f64); 2] = [
@@ -250,15 +251,15 @@ fn catalog_and_flag_mistakes_exit_2_naming_the_place() {
              are `web`, `market`",
         ),
         (
-            "sku,initial,orders_per_day\nA,5,3\n",
+            "sku,orders_per_day\nA,3\n",
             &[],
-            "skus.csv:1: column `unit_margin`: is missing",
+            "skus.csv:1: column `sku`: the column `initial` is missing",
         ),
         (
-            "sku,initial,orders_per_day,unit_margin,share_web,share_market\nA,5,3,1,0.5,0.4\n",
+            "sku,initial,orders_per_day,penalty_web\nA,5,3,\"uniform(1, 2)\"\n",
             &[],
-            "skus.csv:2: the shares add up to 0.9; with a share for every channel they must add \
-             up to 1",
+            "skus.csv:2: column `penalty_<channel>`: tune takes a fixed amount per oversold \
+             order here, not a distribution",
         ),
         (
             CATALOG,
