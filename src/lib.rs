@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod commands;
+pub mod dist;
 pub mod interrupt;
 pub mod montecarlo;
 pub mod report;

@@ -3,7 +3,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
-use crate::sim::dist::format_seconds;
+use crate::dist::format_seconds;
 use crate::stats::{Metric, MetricSummary, RunSummary, ScopeSummary};
 
 /// Widest table, in terminal columns: long channel names wrap rather than widen it.

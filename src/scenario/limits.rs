@@ -9,7 +9,7 @@ use super::fields::{Check, Invalid, seconds_text};
 use super::model::{Peak, Scenario, Transport};
 use super::path::KeyPath;
 use super::raw::RawScenario;
-use crate::sim::dist::{Dist, QtyDist};
+use crate::dist::{Dist, QtyDist};
 
 /// The longest horizon, seconds: 10 years of 365.25 days (`"3652d 12h"`).
 pub(crate) const MAX_HORIZON: f64 = 10.0 * 365.25 * 86_400.0;

@@ -21,7 +21,7 @@ use super::raw::{
     RawChannel, RawMonitoring, RawMonteCarlo, RawPeak, RawReconcile, RawReorder, RawScenario,
     RawScheduledOrder, RawStock,
 };
-use crate::sim::dist::Dist;
+use crate::dist::Dist;
 
 const DURATION: &str = "a duration like \"24h\"";
 

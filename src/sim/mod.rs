@@ -1,7 +1,6 @@
 //! The engine: one trial of the model in MODEL.md, pure (no I/O).
 
 pub mod demand;
-pub mod dist;
 pub mod engine;
 pub mod event;
 pub mod outcome;
