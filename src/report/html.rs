@@ -4,7 +4,7 @@
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::table::{number, percent};
+use super::format::{number, percent};
 use crate::analysis::compare::Comparison;
 use crate::dist::{Dist, QtyDist, format_seconds};
 use crate::report::charts::style::series_color;

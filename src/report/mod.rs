@@ -6,6 +6,7 @@ pub mod compare_csv;
 pub mod compare_table;
 pub(crate) mod csv;
 mod events_csv;
+pub(crate) mod format;
 pub mod html;
 mod json;
 pub mod output;

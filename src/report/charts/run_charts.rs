@@ -98,39 +98,6 @@ pub(crate) fn draw_title<DB: DrawingBackend>(
     area.titled(&text, font).map_err(plot_err)
 }
 
-/// A number with about three significant digits; whole numbers without decimals.
-pub(crate) fn number(x: f64) -> String {
-    let d = if x.fract() == 0.0 { 0 } else { decimals(x) };
-    format!("{x:.d$}")
-}
-
-/// The decimals that give a number of the size of `x` about three significant digits.
-pub(crate) fn decimals(x: f64) -> usize {
-    let magnitude = x.abs();
-    if magnitude >= 100.0 {
-        0
-    } else if magnitude >= 10.0 {
-        1
-    } else if magnitude >= 1.0 {
-        2
-    } else {
-        3
-    }
-}
-
-/// A share in percent for a bar label: "31%", "4.2%", "<0.1%".
-pub(crate) fn percent_label(share: f64) -> String {
-    if share == 0.0 {
-        "0%".to_string()
-    } else if share > 0.0 && share < 0.05 {
-        "<0.1%".to_string()
-    } else if share >= 10.0 {
-        format!("{share:.0}%")
-    } else {
-        format!("{share:.1}%")
-    }
-}
-
 /// The smallest "nice" step (1, 2, 2.5 or 5 times a power of ten) of at least `raw` (> 0).
 pub(crate) fn nice_step(raw: f64) -> f64 {
     let power = 10f64.powf(raw.log10().floor());
@@ -188,17 +155,5 @@ mod tests {
         assert_eq!(nice_step(7.4), 10.0);
         assert_eq!(nice_step(0.031), 0.05);
         assert_eq!(nice_step(120.0), 200.0);
-    }
-
-    #[test]
-    fn numbers_and_labels() {
-        assert_eq!(number(12.345), "12.3");
-        assert_eq!(number(8.264), "8.26");
-        assert_eq!(number(0.0), "0");
-        assert_eq!(number(250.0), "250");
-        assert_eq!(percent_label(31.46), "31%");
-        assert_eq!(percent_label(4.22), "4.2%");
-        assert_eq!(percent_label(0.02), "<0.1%");
-        assert_eq!(percent_label(0.0), "0%");
     }
 }
