@@ -1,6 +1,7 @@
 //! Charts, one file each, all styled by `style` and saved as PNG and SVG.
 
 pub mod compare_bars;
+mod frame;
 pub mod oversold_histogram;
 pub mod penalty_distribution;
 pub mod run_charts;
