@@ -12,7 +12,7 @@ mod set;
 mod stale;
 
 pub use place::{Place, file, shard_files};
-pub use provenance::Provenance;
+pub use provenance::{Provenance, sha256_hex};
 pub use set::{ResultSet, SetFile};
 
 use std::path::PathBuf;
