@@ -225,8 +225,7 @@ pub(crate) fn scenario(s: &Scenario, raw: &RawScenario) -> Check<()> {
     segments(s)?;
     polls(s)?;
     recounts(s)?;
-    background(s)?;
-    super::events::check(s, raw)
+    background(s)
 }
 
 /// A stock quantity within `±MAX_UNITS`.

@@ -88,6 +88,7 @@ pub(crate) fn scenario(
         nodes: nodes.list,
     };
     limits::scenario(&scenario, raw)?;
+    super::events::check(&scenario, raw)?;
     super::intervals::check(&scenario, raw)?;
     Ok(scenario)
 }
