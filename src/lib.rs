@@ -8,7 +8,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod commands;
-pub mod dist;
+pub(crate) mod dist;
 pub mod interrupt;
 pub mod montecarlo;
 pub mod report;

@@ -18,7 +18,7 @@ mod webhooks;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-pub use super::event::{Event, Message, Payload};
+pub use super::event::{Event, Payload};
 use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, TrialOutcome};
 use super::plan::Plan;
 use super::queue::EventQueue;

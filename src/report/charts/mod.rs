@@ -1,14 +1,14 @@
 //! Charts, one file each, all styled by `style` and saved as PNG and SVG.
 
-pub mod compare_bars;
+pub(crate) mod compare_bars;
 mod frame;
-pub mod oversold_histogram;
-pub mod penalty_distribution;
-pub mod run_charts;
-pub mod style;
-pub mod sweep_curve;
-pub mod timeline;
-pub mod tune_recommendations;
+pub(crate) mod oversold_histogram;
+pub(crate) mod penalty_distribution;
+pub(crate) mod run_charts;
+pub(crate) mod style;
+pub(crate) mod sweep_curve;
+pub(crate) mod timeline;
+pub(crate) mod tune_recommendations;
 
 pub use oversold_histogram::OversoldHistogram;
 pub use penalty_distribution::PenaltyDistribution;

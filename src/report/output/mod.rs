@@ -13,7 +13,7 @@ mod stale;
 
 pub use place::{Place, file, shard_files};
 pub use provenance::{Provenance, sha256_hex};
-pub use set::{ResultSet, SetFile};
+pub use set::ResultSet;
 
 use std::path::PathBuf;
 
