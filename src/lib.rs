@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod commands;
+pub(crate) mod dist;
 pub mod import;
 pub mod interrupt;
 pub mod montecarlo;

@@ -12,9 +12,9 @@
 use std::path::Path;
 
 use super::input::InputError;
+use crate::dist::Dist;
 use crate::scenario::catalog::{CatalogRow, ChannelCells};
 use crate::scenario::{Scenario, read_capped};
-use crate::sim::dist::Dist;
 
 /// One SKU of the catalog.
 #[derive(Debug, Clone, PartialEq)]

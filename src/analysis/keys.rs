@@ -1,7 +1,7 @@
 //! The keys `--vary` can set, and what each holds: whole numbers, numbers or durations.
 
 use super::input::parse_probability;
-use crate::sim::dist::{format_seconds, parse_duration};
+use crate::dist::{format_seconds, parse_duration};
 
 /// What a key holds, which decides how values are read, written and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -2,17 +2,17 @@
 //! numbers, full traces of single trials, sweeps of a key over a grid, and per-SKU tuning. No I/O;
 //! the commands write what they find.
 
-pub mod boundary;
+pub(crate) mod boundary;
 pub mod catalog;
 pub mod compare;
-pub mod edit;
-pub mod input;
+pub(crate) mod edit;
+pub(crate) mod input;
 mod keys;
-pub mod polling;
-pub mod sweep;
-pub mod target;
-pub mod trace;
-pub mod tune;
-pub mod vary;
+pub(crate) mod polling;
+pub(crate) mod sweep;
+pub(crate) mod target;
+pub(crate) mod trace;
+pub(crate) mod tune;
+pub(crate) mod vary;
 
 pub use input::InputError;

@@ -150,11 +150,6 @@ impl SweepPlan {
         self.points.len()
     }
 
-    /// Whether the grid is empty (never, once built).
-    pub fn is_empty(&self) -> bool {
-        self.points.is_empty()
-    }
-
     /// Runs every grid point with `config`, then refines the target, if any.
     pub fn run(&self, config: RunConfig, progress: &Progress<'_>) -> anyhow::Result<Sweep> {
         let mut points = Vec::with_capacity(self.points.len());

@@ -190,14 +190,6 @@ impl Target {
     pub fn lower_is_better(&self) -> bool {
         matches!(self.op, Op::Le | Op::Lt)
     }
-
-    /// Whether the measure is a share of trials (a probability).
-    pub fn is_share(&self) -> bool {
-        matches!(
-            self.quantity,
-            Quantity::PAnyOversell | Quantity::PCancelRateOverLimit
-        )
-    }
 }
 
 /// `(measure, op, number)` split at the first comparison operator.

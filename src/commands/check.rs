@@ -61,7 +61,7 @@ pub fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
                         s.channels.len(),
                         s.nodes.len(),
                         s.links.len(),
-                        crate::sim::dist::format_seconds(s.horizon),
+                        crate::dist::format_seconds(s.horizon),
                     )?,
                     Err(error) => super::to_stderr(format_args!("error: {error}")),
                 }

@@ -10,6 +10,7 @@ use super::timeline::write_timeline;
 use crate::analysis::compare::{Comparison, compare_sources};
 use crate::analysis::trace::trace;
 use crate::cli::{DataFormat, DemoArgs};
+use crate::dist::format_seconds;
 use crate::montecarlo::RunConfig;
 use crate::report::compare_csv::comparison_csv;
 use crate::report::compare_table::comparison_table;
@@ -18,7 +19,6 @@ use crate::report::{Place, ResultSet, file};
 use crate::scenario::Source;
 use crate::scenario::builtin::builtin;
 use crate::sim::Plan;
-use crate::sim::dist::format_seconds;
 
 /// The stacks the demo compares, baseline first.
 pub const DEMO_STACKS: [&str; 3] = ["event-driven", "polling-15m", "erp-hourly"];

@@ -1,15 +1,15 @@
 //! One module per subcommand: resolve arguments, call the engine, hand results to `report`.
 
-pub mod bench;
-pub mod check;
-pub mod compare;
-pub mod demo;
+pub(crate) mod bench;
+pub(crate) mod check;
+pub(crate) mod compare;
+pub(crate) mod demo;
 pub mod import;
 pub mod merge;
-pub mod run;
-pub mod sweep;
-pub mod timeline;
-pub mod tune;
+pub(crate) mod run;
+pub(crate) mod sweep;
+pub(crate) mod timeline;
+pub(crate) mod tune;
 
 use std::io::Write;
 

@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use crate::analysis::trace::{Timeline, trace};
 use crate::cli::{TimelineArgs, TraceFormat};
+use crate::dist::format_seconds;
 use crate::report::charts::timeline::timeline_chart;
 use crate::report::{Place, Provenance, ResultSet, events_csv, file};
 use crate::scenario::Source;
 use crate::sim::Plan;
-use crate::sim::dist::format_seconds;
 
 /// Writes `events.csv`, then `timeline.png` and `timeline.svg`, into the folder `folder` of
 /// `set` (`""`: its top); returns the paths.

@@ -4,11 +4,11 @@
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::table::{number, percent};
+use super::format::{number, percent};
 use crate::analysis::compare::Comparison;
+use crate::dist::{Dist, QtyDist, format_seconds};
 use crate::report::charts::style::series_color;
 use crate::scenario::{Carries, Scenario, Transport};
-use crate::sim::dist::{Dist, QtyDist, format_seconds};
 use crate::stats::{Metric, MetricSummary};
 
 const TEMPLATE: &str = include_str!("templates/report.html");

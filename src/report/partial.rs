@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::run_info::sha256_hex;
+use super::output::sha256_hex;
 use crate::scenario::{Scenario, load_str, read_capped};
 use crate::stats::RunAccumulator;
 

@@ -1,7 +1,6 @@
 //! `run.json`: how a run was made, so its numbers can be reproduced.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::output::Provenance;
 use crate::scenario::Scenario;
@@ -67,25 +66,9 @@ pub fn run_info_json(info: &RunInfo) -> String {
     crate::report::pretty_json(info)
 }
 
-/// SHA-256 of `bytes` as 64 lowercase hex digits.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sha256_of_known_text() {
-        assert_eq!(
-            sha256_hex(b"hello world"),
-            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
-        );
-    }
 
     #[test]
     fn json_fields() {

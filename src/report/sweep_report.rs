@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::compare_table::mean_ci;
 use super::csv::{Cell, row_writer};
-use super::table::{number, percent};
+use super::format::{number, percent, significant, significant_digits};
 use crate::analysis::boundary::{Outcome, Probe, TargetResult};
 use crate::analysis::edit::KeyKind;
 use crate::analysis::sweep::{Sweep, SweepPoint};
@@ -156,7 +156,7 @@ fn wait_cells(point: &SweepPoint) -> [String; 2] {
         if s < 60.0 {
             format!("{}s", number(s))
         } else {
-            crate::sim::dist::format_seconds(s)
+            crate::dist::format_seconds(s)
         }
     })
 }
@@ -182,25 +182,6 @@ fn wrap_path(path: &str) -> String {
         }
     }
     lines.join("\n")
-}
-
-/// About four significant digits, trailing zeros dropped.
-fn significant(x: f64) -> String {
-    significant_digits(x, 4)
-}
-
-/// `digits` significant digits (no more than 12 decimals), trailing zeros dropped.
-fn significant_digits(x: f64, digits: i32) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let d = (digits - 1 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
-    let text = format!("{x:.d$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
 }
 
 /// `x` with as many digits as it takes not to read as `threshold` when it is not.
@@ -612,11 +593,7 @@ mod tests {
     }
 
     #[test]
-    fn significant_digits() {
-        assert_eq!(significant(0.049_612), "0.04961");
-        assert_eq!(significant(12.3456), "12.35");
-        assert_eq!(significant(2500.0), "2500");
-        assert_eq!(significant(0.0), "0");
+    fn near_thresholds() {
         assert_eq!(near(25.0003, 25.0), "25.0003");
         assert_eq!(near(25.0, 25.0), "25");
     }

@@ -3,7 +3,8 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
-use crate::sim::dist::format_seconds;
+use super::format::{number, percent};
+use crate::dist::format_seconds;
 use crate::stats::{Metric, MetricSummary, RunSummary, ScopeSummary};
 
 /// Widest table, in terminal columns: long channel names wrap rather than widen it.
@@ -206,31 +207,6 @@ fn with_quantiles(s: &MetricSummary) -> String {
     )
 }
 
-/// A number with about three significant digits; whole numbers without decimals.
-pub(crate) fn number(x: f64) -> String {
-    let magnitude = x.abs();
-    if x.fract() == 0.0 || magnitude >= 100.0 {
-        format!("{x:.0}")
-    } else if magnitude >= 10.0 {
-        format!("{x:.1}")
-    } else if magnitude >= 1.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.3}")
-    }
-}
-
-/// A share in [0, 1] as a percentage; shares that would round to 0% or 100% but are not say so.
-pub(crate) fn percent(share: f64) -> String {
-    if share > 0.0 && share < 0.0005 {
-        "<0.1%".to_string()
-    } else if share < 1.0 && share > 0.9995 {
-        ">99.9%".to_string()
-    } else {
-        format!("{:.1}%", share * 100.0)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,8 +281,8 @@ mod tests {
     fn feed_queues_and_api_waits_get_a_line() {
         let mut s = scenario(Some(0.1), None);
         s.nodes[1].feeds = Some(crate::scenario::Feeds {
-            service: crate::sim::dist::Dist::Fixed(60.0),
-            per_item: crate::sim::dist::Dist::Fixed(0.0),
+            service: crate::dist::Dist::Fixed(60.0),
+            per_item: crate::dist::Dist::Fixed(0.0),
             servers: 1,
         });
         let mut trial = outcome(
@@ -346,18 +322,5 @@ mod tests {
         let text = summary_table(&summary);
         assert!(text.contains("shopify"), "{text}");
         assert!(text.lines().all(|l| l.chars().count() <= 120), "{text}");
-    }
-
-    #[test]
-    fn numbers_and_percents() {
-        assert_eq!(number(3.0), "3");
-        assert_eq!(number(1234.56), "1235");
-        assert_eq!(number(12.345), "12.3");
-        assert_eq!(number(2.1659), "2.17");
-        assert_eq!(number(0.01234), "0.012");
-        assert_eq!(percent(0.5), "50.0%");
-        assert_eq!(percent(0.0001), "<0.1%");
-        assert_eq!(percent(0.9999), ">99.9%");
-        assert_eq!(percent(0.0), "0.0%");
     }
 }

@@ -7,7 +7,7 @@ use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::csv::{Cell, row_writer};
-use super::table::{number, percent};
+use super::format::{number, percent};
 use crate::analysis::tune::{KnobOutcome, Recommendation, Tuning};
 
 /// Widest table, in terminal columns.

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::error::ScenarioError;
-use crate::sim::dist::Dist;
+use crate::dist::Dist;
 
 /// The most SKUs in one catalog (views take SKUs x nodes integers per worker).
 pub const MAX_SKUS: usize = 1_000_000;

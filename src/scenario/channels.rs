@@ -10,7 +10,7 @@ use super::model::Channel;
 use super::nodes::Nodes;
 use super::path::KeyPath;
 use super::raw::RawChannel;
-use crate::sim::dist::{Dist, QtyDist};
+use crate::dist::{Dist, QtyDist};
 
 /// Checks every channel; `profile` is the scenario's `hourly_profile`, for channels without one.
 /// In a catalog scenario (`catalog`), channels give a `share` instead of a rate.

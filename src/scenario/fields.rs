@@ -6,7 +6,7 @@ use toml::Value;
 use super::model::Window;
 use super::path::KeyPath;
 use super::raw::RawWindow;
-use crate::sim::dist::{Dist, QtyDist, parse_duration};
+use crate::dist::{Dist, QtyDist, parse_duration};
 
 /// A value that fails validation, and where it is.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,7 +205,7 @@ pub(crate) fn window_order(from: f64, to: f64, to_path: &KeyPath) -> Check<()> {
 
 /// Seconds as the user may have written them (`18h`, `90s`).
 pub(crate) fn seconds_text(seconds: f64) -> String {
-    crate::sim::dist::format_seconds(seconds)
+    crate::dist::format_seconds(seconds)
 }
 
 /// What a TOML value is, for "found ..." in messages.

@@ -9,7 +9,7 @@ use super::fields::{Check, Invalid, seconds_text};
 use super::model::{Peak, Scenario, Transport};
 use super::path::KeyPath;
 use super::raw::RawScenario;
-use crate::sim::dist::{Dist, QtyDist};
+use crate::dist::{Dist, QtyDist};
 
 /// The longest horizon, seconds: 10 years of 365.25 days (`"3652d 12h"`).
 pub(crate) const MAX_HORIZON: f64 = 10.0 * 365.25 * 86_400.0;
@@ -179,9 +179,10 @@ fn profiles(raw: &RawScenario) -> Check<()> {
             return Err(Invalid::new(
                 &path.index(hour),
                 format!(
-                    "{} is beyond the limit of 10^6 for an hourly multiplier; the profile is \
+                    "{} is beyond the limit of {} for an hourly multiplier; the profile is \
                      relative, so scale all 24 values down",
-                    short(profile[hour])
+                    short(profile[hour]),
+                    power_of_ten(MAX_PROFILE_FACTOR)
                 ),
             ));
         }
@@ -225,8 +226,7 @@ pub(crate) fn scenario(s: &Scenario, raw: &RawScenario) -> Check<()> {
     segments(s)?;
     polls(s)?;
     recounts(s)?;
-    background(s)?;
-    super::events::check(s, raw)
+    background(s)
 }
 
 /// A stock quantity within `±MAX_UNITS`.
@@ -235,8 +235,9 @@ fn unit_count(value: i64, path: &KeyPath) -> Check<()> {
         return Err(Invalid::new(
             path,
             format!(
-                "{value} units is beyond the limit of ±10^15 units for any stock quantity; \
-                 count in larger units (cases, pallets)"
+                "{value} units is beyond the limit of ±{} units for any stock quantity; \
+                 count in larger units (cases, pallets)",
+                power_of_ten(MAX_UNITS as f64)
             ),
         ));
     }
@@ -256,7 +257,8 @@ fn units(s: &Scenario) -> Check<()> {
                 &path,
                 format!(
                     "with this receipt the stock could reach {reachable} units, beyond the limit \
-                     of 10^15; count in larger units (cases, pallets)"
+                     of {}; count in larger units (cases, pallets)",
+                    power_of_ten(MAX_UNITS as f64)
                 ),
             ));
         }
@@ -299,10 +301,11 @@ fn quantities(s: &Scenario) -> Check<()> {
             return Err(Invalid::new(
                 &path,
                 format!(
-                    "a geometric mean of {} units is beyond the limit of 10^7 units per \
+                    "a geometric mean of {} units is beyond the limit of {} units per \
                      order: larger draws would not fit an order (at most 4,294,967,295 units); \
                      count in larger units (cases, pallets)",
-                    short(mean)
+                    short(mean),
+                    power_of_ten(MAX_GEOMETRIC_MEAN)
                 ),
             ));
         }
@@ -345,9 +348,10 @@ fn amount(dist: &Dist, path: &KeyPath) -> Check<()> {
                 return Err(Invalid::new(
                     path,
                     format!(
-                        "the 95th percentile is {} times the median, beyond the limit of 10^6: \
+                        "the 95th percentile is {} times the median, beyond the limit of {}: \
                          draws this spread out can overflow",
-                        thousands(spread)
+                        thousands(spread),
+                        power_of_ten(MAX_LOGNORMAL_SPREAD)
                     ),
                 ));
             }
@@ -364,8 +368,9 @@ fn amount_too_large(value: f64, path: &KeyPath) -> Invalid {
     Invalid::new(
         path,
         format!(
-            "{value} is beyond the limit of 10^12 for a money amount (sums over orders and \
-             trials must stay exact and finite)"
+            "{value} is beyond the limit of {} for a money amount (sums over orders and \
+             trials must stay exact and finite)",
+            power_of_ten(MAX_AMOUNT)
         ),
     )
 }
@@ -398,11 +403,12 @@ fn orders(s: &Scenario, raw: &RawScenario) -> Check<()> {
         &path,
         format!(
             "one trial ({}) would expect {} orders over all channels ({} on this one, with its \
-             peaks and hourly profile), beyond the limit of 10^7 per trial: every accepted order \
+             peaks and hourly profile), beyond the limit of {} per trial: every accepted order \
              is kept in memory while a trial runs; shorten the horizon or lower the rate",
             seconds_text(s.horizon),
             thousands(total),
-            thousands(expected[worst])
+            thousands(expected[worst]),
+            power_of_ten(MAX_ORDERS)
         ),
     ))
 }
@@ -487,9 +493,10 @@ fn segments(s: &Scenario) -> Check<()> {
                 format!(
                     "the demand plan reaches {} rate segments at this channel (per channel: one \
                      per hour of the horizon with an hourly profile, plus two per peak), beyond \
-                     the limit of 10^7; use fewer channels or peaks, a shorter horizon or no \
+                     the limit of {}; use fewer channels or peaks, a shorter horizon or no \
                      hourly profile",
-                    thousands(segments)
+                    thousands(segments),
+                    power_of_ten(MAX_SEGMENTS)
                 ),
             ));
         }
@@ -498,9 +505,10 @@ fn segments(s: &Scenario) -> Check<()> {
                 &path,
                 format!(
                     "the demand plan reaches {} segment-peak checks at this channel (its rate \
-                     segments times its peaks), beyond the limit of 10^9; use fewer peaks or \
+                     segments times its peaks), beyond the limit of {}; use fewer peaks or \
                      give them a `channels` list",
-                    thousands(checks)
+                    thousands(checks),
+                    power_of_ten(MAX_PEAK_CHECKS)
                 ),
             ));
         }
@@ -533,10 +541,11 @@ fn polls(s: &Scenario) -> Check<()> {
         &path,
         format!(
             "one trial ({}) would poll {} times over all links ({} on this one), beyond the \
-             limit of 10^7 polls per trial; poll less often or shorten the horizon",
+             limit of {} polls per trial; poll less often or shorten the horizon",
             seconds_text(s.horizon),
             thousands(total),
-            thousands(counts[worst])
+            thousands(counts[worst]),
+            power_of_ten(MAX_POLLS)
         ),
     ))
 }
@@ -554,10 +563,11 @@ fn recounts(s: &Scenario) -> Check<()> {
         return Err(Invalid::new(
             &KeyPath::root().key("reconcile").key("every"),
             format!(
-                "one trial ({}) would recount {} times, beyond the limit of 10^7 recounts per \
+                "one trial ({}) would recount {} times, beyond the limit of {} recounts per \
                  trial; recount less often or shorten the horizon",
                 seconds_text(s.horizon),
-                thousands(count)
+                thousands(count),
+                power_of_ten(MAX_RECOUNTS)
             ),
         ));
     }
@@ -582,14 +592,20 @@ fn background(s: &Scenario) -> Check<()> {
                 &path,
                 format!(
                     "one trial ({}) would expect {} background orders over all nodes, beyond \
-                     the limit of 10^7 per trial; lower the rate or shorten the horizon",
+                     the limit of {} per trial; lower the rate or shorten the horizon",
                     seconds_text(s.horizon),
-                    thousands(total)
+                    thousands(total),
+                    power_of_ten(MAX_BACKGROUND)
                 ),
             ));
         }
     }
     Ok(())
+}
+
+/// A limit that is a power of ten, for messages: `10^7`.
+fn power_of_ten(limit: f64) -> String {
+    format!("10^{}", limit.log10().round())
 }
 
 /// A count for messages: `12,345,678` below 10^15, else in scientific notation.
@@ -615,6 +631,15 @@ mod tests {
     use crate::scenario::load_str;
     use crate::sim::Plan;
     use crate::sim::demand::expected_arrivals;
+
+    #[test]
+    fn limits_print_as_powers_of_ten() {
+        assert_eq!(power_of_ten(MAX_ORDERS), "10^7");
+        assert_eq!(power_of_ten(MAX_PEAK_CHECKS), "10^9");
+        assert_eq!(power_of_ten(MAX_AMOUNT), "10^12");
+        assert_eq!(power_of_ten(MAX_UNITS as f64), "10^15");
+        assert_eq!(power_of_ten(MAX_LOGNORMAL_SPREAD), "10^6");
+    }
 
     #[test]
     fn thousands_groups_digits() {

@@ -10,7 +10,7 @@ use super::model::{Carries, Link, Publishes, Sync, Transport, Window};
 use super::nodes::Nodes;
 use super::path::KeyPath;
 use super::raw::{RawLink, RawPoll, RawWebhook, RawWindow};
-use crate::sim::dist::Dist;
+use crate::dist::Dist;
 
 /// Checks every link; names must be unique.
 pub(crate) fn links(raw: &[RawLink], nodes: &Nodes) -> Check<Vec<Link>> {

@@ -309,8 +309,8 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::*;
     use super::*;
+    use crate::dist::Dist;
     use crate::scenario::model::{Carries, Transport, Window};
-    use crate::sim::dist::Dist;
 
     #[test]
     fn the_reference_loads() {

@@ -1,7 +1,7 @@
 //! Scenario files: TOML types, loading with positions, validation, built-in scenarios.
 
 pub mod builtin;
-pub mod catalog;
+pub(crate) mod catalog;
 mod channels;
 mod error;
 mod events;
@@ -11,7 +11,7 @@ mod limits;
 mod links;
 mod load;
 mod locate;
-pub mod model;
+pub(crate) mod model;
 mod nodes;
 mod path;
 mod raw;

@@ -1,7 +1,7 @@
 //! The checked scenario: every name resolved to an index, every duration in seconds, every
 //! distribution parsed. The engine reads only this; `load` builds it from TOML.
 
-use crate::sim::dist::{Dist, QtyDist};
+use crate::dist::{Dist, QtyDist};
 
 /// A scenario that passed validation. All times are seconds since the start of the trial.
 #[derive(Debug, Clone, PartialEq)]

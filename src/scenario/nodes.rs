@@ -7,7 +7,7 @@ use super::fields::{Check, Invalid, at_least, count, duration_dist, required};
 use super::model::{Api, Feeds, Node, Processing};
 use super::path::KeyPath;
 use super::raw::{RawApi, RawChannel, RawFeeds, RawNode, RawProcessing};
-use crate::sim::dist::Dist;
+use crate::dist::Dist;
 
 /// The most nodes a scenario may have (views are tracked in a 64-bit set).
 pub(crate) const MAX_NODES: usize = 64;

@@ -21,7 +21,7 @@ use super::raw::{
     RawChannel, RawMonitoring, RawMonteCarlo, RawPeak, RawReconcile, RawReorder, RawScenario,
     RawScheduledOrder, RawStock,
 };
-use crate::sim::dist::Dist;
+use crate::dist::Dist;
 
 const DURATION: &str = "a duration like \"24h\"";
 
@@ -88,6 +88,7 @@ pub(crate) fn scenario(
     };
     no_bundle_receipts(&scenario)?;
     limits::scenario(&scenario, raw)?;
+    super::events::check(&scenario, raw)?;
     super::intervals::check(&scenario, raw)?;
     Ok(scenario)
 }

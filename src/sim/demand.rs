@@ -55,7 +55,9 @@ pub fn rate_segments(scenario: &Scenario, c: usize) -> Vec<Segment> {
         .collect()
 }
 
-/// The expected number of arrivals over the horizon: the integral of the rate.
+/// The expected number of arrivals over the horizon: the integral of the rate (tests compare the
+/// loader's estimate with it).
+#[cfg(test)]
 pub fn expected_arrivals(segments: &[Segment]) -> f64 {
     segments.iter().map(|s| s.rate * (s.end - s.start)).sum()
 }

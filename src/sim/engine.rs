@@ -19,7 +19,7 @@ mod webhooks;
 
 use rand::RngExt;
 
-pub use super::event::{Event, Message, Payload};
+pub use super::event::{Event, Payload};
 use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, TrialOutcome};
 use super::plan::Plan;
 use super::queue::EventQueue;

@@ -1,15 +1,14 @@
 //! The engine: one trial of the model in docs/model.md, pure (no I/O).
 
-pub mod demand;
-pub mod dist;
-pub mod engine;
-pub mod event;
-pub mod outcome;
-pub mod plan;
-pub mod queue;
-pub mod rng;
-pub mod runaway;
-pub mod window;
+pub(crate) mod demand;
+pub(crate) mod engine;
+pub(crate) mod event;
+pub(crate) mod outcome;
+pub(crate) mod plan;
+pub(crate) mod queue;
+pub(crate) mod rng;
+pub(crate) mod runaway;
+pub(crate) mod window;
 
 pub use engine::{Engine, Event, Payload, Runaway, Snapshot};
 pub use outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, SkuOutcome, TrialOutcome};

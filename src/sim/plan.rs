@@ -3,7 +3,7 @@
 //! demand. Built once per run and shared by every worker.
 
 use super::demand::{Segment, rate_segments};
-use super::dist::Dist;
+use crate::dist::Dist;
 use crate::scenario::{Carries, Listing, Publishes, Scenario, Sync, Transport};
 
 /// A scenario plus the lookup tables the event loop needs.

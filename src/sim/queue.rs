@@ -106,11 +106,13 @@ impl<E> EventQueue<E> {
     }
 
     /// Number of pending events.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.heap.len() - usize::from(self.popped)
     }
 
     /// Whether no event is pending.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -4,12 +4,8 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::scenario::Scenario;
-use crate::sim::outcome::TrialOutcome;
-
 use super::catalog::{FeedSummary, LinkSummary, Money, ScopeExtras};
 use super::metric::{Metric, Scope};
-use super::stream::RunAccumulator;
 use super::summary::MetricSummary;
 
 /// The summaries of one scope (a channel or all channels together).
@@ -113,68 +109,5 @@ impl RunSummary {
     /// The summary of metric `m` over `scope`; `None` for a channel index out of range.
     pub fn metric(&self, scope: Scope, m: Metric) -> Option<&MetricSummary> {
         self.scope(scope).map(|summary| summary.metric(m))
-    }
-}
-
-/// Summarises the trials of a run of `scenario` with base seed `seed` (through the same streamed
-/// statistics as a run that does not keep its trials).
-pub fn summarize_run(scenario: &Scenario, seed: u64, trials: &[TrialOutcome]) -> RunSummary {
-    let mut stats = RunAccumulator::new(scenario);
-    for trial in trials {
-        stats.push(scenario, trial);
-    }
-    stats.summary(scenario, seed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::stats::test_fixtures::{outcome, scenario};
-
-    fn two_trials() -> Vec<TrialOutcome> {
-        vec![
-            // web oversells 2 of 8 (over a 0.1 limit), pos none.
-            outcome(
-                [(8, 2, 3, 12.5, 60.0), (4, 0, 1, 0.0, 30.0)],
-                90.0,
-                500.0,
-                7,
-            ),
-            // nobody oversells.
-            outcome([(6, 0, 0, 0.0, 0.0), (2, 0, 0, 0.0, 0.0)], 0.0, 86_400.0, 1),
-        ]
-    }
-
-    #[test]
-    fn shares_and_summaries() {
-        let s = scenario(Some(0.1), None);
-        let run = summarize_run(&s, 42, &two_trials());
-        assert_eq!(run.trials, 2);
-        assert_eq!(run.seed, 42);
-        let web = run.channel("web").unwrap();
-        assert_eq!(web.p_any_oversell, 0.5);
-        assert_eq!(web.p_cancel_rate_over_limit, Some(0.5));
-        assert_eq!(web.metric(Metric::Oversold).mean, 1.0);
-        assert_eq!(web.metric(Metric::Oversold).max, 2.0);
-        assert!(web.reconciled_units.is_none());
-        let pos = run.scope(Scope::Channel(1)).unwrap();
-        assert_eq!(pos.p_any_oversell, 0.0);
-        assert_eq!(pos.p_cancel_rate_over_limit, None);
-        assert_eq!(run.total.p_any_oversell, 0.5);
-        assert_eq!(run.total.p_cancel_rate_over_limit, Some(0.5));
-        assert_eq!(run.total.reconciled_units.unwrap().mean, 4.0);
-        let accepted = run.metric(Scope::Total, Metric::Accepted).unwrap();
-        assert_eq!(
-            (accepted.mean, accepted.p50, accepted.max),
-            (10.0, 10.0, 12.0)
-        );
-        assert!(run.scope(Scope::Channel(2)).is_none());
-    }
-
-    #[test]
-    fn no_trials_gives_zeros() {
-        let run = summarize_run(&scenario(None, None), 1, &[]);
-        assert_eq!(run.total.p_any_oversell, 0.0);
-        assert_eq!(run.total.metric(Metric::Penalty), &MetricSummary::default());
     }
 }

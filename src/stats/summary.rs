@@ -62,18 +62,21 @@ pub fn summarize(values: &[f64]) -> MetricSummary {
     }
 }
 
+/// The upper quantile of a two-sided 95% confidence interval, the one every report prints.
+const UPPER_95: f64 = 0.975;
+
 /// The 0.975 quantile of Student's t with `freedom` degrees of freedom (>= 1).
 pub(crate) fn t_975(freedom: usize) -> f64 {
     let freedom = freedom as f64;
     if freedom <= 1000.0 {
         return StudentsT::new(0.0, 1.0, freedom)
             .expect("location 0, scale 1 and freedom >= 1 are valid")
-            .inverse_cdf(0.975);
+            .inverse_cdf(UPPER_95);
     }
     // statrs inverts the regularised incomplete beta, which loses accuracy for large freedom
     // (1.8266 instead of 1.95996 at 10^7). There the Cornish-Fisher expansion around the normal
     // quantile is exact to double precision: its next term is below 1e-11 at 1000.
-    let z = Normal::standard().inverse_cdf(0.975);
+    let z = Normal::standard().inverse_cdf(UPPER_95);
     let (z2, nu) = (z * z, freedom);
     z + z * (z2 + 1.0) / (4.0 * nu)
         + z * ((5.0 * z2 + 16.0) * z2 + 3.0) / (96.0 * nu * nu)

@@ -1,7 +1,7 @@
 //! A tiny hand-built scenario and trial outcomes for unit tests.
 
+use crate::dist::{Dist, QtyDist};
 use crate::scenario::{Catalog, Channel, MonteCarlo, Node, Scenario, Stock};
-use crate::sim::dist::{Dist, QtyDist};
 use crate::sim::outcome::{ChannelOutcome, TrialOutcome};
 
 /// Two channels, `web` (limit `web_limit`) and `pos` (limit `pos_limit`), a unit margin of 4 USD

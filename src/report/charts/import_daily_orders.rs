@@ -4,11 +4,11 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::run_charts::draw_title_and_note;
+use super::frame::draw_title_and_note;
 use super::style::{self, Figure, plot_err};
-use super::sweep_curve::tick;
 use crate::import::estimate::Fit;
 use crate::import::time::add_days;
+use crate::report::format::tick;
 
 /// The prepared data of the chart.
 #[derive(Debug, Clone, PartialEq)]

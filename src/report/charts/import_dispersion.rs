@@ -7,10 +7,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::run_charts::draw_title_and_note;
+use super::frame::draw_title_and_note;
 use super::style::{self, Figure, plot_err};
-use super::sweep_curve::tick;
 use crate::import::estimate::{CvBasis, Fit};
+use crate::report::format::tick;
 
 /// The `cv` values drawn as reference curves.
 const REFERENCE_CV: [f64; 3] = [0.25, 0.5, 1.0];

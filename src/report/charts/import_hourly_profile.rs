@@ -5,10 +5,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::run_charts::draw_title_and_note;
+use super::frame::draw_title_and_note;
 use super::style::{self, Figure, plot_err};
-use super::sweep_curve::tick;
 use crate::import::estimate::Fit;
+use crate::report::format::tick;
 
 /// The prepared data of the chart.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,10 +7,10 @@ use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::run_charts::draw_title_and_note;
+use super::frame::draw_title_and_note;
 use super::style::{self, Figure, plot_err};
-use super::sweep_curve::tick;
 use crate::import::estimate::Fit;
+use crate::report::format::tick;
 
 /// The prepared data of the chart.
 #[derive(Debug, Clone, PartialEq)]

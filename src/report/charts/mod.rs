@@ -1,17 +1,18 @@
 //! Charts, one file each, all styled by `style` and saved as PNG and SVG.
 
-pub mod compare_bars;
-pub mod import_daily_orders;
-pub mod import_dispersion;
-pub mod import_hourly_profile;
-pub mod import_velocity_spread;
-pub mod oversold_histogram;
-pub mod penalty_distribution;
-pub mod run_charts;
-pub mod style;
-pub mod sweep_curve;
-pub mod timeline;
-pub mod tune_recommendations;
+pub(crate) mod compare_bars;
+mod frame;
+pub(crate) mod import_daily_orders;
+pub(crate) mod import_dispersion;
+pub(crate) mod import_hourly_profile;
+pub(crate) mod import_velocity_spread;
+pub(crate) mod oversold_histogram;
+pub(crate) mod penalty_distribution;
+pub(crate) mod run_charts;
+pub(crate) mod style;
+pub(crate) mod sweep_curve;
+pub(crate) mod timeline;
+pub(crate) mod tune_recommendations;
 
 pub use oversold_histogram::OversoldHistogram;
 pub use penalty_distribution::PenaltyDistribution;

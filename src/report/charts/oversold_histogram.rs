@@ -6,8 +6,9 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::run_charts::{draw_title, nice_step, number, percent_label};
+use super::frame::{draw_title, nice_step};
 use super::style::{self, Figure, plot_err};
+use crate::report::format::{number, percent_label};
 use crate::scenario::Scenario;
 use crate::stats::{Metric, RunAccumulator, RunSummary, Scope};
 

@@ -7,8 +7,9 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::run_charts::{decimals, draw_title, nice_step, number, percent_label};
+use super::frame::{draw_title, nice_step};
 use super::style::{self, Figure, plot_err};
+use crate::report::format::{number, number_decimals, percent_label};
 use crate::scenario::Scenario;
 use crate::stats::{Metric, MetricSummary, RunAccumulator, RunSummary, Scope};
 
@@ -107,7 +108,7 @@ impl PenaltyDistribution {
     /// "mean 12.3 USD (95% CI 11.8–12.9)": bounds with the decimals of the mean.
     fn mean_label(&self) -> String {
         let p = &self.penalty;
-        let d = decimals(p.mean);
+        let d = number_decimals(p.mean);
         format!(
             "mean {:.d$} {} (95% CI {:.d$}–{:.d$})",
             p.mean, self.currency, p.ci95[0], p.ci95[1]

@@ -8,12 +8,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::run_charts::{draw_title_and_note, number};
+use super::frame::draw_title_and_note;
 use super::style::{self, Figure, plot_err, save};
 use crate::analysis::boundary::{Outcome, Probe, TargetResult};
 use crate::analysis::edit::KeyKind;
 use crate::analysis::sweep::{Sweep, SweepPoint};
 use crate::report::ResultSet;
+use crate::report::format::tick;
 use crate::stats::{Metric, MetricSummary};
 
 /// One point of a line: x in the axis unit, the mean and its 95% interval in the measure's.
@@ -223,16 +224,6 @@ fn target_curve(sweep: &Sweep, target: &TargetResult) -> SweepCurve {
                 sweep.trials
             ),
         },
-    }
-}
-
-/// An axis tick: about three significant digits, trailing zeros dropped ("0.800" -> "0.8").
-pub(crate) fn tick(x: f64) -> String {
-    let text = number(x);
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
     }
 }
 

@@ -10,11 +10,11 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::run_charts::draw_title_and_note;
+use super::frame::draw_title_and_note;
 use super::style::{self, Figure, plot_err, save};
-use super::sweep_curve::tick;
 use crate::analysis::tune::Tuning;
 use crate::report::ResultSet;
+use crate::report::format::tick;
 
 /// One marker: SKUs with the same velocity and recommendation.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,8 +12,8 @@ mod set;
 mod stale;
 
 pub use place::{Place, file, shard_files};
-pub use provenance::Provenance;
-pub use set::{ResultSet, SetFile};
+pub use provenance::{Provenance, sha256_hex};
+pub use set::ResultSet;
 
 use std::path::PathBuf;
 

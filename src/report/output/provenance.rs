@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use super::OutputError;
 use super::place::file;
@@ -44,7 +45,7 @@ impl Provenance {
     pub fn new(source: String, text: &[u8]) -> Provenance {
         Provenance {
             source,
-            sha256: crate::report::sha256_hex(text),
+            sha256: sha256_hex(text),
         }
     }
 
@@ -74,14 +75,30 @@ impl Provenance {
     }
 }
 
+/// SHA-256 of `bytes` as 64 lowercase hex digits.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn sha256_of_known_text() {
+        assert_eq!(
+            sha256_hex(b"hello world"),
+            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+        );
+    }
+
     fn recorded(dir: &Path, source: &str, text: &[u8]) {
         let json = serde_json::json!({
             "scenario_source": source,
-            "scenario_sha256": crate::report::sha256_hex(text),
+            "scenario_sha256": sha256_hex(text),
         });
         std::fs::write(dir.join("run.json"), json.to_string()).unwrap();
     }
