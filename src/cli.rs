@@ -394,6 +394,7 @@ mod tests {
             ("timeline", "table json csv"),
             ("sweep", "table json csv"),
             ("tune", "table json csv"),
+            ("import", "table json csv"),
         ] {
             let command = cli.find_subcommand(name).unwrap();
             let format = command
@@ -409,7 +410,7 @@ mod tests {
         }
         assert_eq!(
             cli.get_subcommands().count(),
-            9,
+            10,
             "a new command needs a --format"
         );
     }

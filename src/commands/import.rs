@@ -60,6 +60,25 @@ pub struct ImportArgs {
     /// Folder to write skus.csv, scenario.toml, fit.md and the charts into.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// What to print on stdout: the summary as text, the files written and the warnings as
+    /// JSON, or the catalog written (skus.csv) as CSV.
+    #[arg(long, value_enum, default_value_t = crate::cli::TraceFormat::Table)]
+    pub format: crate::cli::TraceFormat,
+}
+
+/// What `import --format json` prints.
+#[derive(Debug, serde::Serialize)]
+struct Imported<'a> {
+    /// The files written, in order.
+    written: &'a [PathBuf],
+    /// SKUs in the catalog.
+    skus: usize,
+    /// Channels found in the exports.
+    channels: usize,
+    /// Days in the exports' window.
+    days: usize,
+    /// What the reader and the estimates warned about.
+    warnings: &'a [String],
 }
 
 /// The format a file is read as.
@@ -171,9 +190,24 @@ pub fn import(args: &ImportArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let settings = Settings::resolve(args)?;
     let outcome = run(&settings)?;
     for warning in &outcome.inputs.warnings {
-        eprintln!("warning: {warning}");
+        super::to_stderr(format_args!("warning: {warning}"));
     }
-    stdout.write_all(outcome.summary.as_bytes())?;
+    match args.format {
+        crate::cli::TraceFormat::Table => stdout.write_all(outcome.summary.as_bytes())?,
+        crate::cli::TraceFormat::Json => {
+            let imported = Imported {
+                written: &outcome.written,
+                skus: outcome.fit.skus.len(),
+                channels: outcome.fit.channels.len(),
+                days: outcome.fit.days,
+                warnings: &outcome.inputs.warnings,
+            };
+            stdout.write_all(crate::report::pretty_json(&imported).as_bytes())?;
+        }
+        crate::cli::TraceFormat::Csv => {
+            stdout.write_all(catalog::catalog_csv(&outcome.fit)?.as_bytes())?;
+        }
+    }
     Ok(())
 }
 

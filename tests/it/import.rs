@@ -421,6 +421,7 @@ fn import_generated(dir: &Path, seed: u64) -> (Vec<Sale>, Outcome) {
         in_stock_days: None,
         inventory: None,
         out: dir.join("client"),
+        format: oversell::cli::TraceFormat::Table,
     };
     let settings = Settings::resolve(&args).unwrap();
     let outcome = run(&settings).unwrap_or_else(|e| panic!("{e:#}"));
@@ -1028,6 +1029,7 @@ fn files_over_the_size_cap_are_refused_with_a_message() {
         in_stock_days: None,
         inventory: None,
         out: dir.path().join("out"),
+        format: oversell::cli::TraceFormat::Table,
     };
     let mut settings = Settings::resolve(&args).unwrap();
     settings.max_file_bytes = 10;
@@ -1068,6 +1070,7 @@ fn days_in_stock_from_a_dated_history() {
         in_stock_days: Some(stock),
         inventory: None,
         out: dir.path().join("out"),
+        format: oversell::cli::TraceFormat::Table,
     };
     let outcome = run(&Settings::resolve(&args).unwrap()).unwrap();
     let tee = &outcome.fit.skus[0];
