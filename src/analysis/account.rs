@@ -246,10 +246,11 @@ impl Account<'_> {
         current: &Judged,
         cap: f64,
     ) -> anyhow::Result<Result<(usize, Judged), String>> {
+        let oversold = |s: usize| current.oversold.get(s).copied().unwrap_or(0.0);
         let mut order: Vec<usize> = (0..values.len())
-            .filter(|&s| values[s] < self.spec.max && current.oversold[s] > 0.0)
+            .filter(|&s| values[s] < self.spec.max && oversold(s) > 0.0)
             .collect();
-        order.sort_by(|&a, &b| current.oversold[b].total_cmp(&current.oversold[a]));
+        order.sort_by(|&a, &b| oversold(b).total_cmp(&oversold(a)));
         order.truncate(CANDIDATES);
         if order.is_empty() {
             return Ok(Err(format!(
