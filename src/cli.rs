@@ -288,14 +288,27 @@ pub struct CheckArgs {
     pub format: CheckFormat,
 }
 
+/// What `bench` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchWorkload {
+    /// The scenario FILE, or the built-in reference stack (one SKU, one day).
+    Reference,
+    /// scenarios/catalog/four-weeks.toml: 2,000 SKUs over 28 days.
+    Catalog,
+    /// Both, one after the other.
+    All,
+}
+
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Scenario file (TOML); without it, the built-in reference stack.
+    /// Scenario file (TOML) of the reference workload; without it, the built-in reference stack.
     pub file: Option<PathBuf>,
-    /// Trials per measurement.
-    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = parse_trials,
-          allow_hyphen_values = true)]
-    pub trials: u64,
+    /// The workload(s) to measure.
+    #[arg(long, value_enum, default_value_t = BenchWorkload::Reference)]
+    pub workload: BenchWorkload,
+    /// Trials per measurement [default: 20000 for the reference workload, 200 for the catalog].
+    #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
+    pub trials: Option<u64>,
     /// Base seed [default: the scenario's monte_carlo.seed].
     #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: Option<u64>,

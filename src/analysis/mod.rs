@@ -2,6 +2,7 @@
 //! numbers, full traces of single trials, sweeps of a key over a grid, and per-SKU tuning. No I/O;
 //! the commands write what they find.
 
+pub(crate) mod account;
 pub(crate) mod boundary;
 pub mod catalog;
 pub mod compare;

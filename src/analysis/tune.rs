@@ -10,6 +10,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::account::AccountCheck;
 use super::catalog::Sku;
 use super::edit::{KeyRef, ScenarioDoc};
 use super::input::InputError;
@@ -118,6 +119,8 @@ pub struct Tuning {
     pub currency: String,
     /// One recommendation per SKU, in catalog order.
     pub skus: Vec<Recommendation>,
+    /// The account-level check of the whole catalog (with `--max-cancel-risk`).
+    pub account: Option<AccountCheck>,
 }
 
 /// Per SKU, the edits that make the scenario that SKU's.

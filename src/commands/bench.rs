@@ -2,11 +2,13 @@
 //! threads, with the same statistics a run keeps (nothing is written to disk).
 
 use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::cli::{BenchArgs, BenchFormat};
+use crate::analysis::InputError;
+use crate::cli::{BenchArgs, BenchFormat, BenchWorkload};
 use crate::montecarlo::{RunConfig, for_each_trial};
 use crate::scenario::Source;
 use crate::sim::Plan;
@@ -33,11 +35,17 @@ pub struct Measurement {
     pub trials_per_second: f64,
 }
 
-/// The benchmark's result.
+/// The benchmark's result for one workload.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bench {
+    /// The workload: `reference` (the scenario FILE or the built-in reference) or `catalog`.
+    pub workload: &'static str,
     /// Scenario name.
     pub scenario: String,
+    /// SKUs in the scenario (1 without a catalog).
+    pub skus: usize,
+    /// Length of one trial, seconds.
+    pub horizon_seconds: f64,
     /// The processor, from /proc/cpuinfo.
     pub cpu: String,
     /// Logical cores available.
@@ -48,13 +56,70 @@ pub struct Bench {
     pub parallel: Measurement,
     /// `single.seconds / parallel.seconds` for the same trials.
     pub speedup: f64,
-    /// Peak resident memory of the process, bytes (VmHWM).
+    /// Peak resident memory of the process while this workload ran, bytes (VmHWM, reset before
+    /// each workload where the kernel allows it).
     pub peak_memory_bytes: Option<u64>,
 }
 
-/// Runs the measurements and prints them.
+/// The catalog workload: 2,000 SKUs over four weeks, read from the source tree.
+const CATALOG_WORKLOAD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/scenarios/catalog/four-weeks.toml"
+);
+
+/// Trials per measurement of the catalog workload when `--trials` is not given.
+const CATALOG_TRIALS: u64 = 200;
+
+/// Trials per measurement of the reference workload when `--trials` is not given.
+const REFERENCE_TRIALS: u64 = 20_000;
+
+/// Runs the measurements of the chosen workloads and prints them.
 pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let source = Source::load(args.file.as_deref())?;
+    if let (Some(file), BenchWorkload::Catalog) = (&args.file, args.workload) {
+        return Err(InputError::flag(
+            "--workload catalog",
+            format!(
+                "measures scenarios/catalog/four-weeks.toml and takes no FILE ({}); drop one",
+                file.display()
+            ),
+        )
+        .into());
+    }
+    let mut benches = Vec::new();
+    if matches!(args.workload, BenchWorkload::Reference | BenchWorkload::All) {
+        let source = Source::load(args.file.as_deref())?;
+        let trials = args.trials.unwrap_or(REFERENCE_TRIALS);
+        benches.push(bench_one("reference", source, trials, args)?);
+    }
+    if matches!(args.workload, BenchWorkload::Catalog | BenchWorkload::All) {
+        let source = Source::load(Some(Path::new(CATALOG_WORKLOAD)))?;
+        let trials = args.trials.unwrap_or(CATALOG_TRIALS);
+        benches.push(bench_one("catalog", source, trials, args)?);
+    }
+    match (args.format, benches.as_slice()) {
+        (BenchFormat::Json, [one]) => {
+            stdout.write_all(crate::report::pretty_json(one).as_bytes())?
+        }
+        (BenchFormat::Json, all) => {
+            stdout.write_all(crate::report::pretty_json(&all).as_bytes())?
+        }
+        (BenchFormat::Table, all) => {
+            for bench in all {
+                print_table(bench, stdout)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Measures one workload single-threaded, then on `--threads` (default: all cores).
+fn bench_one(
+    workload: &'static str,
+    source: Source,
+    trials: u64,
+    args: &BenchArgs,
+) -> anyhow::Result<Bench> {
+    reset_peak_memory();
     let plan = Plan::new(source.scenario);
     let seed = args.seed.unwrap_or(plan.scenario.monte_carlo.seed);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -63,7 +128,7 @@ pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         measure(
             &plan,
             RunConfig {
-                trials: args.trials,
+                trials,
                 seed,
                 threads,
             },
@@ -71,20 +136,18 @@ pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     };
     let single = measure(1)?;
     let parallel = measure(threads)?;
-    let bench = Bench {
+    Ok(Bench {
+        workload,
         scenario: plan.scenario.name.clone(),
+        skus: plan.scenario.catalog.skus.len().max(1),
+        horizon_seconds: plan.scenario.horizon,
         cpu: cpu_model(),
         cores,
         speedup: single.seconds / parallel.seconds,
         single,
         parallel,
         peak_memory_bytes: peak_memory_bytes(),
-    };
-    match args.format {
-        BenchFormat::Json => stdout.write_all(crate::report::pretty_json(&bench).as_bytes())?,
-        BenchFormat::Table => print_table(&bench, stdout)?,
-    }
-    Ok(())
+    })
 }
 
 fn measure(plan: &Plan, config: RunConfig) -> anyhow::Result<Measurement> {
@@ -114,8 +177,13 @@ fn measure(plan: &Plan, config: RunConfig) -> anyhow::Result<Measurement> {
 fn print_table(bench: &Bench, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(
         out,
-        "{} on {} ({} cores)",
-        bench.scenario, bench.cpu, bench.cores
+        "{} workload: {} ({} SKU(s), {}) on {} ({} cores)",
+        bench.workload,
+        bench.scenario,
+        bench.skus,
+        crate::dist::format_seconds(bench.horizon_seconds),
+        bench.cpu,
+        bench.cores
     )?;
     for m in [&bench.single, &bench.parallel] {
         writeln!(
@@ -152,6 +220,12 @@ fn cpu_model() -> String {
                 .map(|m| m.trim().to_owned())
         })
         .unwrap_or_else(|| "unknown CPU".to_owned())
+}
+
+/// Resets the peak resident memory to the current one (Linux: `5` into /proc/self/clear_refs),
+/// so each workload reports its own peak; where that is refused the peak is the process's.
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Peak resident memory (VmHWM of /proc/self/status), bytes.

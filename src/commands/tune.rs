@@ -8,6 +8,7 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::analysis::InputError;
+use crate::analysis::account::account_check;
 use crate::analysis::catalog::{parse_catalog, read_catalog};
 use crate::analysis::edit::ScenarioDoc;
 use crate::analysis::tune::{Knob, TuneSpec, Tuning, tune as tune_skus};
@@ -42,6 +43,15 @@ pub fn tune(args: &TuneArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     );
     let recommendations = tune_skus(&doc, &catalog, &skus, &spec, config, &|| bar.inc(1))?;
     bar.finish_and_clear();
+    let account = match spec.max_cancel_risk {
+        Some(cap) => {
+            let values: Vec<i64> = recommendations.iter().map(|r| r.recommended).collect();
+            Some(account_check(
+                &doc, &catalog, &skus, &spec, &values, cap, config,
+            )?)
+        }
+        None => None,
+    };
 
     let tuning = Tuning {
         scenario: scenario.name.clone(),
@@ -59,6 +69,7 @@ pub fn tune(args: &TuneArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         seed: config.seed,
         currency: scenario.currency.clone(),
         skus: recommendations,
+        account,
     };
     let csv = recommendations_csv(&tuning)?;
     let json = tune_json(&tuning);

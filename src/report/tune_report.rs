@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::csv::{Cell, row_writer};
 use super::format::{number, percent};
+use crate::analysis::account::AccountCheck;
 use crate::analysis::tune::{KnobOutcome, Recommendation, Tuning};
+use crate::dist::format_seconds;
 
 /// Widest table, in terminal columns.
 const MAX_WIDTH: u16 = 120;
@@ -32,6 +34,8 @@ struct RecommendationRow<C> {
     at_zero: [C; 5],
     saving: C,
     note: C,
+    /// The value after the account check (empty without one).
+    account: C,
 }
 
 /// The figures of [`RecommendationRow::at_recommended`] and [`RecommendationRow::at_zero`].
@@ -49,6 +53,7 @@ pub fn recommendations_csv(tuning: &Tuning) -> anyhow::Result<Vec<u8>> {
     let mut writer = row_writer(Vec::new());
     let recommended = format!("recommended_{}", tuning.knob.key());
     let at_zero = OUTCOME_COLUMNS.map(|m| format!("{m}_at_0"));
+    let account = format!("account_{}", tuning.knob.key());
     writer.serialize(RecommendationRow {
         sku: "sku",
         orders_per_day: "orders_per_day",
@@ -58,8 +63,10 @@ pub fn recommendations_csv(tuning: &Tuning) -> anyhow::Result<Vec<u8>> {
         at_zero: at_zero.each_ref().map(String::as_str),
         saving: "saving",
         note: "note",
+        account: account.as_str(),
     })?;
-    for r in &tuning.skus {
+    let after = |i: usize| tuning.account.as_ref().map(|a| a.values[i]);
+    for (i, r) in tuning.skus.iter().enumerate() {
         writer.serialize(RecommendationRow {
             sku: Cell::Text(&r.sku),
             orders_per_day: r.orders_per_day.into(),
@@ -69,6 +76,7 @@ pub fn recommendations_csv(tuning: &Tuning) -> anyhow::Result<Vec<u8>> {
             at_zero: outcome_cells(&r.at_zero),
             saving: r.saving.into(),
             note: Cell::Text(r.note.as_deref().unwrap_or_default()),
+            account: after(i).into(),
         })?;
     }
     Ok(writer.into_inner()?)
@@ -105,14 +113,23 @@ pub fn tune_table(tuning: &Tuning) -> String {
     if limited {
         header.push("P(cancel rate over\nlimit) at it / at 0".to_owned());
     }
+    if tuning.account.is_some() {
+        header.push(format!("{knob} after\naccount check"));
+    }
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(MAX_WIDTH)
         .set_header(header);
-    for r in &tuning.skus {
-        table.add_row(row(r, limited));
+    for (i, r) in tuning.skus.iter().enumerate() {
+        let mut cells = row(r, limited);
+        if let Some(account) = &tuning.account {
+            let value = account.values[i];
+            let raised = if value > r.recommended { " ↑" } else { "" };
+            cells.push(format!("{value}{raised}"));
+        }
+        table.add_row(cells);
     }
     for (i, column) in table.column_iter_mut().enumerate() {
         column.set_constraint(ColumnConstraint::ContentWidth);
@@ -138,6 +155,48 @@ pub fn tune_table(tuning: &Tuning) -> String {
             r.sku,
             r.note.as_deref().unwrap_or_default()
         ));
+    }
+    if let Some(account) = &tuning.account {
+        text.push_str(&account_lines(account, &tuning.currency));
+    }
+    text
+}
+
+/// The account check in words: each marketplace's risk with the per-SKU choices and after, the
+/// raises and their price in lost margin, and why it stopped short, if it did.
+fn account_lines(account: &AccountCheck, currency: &str) -> String {
+    let mut text = format!(
+        "account check, the whole catalog as one seller ({} trials): P(worst-window cancel rate \
+         over the limit) per marketplace, cap {}\n",
+        account.trials,
+        percent(account.max_cancel_risk)
+    );
+    for m in &account.marketplaces {
+        text.push_str(&format!(
+            "  {}: {} window, limit {}: {} with the per-SKU choices, {} after {} raise(s)\n",
+            m.channel,
+            format_seconds(m.window_seconds),
+            percent(m.limit),
+            percent(m.at_per_sku),
+            percent(m.after),
+            account.steps.len()
+        ));
+    }
+    if !account.steps.is_empty() {
+        let raises: Vec<String> = (account.steps.iter())
+            .map(|s| format!("{} to {}", s.sku, s.value))
+            .collect();
+        text.push_str(&format!(
+            "  raised, in order: {}; lost margin {} -> {} {currency} per trial\n",
+            raises.join(", "),
+            number(account.lost_margin[0]),
+            number(account.lost_margin[1])
+        ));
+    }
+    match (&account.note, account.meets) {
+        (Some(note), _) => text.push_str(&format!("  {note}\n")),
+        (None, true) => text.push_str("  every marketplace is within the cap\n"),
+        (None, false) => {}
     }
     text
 }
@@ -213,6 +272,7 @@ mod tests {
                 note: None,
                 curve,
             }],
+            account: None,
         }
     }
 
@@ -224,11 +284,11 @@ mod tests {
             lines.next().unwrap(),
             "sku,orders_per_day,initial,recommended_out_of_stock_at,oversold,penalty,lost_margin,\
              cost,p_cancel_rate_over_limit,oversold_at_0,penalty_at_0,lost_margin_at_0,cost_at_0,\
-             p_cancel_rate_over_limit_at_0,saving,note"
+             p_cancel_rate_over_limit_at_0,saving,note,account_out_of_stock_at"
         );
         assert_eq!(
             lines.next().unwrap(),
-            "TEE,12.5,20,1,0.4,3,1,4,0.02,0.9,8,1,9,0.3,5,"
+            "TEE,12.5,20,1,0.4,3,1,4,0.02,0.9,8,1,9,0.3,5,,"
         );
     }
 

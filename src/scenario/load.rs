@@ -81,6 +81,23 @@ pub fn load_str(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
     validate::scenario(&raw, rows).map_err(|invalid| semantic_error(origin, &doc, invalid))
 }
 
+/// Loads and checks scenario `text` whose catalog is `rows` (as if read from `file`), not the
+/// file its `[catalog] file` names: for catalogs built in memory, such as `tune`'s account check.
+pub fn load_str_with_catalog(
+    origin: &str,
+    text: &str,
+    file: &str,
+    rows: &[super::catalog::CatalogRow],
+) -> Result<Scenario, ScenarioError> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(origin));
+    }
+    let doc = Document::parse(text.to_owned()).map_err(|e| syntax_error(origin, text, &e))?;
+    let raw: RawScenario = toml::from_str(text).map_err(|e| shape_error(origin, &doc, &e))?;
+    validate::scenario(&raw, Some((file, rows)))
+        .map_err(|invalid| semantic_error(origin, &doc, invalid))
+}
+
 /// The rows of the scenario's `[catalog] file`, read relative to the folder of `origin`.
 fn read_catalog_of(
     origin: &str,

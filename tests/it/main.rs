@@ -4,6 +4,7 @@
 mod common;
 
 mod bad_input;
+mod bench_workload;
 mod catalog;
 mod catalog_fuzz;
 mod catalog_outputs;
@@ -32,7 +33,9 @@ mod scenarios;
 mod shards;
 mod signals;
 mod sweep;
+mod sweep_wait_charts;
 mod timeline;
 mod tune;
+mod tune_account;
 mod validation;
 mod vary_keys;

@@ -118,8 +118,59 @@ pub fn sweep_curves(sweep: &Sweep) -> Vec<(&'static str, SweepCurve)> {
             ),
         ));
     }
+    curves.extend(wait_curves(sweep));
     if let Some(target) = &sweep.target {
         curves.push(("target", target_curve(sweep, target)));
+    }
+    curves
+}
+
+/// Beside the oversells, where polls wait for API tokens or marketplaces queue feed files: the
+/// mean API wait of one poll (all poll links) and the mean feed wait of one item at the node
+/// that waits longest, with its 95% interval. Polling faster stops helping where these climb.
+fn wait_curves(sweep: &Sweep) -> Vec<(&'static str, SweepCurve)> {
+    let points = &sweep.points;
+    let api = (points.iter()).any(|p| {
+        p.summary
+            .links
+            .values()
+            .any(|l| l.api_wait_seconds.max > 0.0)
+    });
+    let feeds = points.iter().any(|p| !p.summary.feeds.is_empty());
+    let mut curves = Vec::new();
+    if api || feeds {
+        curves.push((
+            "api_wait",
+            curve(
+                sweep,
+                "API wait of a poll",
+                "seconds a poll waits for API tokens (mean, all poll links)",
+                &|p: &SweepPoint| {
+                    let links = p.summary.links.values();
+                    let polls: f64 = links.clone().map(|l| l.polls.mean).sum();
+                    let wait: f64 = links.map(|l| l.api_wait_seconds.mean).sum();
+                    (if polls > 0.0 { wait / polls } else { 0.0 }, None)
+                },
+            ),
+        ));
+    }
+    if feeds {
+        let worst = |p: &SweepPoint| {
+            (p.summary.feeds.values())
+                .map(|f| &f.mean_wait_seconds)
+                .max_by(|a, b| a.mean.total_cmp(&b.mean))
+                .map(|s| band(s, 1.0 / 3_600.0))
+                .unwrap_or((0.0, None))
+        };
+        curves.push((
+            "feed_wait",
+            curve(
+                sweep,
+                "Feed backlog: wait of an item",
+                "hours an item waits in the feed queue (mean, slowest node)",
+                &worst,
+            ),
+        ));
     }
     curves
 }

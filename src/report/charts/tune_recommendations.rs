@@ -262,6 +262,7 @@ mod tests {
                 recommendation("B", 2.0, 0, Some(false)),
                 recommendation("C", 30.0, 2, Some(true)),
             ],
+            account: None,
         };
         let chart = TuneChart::from_tuning(&tuning);
         assert_eq!(chart.marks.len(), 2);
