@@ -3,6 +3,7 @@
 //! per scenario in its series colour, with the 95% confidence interval of the mean as a whisker
 //! and the mean written above.
 
+use super::style::HouseMesh;
 use std::path::PathBuf;
 
 use plotters::coord::Shift;
@@ -247,11 +248,8 @@ fn draw_panel<DB: DrawingBackend>(
     let axis_decimals = decimals(top / 10.0);
     chart
         .configure_mesh()
+        .house()
         .disable_x_mesh()
-        .bold_line_style(style::GRID)
-        .light_line_style(TRANSPARENT)
-        .axis_style(style::INK)
-        .label_style(style::tick_font())
         .y_labels(6)
         .y_label_formatter(&|y| tick_label(*y, axis_decimals))
         .draw()

@@ -1,6 +1,7 @@
 //! `oversell import`: orders per day over the exports' window, one line per channel, to see
 //! trends, gaps in an export and promotions at a glance.
 
+use super::style::HouseMesh;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -60,11 +61,7 @@ impl Figure for DailyOrders {
             .map_err(plot_err)?;
         chart
             .configure_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::INK)
-            .label_style(style::tick_font())
-            .axis_desc_style(style::label_font())
+            .house()
             .x_desc("day")
             .y_desc("orders per day")
             .x_label_formatter(&|x| tick(*x))

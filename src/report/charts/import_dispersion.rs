@@ -3,6 +3,7 @@
 //! sits around 1; demand whose days vary by a factor of coefficient of variation `cv` sits around
 //! `1 + cv^2 m`, drawn dashed for a few values of `cv`.
 
+use super::style::HouseMesh;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -83,11 +84,7 @@ impl Figure for Dispersion {
             .map_err(plot_err)?;
         chart
             .configure_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::INK)
-            .label_style(style::tick_font())
-            .axis_desc_style(style::label_font())
+            .house()
             .x_desc("mean orders per day (log scale)")
             .y_desc("dispersion index (variance / mean)")
             .x_label_formatter(&|x| tick(*x))

@@ -2,6 +2,7 @@
 //! average (the `hourly_profile` written to the scenario), with the flat day of a profile-free
 //! scenario dashed at 1.
 
+use super::style::HouseMesh;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -53,11 +54,7 @@ impl Figure for HourlyProfile {
             .map_err(plot_err)?;
         chart
             .configure_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::INK)
-            .label_style(style::tick_font())
-            .axis_desc_style(style::label_font())
+            .house()
             .x_desc("hour of the day")
             .y_desc("orders over the average hour")
             .x_labels(13)

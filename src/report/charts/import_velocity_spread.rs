@@ -2,6 +2,7 @@
 //! slowest (a log axis when they span a decade or more), to see how much of the demand the head of
 //! the catalog carries.
 
+use super::style::HouseMesh;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
@@ -83,11 +84,7 @@ impl VelocitySpread {
     ) -> anyhow::Result<()> {
         chart
             .configure_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::INK)
-            .label_style(style::tick_font())
-            .axis_desc_style(style::label_font())
+            .house()
             .x_desc("SKUs, fastest first")
             .y_desc(y_label)
             .x_labels(self.velocities.len().clamp(2, 12) + 1)

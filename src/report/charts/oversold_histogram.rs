@@ -1,6 +1,7 @@
 //! How many orders a trial oversells: per channel and for all channels together, the share of
 //! trials with 0, 1, 2, ... oversold orders, one small panel each, the mean marked.
 
+use super::style::HouseMesh;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -261,11 +262,8 @@ impl OversoldHistogram {
             .map_err(plot_err)?;
         chart
             .configure_mesh()
+            .house()
             .disable_x_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::INK)
-            .label_style(style::tick_font())
             .y_labels(5)
             .x_labels(7)
             .x_label_formatter(&whole_counts)

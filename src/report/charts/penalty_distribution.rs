@@ -1,6 +1,7 @@
 //! What oversells cost per trial: a histogram of the total penalty of a trial, with the mean, its
 //! 95% confidence interval, p90 and p99 marked.
 
+use super::style::HouseMesh;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
@@ -152,12 +153,8 @@ impl Figure for PenaltyDistribution {
             .map_err(plot_err)?;
         chart
             .configure_mesh()
+            .house()
             .disable_x_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::INK)
-            .label_style(style::tick_font())
-            .axis_desc_style(style::label_font())
             .x_desc(x_name)
             .y_desc("share of trials, %")
             .x_label_formatter(&|x| number(*x))

@@ -114,6 +114,30 @@ pub fn label_font() -> TextStyle<'static> {
     (FONT, LABEL_SIZE).into_font().color(&INK)
 }
 
+/// The house style of a chart's axes and grid, set up once for every chart: grid lines in
+/// [`GRID`] at the labelled ticks only, axes and tick labels in [`INK`], axis names in
+/// [`label_font`]. Each chart then adds its own labels, formatters and names:
+/// `chart.configure_mesh().house().x_desc(..)...draw()`.
+pub trait HouseMesh {
+    /// Applies the house style.
+    fn house(&mut self) -> &mut Self;
+}
+
+impl<X, Y, DB> HouseMesh for plotters::chart::MeshStyle<'_, '_, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged<ValueType: std::fmt::Debug>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType: std::fmt::Debug>,
+    DB: DrawingBackend,
+{
+    fn house(&mut self) -> &mut Self {
+        self.bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_style(INK)
+            .label_style(tick_font())
+            .axis_desc_style(label_font())
+    }
+}
+
 /// A tick and legend style.
 pub fn tick_font() -> TextStyle<'static> {
     (FONT, TICK_SIZE).into_font().color(&INK)

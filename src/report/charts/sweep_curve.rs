@@ -2,6 +2,7 @@
 //! 95% confidence interval as a band, one line per value of the other varied keys; with a target,
 //! its threshold as a dashed line and the boundary found as a dashed vertical.
 
+use super::style::HouseMesh;
 use std::path::PathBuf;
 
 use plotters::coord::Shift;
@@ -333,11 +334,7 @@ impl Figure for SweepCurve {
             .map_err(plot_err)?;
         chart
             .configure_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::INK)
-            .label_style(style::tick_font())
-            .axis_desc_style(style::label_font())
+            .house()
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
             .x_label_formatter(&|x| tick(*x))

@@ -2,6 +2,7 @@
 //! one labelled marker per SKU (SKUs at the same spot share a label); a SKU whose recommendation
 //! could not meet the cancel-rate cap is drawn in the alert colour.
 
+use super::style::HouseMesh;
 use std::path::PathBuf;
 
 use plotters::coord::Shift;
@@ -151,11 +152,7 @@ impl TuneChart {
         let y_labels = (self.y_top().ceil() as usize + 1).min(12);
         chart
             .configure_mesh()
-            .bold_line_style(style::GRID)
-            .light_line_style(TRANSPARENT)
-            .axis_style(style::INK)
-            .label_style(style::tick_font())
-            .axis_desc_style(style::label_font())
+            .house()
             .x_desc(x_label)
             .y_desc(self.y_label.as_str())
             .x_labels(12)
