@@ -5,8 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, Table};
+use comfy_table::CellAlignment;
 use serde::Serialize;
 
 use crate::analysis::trace::{Timeline, trace};
@@ -128,8 +127,7 @@ pub fn write_summary(
         timeline.seed,
         format_seconds(timeline.horizon)
     )?;
-    let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
+    let mut table = crate::report::format::table(vec![
         "channel".to_string(),
         "arrivals".to_string(),
         "accepted".to_string(),

@@ -2,14 +2,11 @@
 //! with its 95% CI half-width and, below it, the paired difference from the first scenario with
 //! the 95% CI of that difference.
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
+use comfy_table::{CellAlignment, ColumnConstraint};
 
 use crate::analysis::compare::{ComparedScenario, Comparison};
 use crate::stats::{Metric, MetricSummary};
 
-/// Widest table, in terminal columns: long scenario slugs wrap rather than widen it.
-const MAX_WIDTH: u16 = 120;
 /// U+2212, the minus sign: lines up with "+" where a hyphen would not.
 const MINUS: char = '\u{2212}';
 
@@ -17,19 +14,13 @@ const MINUS: char = '\u{2212}';
 /// names and one line on trials, seed and how differences are taken. Ends with a newline.
 pub fn comparison_table(comparison: &Comparison) -> String {
     let currency = comparison.scenarios.first().map_or("USD", |s| s.currency());
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        // A fixed width, not the terminal's, so the text is the same wherever it is printed.
-        .set_width(MAX_WIDTH)
-        .set_header(vec![
-            "scenario".to_string(),
-            "oversold orders\nmean ± 95% CI\nvs first [95% CI]".to_string(),
-            format!("penalty, {currency}\nmean ± 95% CI\nvs first [95% CI]"),
-            "P(any oversell)\nshare ± 95% CI\nvs first, pp [95% CI]".to_string(),
-            "exposure, min\nmean ± 95% CI\nvs first [95% CI]".to_string(),
-        ]);
+    let mut table = super::format::table(vec![
+        "scenario".to_string(),
+        "oversold orders\nmean ± 95% CI\nvs first [95% CI]".to_string(),
+        format!("penalty, {currency}\nmean ± 95% CI\nvs first [95% CI]"),
+        "P(any oversell)\nshare ± 95% CI\nvs first, pp [95% CI]".to_string(),
+        "exposure, min\nmean ± 95% CI\nvs first [95% CI]".to_string(),
+    ]);
     for (i, scenario) in comparison.scenarios.iter().enumerate() {
         table.add_row(row(scenario, i == 0));
     }

@@ -79,6 +79,24 @@ pub(crate) fn percent_label(percent: f64) -> String {
     }
 }
 
+/// Widest table the tool prints, in terminal columns: a fixed width, not the terminal's, so the
+/// text is the same wherever it is printed.
+pub(crate) const TABLE_WIDTH: u16 = 120;
+
+/// Every table the tool prints starts here: condensed UTF-8 borders, columns fitted into
+/// [`TABLE_WIDTH`], and `header`.
+pub(crate) fn table<T: Into<comfy_table::Cell>>(
+    header: impl IntoIterator<Item = T>,
+) -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(TABLE_WIDTH)
+        .set_header(header);
+    table
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,7 @@
 //! What `oversell sweep` prints and writes: the results table, the target's answer in words, the
 //! polling-cost table, and the same figures as JSON and CSV.
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
+use comfy_table::{CellAlignment, ColumnConstraint, Table};
 
 use serde::Serialize;
 
@@ -13,9 +12,6 @@ use crate::analysis::boundary::{Outcome, Probe, TargetResult};
 use crate::analysis::edit::KeyKind;
 use crate::analysis::sweep::{Sweep, SweepPoint};
 use crate::stats::Metric;
-
-/// Widest table, in terminal columns.
-const MAX_WIDTH: u16 = 120;
 
 /// The sweep as pretty-printed JSON with a trailing newline.
 pub fn sweep_json(sweep: &Sweep) -> String {
@@ -39,13 +35,7 @@ pub fn sweep_table(sweep: &Sweep) -> String {
 }
 
 fn new_table(header: Vec<String>) -> Table {
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(MAX_WIDTH)
-        .set_header(header);
-    table
+    super::format::table(header)
 }
 
 /// Keeps every column from wrapping its cells (headers are wrapped by hand) and right-aligns

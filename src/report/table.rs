@@ -1,14 +1,10 @@
 //! The terminal summary: one row per channel and one for all channels together.
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
+use comfy_table::{CellAlignment, ColumnConstraint};
 
 use super::format::{number, percent};
 use crate::dist::format_seconds;
 use crate::stats::{Metric, MetricSummary, RunSummary, ScopeSummary};
-
-/// Widest table, in terminal columns: long channel names wrap rather than widen it.
-const MAX_WIDTH: u16 = 120;
 
 /// The run summary for a terminal: first the cost per year and the account-level cancel risk of
 /// every channel with a limit, then the table (at most 120 columns wide), the API use of poll
@@ -58,7 +54,7 @@ fn lead(summary: &RunSummary) -> String {
             );
             // A long channel name puts the judgement on a line of its own (120 columns).
             let width = name.chars().count() + judgement.chars().count() + 4;
-            let gap = if width > usize::from(MAX_WIDTH) {
+            let gap = if width > usize::from(super::format::TABLE_WIDTH) {
                 "\n    "
             } else {
                 " "
@@ -132,25 +128,19 @@ fn duration(seconds: f64) -> String {
 
 /// The table: one row per channel and one for all channels together. Ends with a newline.
 fn channel_table(summary: &RunSummary) -> String {
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        // A fixed width, not the terminal's, so the text is the same wherever it is printed.
-        .set_width(MAX_WIDTH)
-        .set_header(vec![
-            "channel".to_string(),
-            "oversold\nmean ± 95% CI\np50 / p90 / p99".to_string(),
-            format!(
-                "penalty, {}\nmean ± 95% CI\np50 / p90 / p99",
-                summary.currency
-            ),
-            "accepted\nmean".to_string(),
-            "withheld\nmean".to_string(),
-            "exposure\nmean".to_string(),
-            "P(any\noversell)".to_string(),
-            "P(cancel rate\nover limit)".to_string(),
-        ]);
+    let mut table = super::format::table(vec![
+        "channel".to_string(),
+        "oversold\nmean ± 95% CI\np50 / p90 / p99".to_string(),
+        format!(
+            "penalty, {}\nmean ± 95% CI\np50 / p90 / p99",
+            summary.currency
+        ),
+        "accepted\nmean".to_string(),
+        "withheld\nmean".to_string(),
+        "exposure\nmean".to_string(),
+        "P(any\noversell)".to_string(),
+        "P(cancel rate\nover limit)".to_string(),
+    ]);
     for (name, scope) in &summary.channels {
         table.add_row(row(name, scope));
     }

@@ -1,8 +1,7 @@
 //! What `oversell tune` prints and writes: the recommendations as a table, as
 //! `recommendations.csv` and as `tune.json` (with every value's results).
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
+use comfy_table::{CellAlignment, ColumnConstraint};
 
 use serde::Serialize;
 
@@ -11,9 +10,6 @@ use super::format::{number, percent};
 use crate::analysis::account::AccountCheck;
 use crate::analysis::tune::{KnobOutcome, Recommendation, Tuning};
 use crate::dist::format_seconds;
-
-/// Widest table, in terminal columns.
-const MAX_WIDTH: u16 = 120;
 
 /// The tuning as pretty-printed JSON with a trailing newline.
 pub fn tune_json(tuning: &Tuning) -> String {
@@ -116,12 +112,7 @@ pub fn tune_table(tuning: &Tuning) -> String {
     if tuning.account.is_some() {
         header.push(format!("{knob} after\naccount check"));
     }
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(MAX_WIDTH)
-        .set_header(header);
+    let mut table = super::format::table(header);
     for (i, r) in tuning.skus.iter().enumerate() {
         let mut cells = row(r, limited);
         if let Some(account) = &tuning.account {
