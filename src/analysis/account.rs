@@ -6,12 +6,11 @@
 //! where that step buys the most risk per unit of lost margin, all on the same trials and seed
 //! (common random numbers). Pure: the `tune` command writes what it finds.
 
-use serde::Serialize;
 use toml_edit::{DocumentMut, Item, Table, value};
 
 use super::catalog::Sku;
 use super::edit::ScenarioDoc;
-use super::tune::{Knob, TuneSpec};
+use super::tune::{AccountCheck, AccountStep, Knob, MarketplaceRisk, TuneSpec};
 use crate::dist::Dist;
 use crate::montecarlo::{RunConfig, for_each_trial};
 use crate::scenario::catalog::{CatalogRow, ChannelCells};
@@ -21,58 +20,6 @@ use crate::stats::{Metric, RunAccumulator};
 
 /// SKUs tried as the next step, at most: those with the most oversold orders.
 const CANDIDATES: usize = 8;
-
-/// One marketplace (a channel with a cancel-rate limit) judged over the whole catalog.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MarketplaceRisk {
-    /// The channel.
-    pub channel: String,
-    /// Its limit on the cancel rate, a share.
-    pub limit: f64,
-    /// The window its rate is judged on, seconds.
-    pub window_seconds: f64,
-    /// P(worst-window cancel rate over the limit) with the per-SKU choices.
-    pub at_per_sku: f64,
-    /// The same with the values after the check.
-    pub after: f64,
-}
-
-/// One raise of the account check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AccountStep {
-    /// The SKU raised.
-    pub sku: String,
-    /// Its new value, units.
-    pub value: i64,
-    /// P(worst-window cancel rate over the limit) per marketplace after the step, in the order
-    /// of [`AccountCheck::marketplaces`].
-    pub risk: Vec<f64>,
-    /// Mean lost margin of the catalog per trial after the step, currency.
-    pub lost_margin: f64,
-}
-
-/// What the account check found. Serialises into `tune.json` as `account`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AccountCheck {
-    /// The cap on P(worst-window cancel rate over the limit), per marketplace.
-    pub max_cancel_risk: f64,
-    /// Trials of each catalog run.
-    pub trials: u64,
-    /// Every marketplace, before and after.
-    pub marketplaces: Vec<MarketplaceRisk>,
-    /// Mean lost margin of the catalog per trial, with the per-SKU choices and after, currency.
-    pub lost_margin: [f64; 2],
-    /// Mean cost (penalty + lost margin) of the catalog per trial, before and after, currency.
-    pub cost: [f64; 2],
-    /// The raises, in the order made.
-    pub steps: Vec<AccountStep>,
-    /// Whether every marketplace is within the cap after the check.
-    pub meets: bool,
-    /// Why the check stopped short of the cap, or did not run.
-    pub note: Option<String>,
-    /// The value of every SKU after the check, in catalog order.
-    pub values: Vec<i64>,
-}
 
 /// What one catalog run measured.
 #[derive(Debug, Clone)]

@@ -10,7 +10,6 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::account::AccountCheck;
 use super::catalog::Sku;
 use super::edit::{KeyRef, ScenarioDoc};
 use super::input::InputError;
@@ -319,6 +318,58 @@ pub fn recommend(sku: &Sku, curve: Vec<KnobOutcome>, cap: Option<f64>) -> Recomm
         at_zero,
         curve,
     }
+}
+
+/// One marketplace (a channel with a cancel-rate limit) judged over the whole catalog.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarketplaceRisk {
+    /// The channel.
+    pub channel: String,
+    /// Its limit on the cancel rate, a share.
+    pub limit: f64,
+    /// The window its rate is judged on, seconds.
+    pub window_seconds: f64,
+    /// P(worst-window cancel rate over the limit) with the per-SKU choices.
+    pub at_per_sku: f64,
+    /// The same with the values after the check.
+    pub after: f64,
+}
+
+/// One raise of the account check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountStep {
+    /// The SKU raised.
+    pub sku: String,
+    /// Its new value, units.
+    pub value: i64,
+    /// P(worst-window cancel rate over the limit) per marketplace after the step, in the order
+    /// of [`AccountCheck::marketplaces`].
+    pub risk: Vec<f64>,
+    /// Mean lost margin of the catalog per trial after the step, currency.
+    pub lost_margin: f64,
+}
+
+/// What the account check found. Serialises into `tune.json` as `account`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountCheck {
+    /// The cap on P(worst-window cancel rate over the limit), per marketplace.
+    pub max_cancel_risk: f64,
+    /// Trials of each catalog run.
+    pub trials: u64,
+    /// Every marketplace, before and after.
+    pub marketplaces: Vec<MarketplaceRisk>,
+    /// Mean lost margin of the catalog per trial, with the per-SKU choices and after, currency.
+    pub lost_margin: [f64; 2],
+    /// Mean cost (penalty + lost margin) of the catalog per trial, before and after, currency.
+    pub cost: [f64; 2],
+    /// The raises, in the order made.
+    pub steps: Vec<AccountStep>,
+    /// Whether every marketplace is within the cap after the check.
+    pub meets: bool,
+    /// Why the check stopped short of the cap, or did not run.
+    pub note: Option<String>,
+    /// The value of every SKU after the check, in catalog order.
+    pub values: Vec<i64>,
 }
 
 #[cfg(test)]

@@ -8,9 +8,8 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Args;
-
 use crate::analysis::InputError;
+pub use crate::cli::ImportArgs;
 use crate::import::estimate::{Fit, Options, fit as fit_demand};
 use crate::import::fit::{FileSummary, Inputs, fit_markdown};
 use crate::import::generic::Columns;
@@ -24,47 +23,6 @@ use crate::report::charts::import_hourly_profile::HourlyProfile;
 use crate::report::charts::import_velocity_spread::VelocitySpread;
 use crate::report::charts::save;
 use crate::report::{Place, ResultSet};
-
-/// The flags of `oversell import`.
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// Shopify orders exports (Orders > Export, CSV); several files may follow the flag.
-    #[arg(long, value_name = "CSV", num_args = 1..)]
-    pub shopify: Vec<PathBuf>,
-    /// Amazon All Orders reports (tab-separated; FBA orders are reported and left out).
-    #[arg(long, value_name = "TXT", num_args = 1..)]
-    pub amazon: Vec<PathBuf>,
-    /// Other order exports as CSV, read by the columns named with --columns.
-    #[arg(long, value_name = "CSV", num_args = 1..)]
-    pub csv: Vec<PathBuf>,
-    /// The headers of the --csv files: time=...,sku=...[,qty=...][,channel=...][,price=...]
-    /// [,order=...][,status=...] (price per unit).
-    #[arg(long, value_name = "FIELD=HEADER,...")]
-    pub columns: Option<String>,
-    /// Channel of --csv rows without a channel column [default: the first word of the file's
-    /// name, like `walmart` for walmart_orders.csv].
-    #[arg(long, value_name = "NAME")]
-    pub channel: Option<String>,
-    /// Count days and hours in this zone: an IANA name (Europe/Berlin), UTC or an offset (+02:00)
-    /// [default: each time in the offset it was written with].
-    #[arg(long, value_name = "ZONE")]
-    pub tz: Option<String>,
-    /// Days each SKU was in stock: sku,days_in_stock, or a dated history date,sku,available
-    /// [default: every day of the window, which undercounts SKUs that sold out].
-    #[arg(long, value_name = "CSV")]
-    pub in_stock_days: Option<PathBuf>,
-    /// Units on hand per SKU for `initial`: sku,initial, or Shopify's inventory export
-    /// [default: a placeholder of 14 days of demand, marked as such].
-    #[arg(long, value_name = "CSV")]
-    pub inventory: Option<PathBuf>,
-    /// Folder to write skus.csv, scenario.toml, fit.md and the charts into.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// What to print on stdout: the summary as text, the files written and the warnings as
-    /// JSON, or the catalog written (skus.csv) as CSV.
-    #[arg(long, value_enum, default_value_t = crate::cli::TraceFormat::Table)]
-    pub format: crate::cli::TraceFormat,
-}
 
 /// What `import --format json` prints.
 #[derive(Debug, serde::Serialize)]

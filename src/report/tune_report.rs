@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::csv::{Cell, row_writer};
 use super::format::{number, percent};
-use crate::analysis::account::AccountCheck;
+use crate::analysis::tune::AccountCheck;
 use crate::analysis::tune::{KnobOutcome, Recommendation, Tuning};
 use crate::dist::format_seconds;
 
