@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod process;
 
 use oversell::montecarlo::{RunConfig, run_trials};
 use oversell::scenario::{Scenario, load_str};
