@@ -4,8 +4,7 @@
 
 use super::time;
 use super::{
-    FORMATS, Header, Lines, OrderLine, Parsed, cell, is_blank, parse_price, parse_qty,
-    unknown_format,
+    FORMATS, Header, OrderLine, Parsed, cell, each_row, parse_price, parse_qty, unknown_format,
 };
 use crate::analysis::InputError;
 
@@ -56,91 +55,83 @@ pub fn parse(file: &str, index: usize, text: &str) -> Result<Parsed, InputError>
     let name = |i: Option<usize>| header.name(i.unwrap_or(usize::MAX)).to_string();
 
     let mut parsed = Parsed::default();
-    let mut lines = Lines::new(text);
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(e) => {
-                let line = lines.of(e.position());
-                parsed.error(file, line, "(row)", format!("not readable: {e}"));
-                continue;
+    each_row(
+        &mut reader,
+        text,
+        file,
+        "not readable",
+        &mut parsed,
+        |parsed, line, record| {
+            let order = unquote(cell(record, id));
+            let when = match time::parse(unquote(cell(record, purchased))) {
+                Ok(when) => when,
+                Err(m) => {
+                    parsed.error(file, line, &name(purchased), m);
+                    return;
+                }
+            };
+            let qty = match parse_qty(unquote(cell(record, qty_column))) {
+                Ok(qty) => qty,
+                Err(m) => {
+                    parsed.error(file, line, &name(qty_column), m);
+                    return;
+                }
+            };
+            let line_price = match parse_price(unquote(cell(record, price_column))) {
+                Ok(price) => price,
+                Err(m) => {
+                    parsed.error(file, line, &name(price_column), m);
+                    return;
+                }
+            };
+            let sku = unquote(cell(record, sku_column));
+            if sku.is_empty() {
+                parsed.error(
+                    file,
+                    line,
+                    &name(sku_column),
+                    "the row has no SKU".to_string(),
+                );
+                return;
             }
-        };
-        let line = lines.of(record.position());
-        if is_blank(&record) {
-            parsed.tally.blank += 1;
-            continue;
-        }
-        parsed.tally.rows += 1;
-        let order = unquote(cell(&record, id));
-        let when = match time::parse(unquote(cell(&record, purchased))) {
-            Ok(when) => when,
-            Err(m) => {
-                parsed.error(file, line, &name(purchased), m);
-                continue;
+            let cancelled = |i| unquote(cell(record, i)).eq_ignore_ascii_case("cancelled");
+            if cancelled(status) || cancelled(item_status) {
+                parsed.tally.cancelled += 1;
+                return;
             }
-        };
-        let qty = match parse_qty(unquote(cell(&record, qty_column))) {
-            Ok(qty) => qty,
-            Err(m) => {
-                parsed.error(file, line, &name(qty_column), m);
-                continue;
+            let channel = unquote(cell(record, fulfilment));
+            // Multi-Channel Fulfillment orders (sales-channel `Non-Amazon`) ship from FBA stock too.
+            if channel.eq_ignore_ascii_case("amazon")
+                || channel.eq_ignore_ascii_case("afn")
+                || unquote(cell(record, sales_channel)).eq_ignore_ascii_case("non-amazon")
+            {
+                *parsed
+                    .tally
+                    .marketplace_fulfilled
+                    .entry(sku.to_string())
+                    .or_default() += 1;
+                return;
             }
-        };
-        let line_price = match parse_price(unquote(cell(&record, price_column))) {
-            Ok(price) => price,
-            Err(m) => {
-                parsed.error(file, line, &name(price_column), m);
-                continue;
+            if qty == 0 {
+                parsed.tally.zero_qty += 1;
+                return;
             }
-        };
-        let sku = unquote(cell(&record, sku_column));
-        if sku.is_empty() {
-            parsed.error(
-                file,
+            parsed.lines.push(OrderLine {
+                file: index,
                 line,
-                &name(sku_column),
-                "the row has no SKU".to_string(),
-            );
-            continue;
-        }
-        let cancelled = |i| unquote(cell(&record, i)).eq_ignore_ascii_case("cancelled");
-        if cancelled(status) || cancelled(item_status) {
-            parsed.tally.cancelled += 1;
-            continue;
-        }
-        let channel = unquote(cell(&record, fulfilment));
-        // Multi-Channel Fulfillment orders (sales-channel `Non-Amazon`) ship from FBA stock too.
-        if channel.eq_ignore_ascii_case("amazon")
-            || channel.eq_ignore_ascii_case("afn")
-            || unquote(cell(&record, sales_channel)).eq_ignore_ascii_case("non-amazon")
-        {
-            *parsed
-                .tally
-                .marketplace_fulfilled
-                .entry(sku.to_string())
-                .or_default() += 1;
-            continue;
-        }
-        if qty == 0 {
-            parsed.tally.zero_qty += 1;
-            continue;
-        }
-        parsed.lines.push(OrderLine {
-            file: index,
-            line,
-            order: Some(order.to_string()).filter(|o| !o.is_empty()),
-            channel: CHANNEL.to_string(),
-            sku: sku.to_string(),
-            qty,
-            unit_price: line_price.map(|p| p / f64::from(qty)),
-            written: when.civil,
-            offset: when.offset,
-            has_time: when.has_time,
-            refunded: false,
-        });
-        parsed.currency(unquote(cell(&record, currency)));
-    }
+                order: Some(order.to_string()).filter(|o| !o.is_empty()),
+                channel: CHANNEL.to_string(),
+                sku: sku.to_string(),
+                qty,
+                unit_price: line_price.map(|p| p / f64::from(qty)),
+                written: when.civil,
+                offset: when.offset,
+                has_time: when.has_time,
+                refunded: false,
+            });
+            parsed.currency(unquote(cell(record, currency)));
+        },
+    );
     Ok(parsed)
 }
 

@@ -6,7 +6,7 @@
 
 use super::time;
 use super::{
-    FORMATS, Header, Lines, OrderLine, Parsed, cell, channel_key, is_blank, parse_price, parse_qty,
+    FORMATS, Header, OrderLine, Parsed, cell, channel_key, each_row, parse_price, parse_qty,
     unknown_format,
 };
 use crate::analysis::InputError;
@@ -139,83 +139,75 @@ pub fn parse(
     let name = |i: Option<usize>| header.name(i.unwrap_or(usize::MAX)).to_string();
 
     let mut parsed = Parsed::default();
-    let mut lines = Lines::new(text);
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(e) => {
-                let line = lines.of(e.position());
-                parsed.error(file, line, "(row)", format!("not valid CSV: {e}"));
-                continue;
+    each_row(
+        &mut reader,
+        text,
+        file,
+        "not valid CSV",
+        &mut parsed,
+        |parsed, line, record| {
+            let when = match time::parse(cell(record, time_at)) {
+                Ok(when) => when,
+                Err(m) => {
+                    parsed.error(file, line, &name(time_at), m);
+                    return;
+                }
+            };
+            let qty = match qty_at.map(|i| parse_qty(cell(record, Some(i)))) {
+                None => 1,
+                Some(Ok(qty)) => qty,
+                Some(Err(m)) => {
+                    parsed.error(file, line, &name(qty_at), m);
+                    return;
+                }
+            };
+            let unit_price = match parse_price(cell(record, price_at)) {
+                Ok(price) => price,
+                Err(m) => {
+                    parsed.error(file, line, &name(price_at), m);
+                    return;
+                }
+            };
+            let sku = cell(record, sku_at);
+            if sku.is_empty() {
+                parsed.error(file, line, &name(sku_at), "the row has no SKU".to_string());
+                return;
             }
-        };
-        let line = lines.of(record.position());
-        if is_blank(&record) {
-            parsed.tally.blank += 1;
-            continue;
-        }
-        parsed.tally.rows += 1;
-        let when = match time::parse(cell(&record, time_at)) {
-            Ok(when) => when,
-            Err(m) => {
-                parsed.error(file, line, &name(time_at), m);
-                continue;
+            let status = cell(record, status_at).to_lowercase();
+            if ["cancel", "void"].iter().any(|s| status.contains(s)) {
+                parsed.tally.cancelled += 1;
+                return;
             }
-        };
-        let qty = match qty_at.map(|i| parse_qty(cell(&record, Some(i)))) {
-            None => 1,
-            Some(Ok(qty)) => qty,
-            Some(Err(m)) => {
-                parsed.error(file, line, &name(qty_at), m);
-                continue;
+            if status.contains("test") {
+                parsed.tally.test += 1;
+                return;
             }
-        };
-        let unit_price = match parse_price(cell(&record, price_at)) {
-            Ok(price) => price,
-            Err(m) => {
-                parsed.error(file, line, &name(price_at), m);
-                continue;
+            if qty == 0 {
+                parsed.tally.zero_qty += 1;
+                return;
             }
-        };
-        let sku = cell(&record, sku_at);
-        if sku.is_empty() {
-            parsed.error(file, line, &name(sku_at), "the row has no SKU".to_string());
-            continue;
-        }
-        let status = cell(&record, status_at).to_lowercase();
-        if ["cancel", "void"].iter().any(|s| status.contains(s)) {
-            parsed.tally.cancelled += 1;
-            continue;
-        }
-        if status.contains("test") {
-            parsed.tally.test += 1;
-            continue;
-        }
-        if qty == 0 {
-            parsed.tally.zero_qty += 1;
-            continue;
-        }
-        let sold_on = match cell(&record, channel_at) {
-            "" => channel.to_string(),
-            named => channel_key(named),
-        };
-        parsed.lines.push(OrderLine {
-            file: index,
-            line,
-            order: Some(cell(&record, order_at).to_string()).filter(|o| !o.is_empty()),
-            channel: sold_on,
-            sku: sku.to_string(),
-            qty,
-            unit_price,
-            written: when.civil,
-            offset: when.offset,
-            has_time: when.has_time,
-            refunded: status.contains("refund"),
-        });
-        if status.contains("refund") {
-            parsed.tally.refunded += 1;
-        }
-    }
+            let sold_on = match cell(record, channel_at) {
+                "" => channel.to_string(),
+                named => channel_key(named),
+            };
+            parsed.lines.push(OrderLine {
+                file: index,
+                line,
+                order: Some(cell(record, order_at).to_string()).filter(|o| !o.is_empty()),
+                channel: sold_on,
+                sku: sku.to_string(),
+                qty,
+                unit_price,
+                written: when.civil,
+                offset: when.offset,
+                has_time: when.has_time,
+                refunded: status.contains("refund"),
+            });
+            if status.contains("refund") {
+                parsed.tally.refunded += 1;
+            }
+        },
+    );
     Ok(parsed)
 }
 

@@ -154,6 +154,37 @@ impl Parsed {
     }
 }
 
+/// Reads every record after the header: an unreadable row is reported at its line (`unreadable`
+/// says how, e.g. "not valid CSV"), a blank row is counted, and each other row is counted and
+/// handed to `row` with the line it starts on.
+pub(crate) fn each_row(
+    reader: &mut csv::Reader<&[u8]>,
+    text: &str,
+    file: &str,
+    unreadable: &str,
+    parsed: &mut Parsed,
+    mut row: impl FnMut(&mut Parsed, u64, &csv::StringRecord),
+) {
+    let mut lines = Lines::new(text);
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let line = lines.of(e.position());
+                parsed.error(file, line, "(row)", format!("{unreadable}: {e}"));
+                continue;
+            }
+        };
+        let line = lines.of(record.position());
+        if is_blank(&record) {
+            parsed.tally.blank += 1;
+            continue;
+        }
+        parsed.tally.rows += 1;
+        row(parsed, line, &record);
+    }
+}
+
 /// The input formats, for messages: the flag and the headers each expects.
 pub const FORMATS: [(&str, &str); 3] = [
     (

@@ -7,8 +7,7 @@ use std::collections::HashMap;
 
 use super::time::{self, Written};
 use super::{
-    FORMATS, Header, Lines, OrderLine, Parsed, cell, is_blank, parse_price, parse_qty,
-    unknown_format,
+    FORMATS, Header, OrderLine, Parsed, cell, each_row, parse_price, parse_qty, unknown_format,
 };
 use crate::analysis::InputError;
 
@@ -83,47 +82,30 @@ pub fn parse(file: &str, index: usize, text: &str) -> Result<Parsed, InputError>
     // Currency is an order field too: carried from the first row like the others.
     let mut currencies: HashMap<String, String> = HashMap::new();
     let mut parsed = Parsed::default();
-    let mut lines = Lines::new(text);
     let mut heads: HashMap<String, Head> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(e) => {
-                let line = lines.of(e.position());
-                parsed.error(file, line, "(row)", format!("not valid CSV: {e}"));
-                continue;
+    each_row(
+        &mut reader,
+        text,
+        file,
+        "not valid CSV",
+        &mut parsed,
+        |parsed, line, record| {
+            let name = cell(record, columns.name);
+            if !currencies.contains_key(name) {
+                currencies.insert(name.to_string(), cell(record, columns.currency).to_string());
             }
-        };
-        let line = lines.of(record.position());
-        if is_blank(&record) {
-            parsed.tally.blank += 1;
-            continue;
-        }
-        parsed.tally.rows += 1;
-        let name = cell(&record, columns.name);
-        if !currencies.contains_key(name) {
-            currencies.insert(
-                name.to_string(),
-                cell(&record, columns.currency).to_string(),
-            );
-        }
-        let before = parsed.lines.len();
-        if let Err((column, message)) = row(
-            &record,
-            line,
-            &columns,
-            &header,
-            &mut heads,
-            index,
-            &mut parsed,
-        ) {
-            parsed.error(file, line, &column, message);
-        }
-        if parsed.lines.len() > before {
-            let code = currencies.get(name).cloned().unwrap_or_default();
-            parsed.currency(&code);
-        }
-    }
+            let before = parsed.lines.len();
+            if let Err((column, message)) =
+                row(record, line, &columns, &header, &mut heads, index, parsed)
+            {
+                parsed.error(file, line, &column, message);
+            }
+            if parsed.lines.len() > before {
+                let code = currencies.get(name).cloned().unwrap_or_default();
+                parsed.currency(&code);
+            }
+        },
+    );
     if parsed.tally.keyed_by_name > 0 {
         parsed.warnings.push(format!(
             "{file}: {} line items have no SKU and are keyed by their line-item name (give the \
