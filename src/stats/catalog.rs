@@ -1,7 +1,8 @@
 //! The measures of MODEL.md Part 2, streamed like the others: `revenue` and `cost` per scope,
 //! `worst_window_cancel_rate` per channel, `polls`, `requests` and `api_wait_seconds` per link,
-//! and the per-SKU means of a catalog run (exact fixed-point sums, so merging shards or changing
-//! the order of trials gives the same numbers).
+//! the monitoring measures and `shrunk_units` of all channels together, and the per-SKU means of
+//! a catalog run (exact fixed-point sums, so merging shards or changing the order of trials gives
+//! the same numbers).
 
 use indexmap::IndexMap;
 use serde::ser::SerializeMap;
