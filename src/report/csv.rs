@@ -104,7 +104,8 @@ pub(crate) fn row_writer<W: std::io::Write>(out: W) -> ::csv::Writer<W> {
 /// the measures of MODEL.md Part 2: `<scope>.revenue` and `<scope>.cost` for every channel and
 /// the total, `<channel>.worst_window_cancel_rate`, and `<link>.polls`, `<link>.requests`,
 /// `<link>.api_wait_seconds` for every poll link; `total.alerts`, `total.disabled_seconds` and
-/// `total.low_stock_alert_seconds` when the scenario monitors or can disable a webhook. Counts
+/// `total.low_stock_alert_seconds` when the scenario monitors or can disable a webhook;
+/// `total.shrunk_units` when some SKU shrinks. Counts
 /// are written as integers, other values with Rust's shortest round-trip formatting.
 pub struct TrialsCsv<W: std::io::Write> {
     writer: ::csv::Writer<W>,
@@ -161,6 +162,9 @@ impl<W: std::io::Write> TrialsCsv<W> {
                 Cell::Real(disabled),
                 Cell::Real(low_stock),
             ]);
+        }
+        if let Some(shrunk) = part2.shrunk_units {
+            self.part2.push(Cell::Count(shrunk));
         }
         self.cells.extend(record.scopes.iter().map(|scope| {
             Metric::ALL.map(|m| {
@@ -221,6 +225,9 @@ fn part2_header(scenario: &Scenario) -> Vec<String> {
         for measure in ["alerts", "disabled_seconds", "low_stock_alert_seconds"] {
             header.push(format!("total.{measure}"));
         }
+    }
+    if crate::stats::reports_shrink(scenario) {
+        header.push("total.shrunk_units".to_string());
     }
     header
 }

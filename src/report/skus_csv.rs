@@ -3,7 +3,9 @@
 use crate::stats::SkuSummary;
 
 /// The per-SKU means as CSV: `sku`, mean `oversold`, `penalty`, `lost_margin`, `cost`,
-/// `cost_per_year`, `exposure_seconds`, `first_stockout_seconds`, and `p_any_oversell`.
+/// `cost_per_year`, `exposure_seconds`, `first_stockout_seconds`, `p_any_oversell`, then
+/// `shrunk_units` (empty when no SKU shrinks) and `low_stock_alert_seconds` (empty without
+/// `[monitoring] low_stock_days`).
 pub fn skus_csv(skus: &[SkuSummary]) -> anyhow::Result<Vec<u8>> {
     let mut writer = ::csv::Writer::from_writer(Vec::new());
     for sku in skus {
@@ -16,9 +18,8 @@ pub fn skus_csv(skus: &[SkuSummary]) -> anyhow::Result<Vec<u8>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn header_and_a_row() {
-        let row = SkuSummary {
+    fn tee(shrunk_units: Option<f64>, low_stock_alert_seconds: Option<f64>) -> SkuSummary {
+        SkuSummary {
             sku: "TEE-M".into(),
             oversold: 0.5,
             penalty: 12.0,
@@ -28,12 +29,28 @@ mod tests {
             exposure_seconds: 60.0,
             first_stockout_seconds: 86_400.0,
             p_any_oversell: 0.25,
-        };
-        let text = String::from_utf8(skus_csv(&[row]).unwrap()).unwrap();
+            shrunk_units,
+            low_stock_alert_seconds,
+        }
+    }
+
+    #[test]
+    fn header_and_a_row() {
+        let text = String::from_utf8(skus_csv(&[tee(None, None)]).unwrap()).unwrap();
         assert_eq!(
             text,
             "sku,oversold,penalty,lost_margin,cost,cost_per_year,exposure_seconds,\
-             first_stockout_seconds,p_any_oversell\nTEE-M,0.5,12.0,3.0,15.0,195.0,60.0,86400.0,0.25\n"
+             first_stockout_seconds,p_any_oversell,shrunk_units,low_stock_alert_seconds\n\
+             TEE-M,0.5,12.0,3.0,15.0,195.0,60.0,86400.0,0.25,,\n"
+        );
+    }
+
+    #[test]
+    fn shrink_and_low_stock_fill_their_cells() {
+        let text = String::from_utf8(skus_csv(&[tee(Some(1.75), Some(3600.0))]).unwrap()).unwrap();
+        assert!(
+            text.ends_with("\nTEE-M,0.5,12.0,3.0,15.0,195.0,60.0,86400.0,0.25,1.75,3600.0\n"),
+            "{text}"
         );
     }
 }

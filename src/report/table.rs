@@ -164,7 +164,14 @@ fn channel_table(summary: &RunSummary) -> String {
                 format_seconds(m.low_stock_alert_seconds.mean)
             )
         });
-    format!("{table}\n{monitoring}")
+    let shrink = (summary.total.extras.shrunk_units.as_ref()).map_or_else(String::new, |s| {
+        format!(
+            "units lost to shrink {} ± {} a trial (mean ± 95% CI), found only by a recount\n",
+            number(s.mean),
+            number(s.ci95_half_width())
+        )
+    });
+    format!("{table}\n{monitoring}{shrink}")
 }
 
 fn row(name: &str, scope: &ScopeSummary) -> Vec<String> {

@@ -66,6 +66,10 @@ pub struct SkuOutcome {
     pub exposure_seconds: f64,
     /// When its physical stock first reached 0 (the horizon if never), seconds.
     pub first_stockout_seconds: f64,
+    /// Units lost from its shelf (`shrink_per_day`).
+    pub shrunk_units: u64,
+    /// When its low-stock alert was raised (the horizon if never), seconds.
+    pub low_stock_alert_seconds: f64,
 }
 
 /// Everything one trial measured.
@@ -77,8 +81,8 @@ pub struct TrialOutcome {
     pub links: Vec<LinkOutcome>,
     /// Per node, in scenario order: its feed queue.
     pub feeds: Vec<FeedOutcome>,
-    /// Catalog runs: the SKUs with an oversell, a withheld unit, exposure or a stockout, in
-    /// catalog order (every other SKU measured 0 and never ran out).
+    /// Catalog runs: the SKUs with an oversell, a withheld unit, exposure, a stockout, shrink
+    /// or a low-stock alert, in catalog order (every other SKU measured 0 and never ran out).
     pub skus: Vec<SkuOutcome>,
     /// Time during which any channel was exposed, seconds (in a catalog: summed over SKUs).
     pub any_exposure_seconds: f64,

@@ -1,7 +1,8 @@
 //! The measures of MODEL.md Part 2, streamed like the others: `revenue` and `cost` per scope,
 //! `worst_window_cancel_rate` per channel, `polls`, `requests` and `api_wait_seconds` per link,
-//! and the per-SKU means of a catalog run (exact fixed-point sums, so merging shards or changing
-//! the order of trials gives the same numbers).
+//! the monitoring measures and `shrunk_units` of all channels together, and the per-SKU means of
+//! a catalog run (exact fixed-point sums, so merging shards or changing the order of trials gives
+//! the same numbers).
 
 use indexmap::IndexMap;
 use serde::ser::SerializeMap;
@@ -35,6 +36,8 @@ pub struct ScopeExtras {
     /// All channels together, when the scenario monitors or can disable a webhook: `alerts`,
     /// `disabled_seconds`, `low_stock_alert_seconds`.
     pub monitoring: Option<MonitoringSummary>,
+    /// All channels together, when some SKU shrinks: units lost from the shelf a trial.
+    pub shrunk_units: Option<MetricSummary>,
 }
 
 /// The monitoring measures of MODEL.md Part 2 ("Failures nobody sees, and monitoring").
@@ -61,6 +64,17 @@ pub fn reports_monitoring(scenario: &Scenario) -> bool {
                 }
             )
         })
+}
+
+/// Whether `scenario` reports `shrunk_units`: some SKU has `shrink_per_day > 0`.
+pub fn reports_shrink(scenario: &Scenario) -> bool {
+    (scenario.catalog.skus.iter()).any(|sku| sku.shrink_per_day > 0.0)
+}
+
+/// Whether `scenario` raises low-stock alerts (`[monitoring] low_stock_days`), so `skus.csv`
+/// has a `low_stock_alert_seconds` per SKU.
+fn reports_low_stock(scenario: &Scenario) -> bool {
+    (scenario.monitoring.as_ref()).is_some_and(|m| m.low_stock_days.is_some())
 }
 
 /// A money summary with its `mean_per_year` beside the other statistics.
@@ -125,6 +139,11 @@ pub struct SkuSummary {
     pub first_stockout_seconds: f64,
     /// Share of trials with at least one oversell of this SKU.
     pub p_any_oversell: f64,
+    /// Mean units lost to shrink; empty when no SKU of the scenario shrinks.
+    pub shrunk_units: Option<f64>,
+    /// Mean time of this SKU's low-stock alert (the horizon when none), seconds; empty without
+    /// `[monitoring] low_stock_days`.
+    pub low_stock_alert_seconds: Option<f64>,
 }
 
 /// Per-SKU sums over trials.
@@ -139,6 +158,12 @@ struct SkuSums {
     /// Trials that reported the SKU (the others: no stockout, nothing to count).
     reported: u64,
     any_oversell: u64,
+    /// Units lost to shrink.
+    #[serde(default)]
+    shrunk: u64,
+    /// Sum of the low-stock alert times of the trials that reported the SKU.
+    #[serde(default)]
+    low_stock: u128,
 }
 
 fn fixed(value: f64) -> u128 {
@@ -164,6 +189,9 @@ pub struct Part2Accumulator {
     /// trials.csv rows (like the per-SKU sums).
     #[serde(default)]
     feeds: Vec<(usize, ValueAccumulator, ValueAccumulator, ValueAccumulator)>,
+    /// Units lost to shrink (when some SKU shrinks).
+    #[serde(default)]
+    shrunk: Option<ValueAccumulator>,
 }
 
 impl Part2Accumulator {
@@ -201,6 +229,7 @@ impl Part2Accumulator {
                     (n, ValueAccumulator::new(true), real.clone(), real)
                 })
                 .collect(),
+            shrunk: reports_shrink(scenario).then(|| ValueAccumulator::new(true)),
         }
     }
 
@@ -229,6 +258,9 @@ impl Part2Accumulator {
             disabled.push(trial.disabled_seconds);
             low_stock.push(trial.low_stock_alert_seconds);
         }
+        if let Some(shrunk) = &mut self.shrunk {
+            shrunk.push(trial.shrunk_units as f64);
+        }
         for (n, items, wait, mean_wait) in &mut self.feeds {
             let feed = trial.feeds.get(*n).copied().unwrap_or_default();
             items.push(feed.items as f64);
@@ -248,6 +280,8 @@ impl Part2Accumulator {
             sums.stockout += fixed(row.first_stockout_seconds);
             sums.reported += 1;
             sums.any_oversell += u64::from(row.oversold > 0);
+            sums.shrunk += row.shrunk_units;
+            sums.low_stock += fixed(row.low_stock_alert_seconds);
         }
     }
 
@@ -310,6 +344,9 @@ impl Part2Accumulator {
             a.2.merge(&b.2);
             a.3.merge(&b.3);
         }
+        if let (Some(a), Some(b)) = (&mut self.shrunk, &other.shrunk) {
+            a.merge(b);
+        }
         for (a, b) in self.skus.iter_mut().zip(&other.skus) {
             a.oversold += b.oversold;
             a.penalty += b.penalty;
@@ -318,6 +355,8 @@ impl Part2Accumulator {
             a.stockout += b.stockout;
             a.reported += b.reported;
             a.any_oversell += b.any_oversell;
+            a.shrunk += b.shrunk;
+            a.low_stock += b.low_stock;
         }
     }
 
@@ -337,6 +376,9 @@ impl Part2Accumulator {
                 }),
                 _ => None,
             },
+            shrunk_units: (self.shrunk.as_ref())
+                .filter(|_| c.is_none())
+                .map(ValueAccumulator::summary),
             cancel_rate_limit: c.and_then(|c| scenario.channels[c].cancel_rate_limit),
             cancel_rate_window_seconds: c.map(|c| scenario.channels[c].cancel_rate_window),
         }
@@ -375,6 +417,7 @@ impl Part2Accumulator {
         let n = trials.max(1) as f64;
         let horizon = scenario.horizon;
         let mean = |sum: u128| sum as f64 / SCALE / n;
+        let (shrink, low_stock) = (reports_shrink(scenario), reports_low_stock(scenario));
         (scenario.catalog.skus.iter().zip(&self.skus))
             .map(|(sku, sums)| {
                 let (penalty, lost_margin) = (mean(sums.penalty), mean(sums.lost_margin));
@@ -389,6 +432,9 @@ impl Part2Accumulator {
                     exposure_seconds: mean(sums.exposure),
                     first_stockout_seconds: mean(sums.stockout) + unreported * horizon / n,
                     p_any_oversell: sums.any_oversell as f64 / n,
+                    shrunk_units: shrink.then(|| sums.shrunk as f64 / n),
+                    low_stock_alert_seconds: low_stock
+                        .then(|| mean(sums.low_stock) + unreported * horizon / n),
                 }
             })
             .collect()

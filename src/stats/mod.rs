@@ -15,7 +15,7 @@ pub(crate) mod test_fixtures;
 pub use accumulator::{RunAccumulator, summarize_run};
 pub use catalog::{
     FeedSummary, LinkSummary, Money, MonitoringSummary, Part2Accumulator, ScopeExtras, SkuSummary,
-    YEAR, reports_monitoring,
+    YEAR, reports_monitoring, reports_shrink,
 };
 pub use metric::{Metric, Scope, has_limit, metric_value, over_limit};
 pub use record::{Part2Record, ScopeRecord, TrialRecord};

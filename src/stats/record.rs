@@ -46,6 +46,8 @@ pub struct Part2Record {
     /// When the scenario monitors or can disable a webhook: (alerts, disabled seconds over all
     /// links, low-stock alert time in seconds).
     pub monitoring: Option<(u64, f64, f64)>,
+    /// When some SKU shrinks: units lost from the shelf.
+    pub shrunk_units: Option<u64>,
 }
 
 impl Part2Record {
@@ -76,6 +78,7 @@ impl Part2Record {
             worst_window,
             links,
             monitoring,
+            shrunk_units: super::reports_shrink(scenario).then_some(trial.shrunk_units),
         }
     }
 }

@@ -10,8 +10,9 @@ use super::summary::MetricSummary;
 
 /// The summaries of one scope (a channel or all channels together).
 ///
-/// Serialises as a map: the 11 metrics in [`Metric::ALL`] order, then `reconciled_units` (total
-/// only), `p_any_oversell` and `p_cancel_rate_over_limit` (`null` without a limit).
+/// Serialises as a map: the 11 metrics in [`Metric::ALL`] order, then `reconciled_units` and
+/// `shrunk_units` (total only; the latter when some SKU shrinks), `p_any_oversell` and
+/// `p_cancel_rate_over_limit` (`null` without a limit).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScopeSummary {
     /// One summary per metric, indexed by [`Metric::index`].
@@ -52,6 +53,9 @@ impl Serialize for ScopeSummary {
         }
         if let Some(reconciled) = &self.reconciled_units {
             map.serialize_entry("reconciled_units", reconciled)?;
+        }
+        if let Some(shrunk) = &self.extras.shrunk_units {
+            map.serialize_entry("shrunk_units", shrunk)?;
         }
         if let Some(monitoring) = &self.extras.monitoring {
             map.serialize_entry("alerts", &monitoring.alerts)?;

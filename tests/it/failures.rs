@@ -369,10 +369,27 @@ shrink_per_day = 2
 [channels.shop]
 orders_per_hour = 0
 "#;
-    let (_, outcomes) = simulate(toml, 4_000, 11);
+    let (scenario, outcomes) = simulate(toml, 4_000, 11);
     let lost: Vec<f64> = outcomes.iter().map(|t| t.shrunk_units as f64).collect();
     assert_mean("units shrunk", &lost, poisson_min_mean(6.0, 5));
     for t in &outcomes {
         assert_eq!(t.final_physical + t.shrunk_units as i64, 5);
+    }
+    // The outputs carry it: summary.json's total.shrunk_units (with every statistic) and the
+    // last column of trials.csv (tests/it/failures_outputs.rs reads them through the binary).
+    let summary = oversell::stats::summarize_run(&scenario, 11, &outcomes);
+    let shrunk = summary
+        .total
+        .extras
+        .shrunk_units
+        .expect("total.shrunk_units");
+    assert_eq!(shrunk.mean, lost.iter().sum::<f64>() / lost.len() as f64);
+    assert_eq!(shrunk.max, 5.0, "no more than the 5 units on hand");
+    let csv = oversell::report::trials_csv(&scenario, &outcomes[..3]).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",total.shrunk_units"));
+    for (line, t) in lines.zip(&outcomes) {
+        assert!(line.ends_with(&format!(",{}", t.shrunk_units)), "{line}");
     }
 }

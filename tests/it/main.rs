@@ -17,6 +17,7 @@ mod failure_scenarios;
 mod failures;
 mod failures_bundles;
 mod failures_demand;
+mod failures_outputs;
 mod fuzz_parser;
 mod golden;
 mod import;

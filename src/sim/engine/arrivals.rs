@@ -65,6 +65,7 @@ impl Engine<'_> {
         if self.physical[k] > 0 {
             self.physical[k] -= 1;
             self.out.shrunk_units += 1;
+            self.measures.shrunk(k);
             self.touch(k);
             self.physical_changed(k);
         }

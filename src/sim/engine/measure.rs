@@ -33,6 +33,8 @@ pub(super) struct Measures {
     sku_exposure: Vec<Exposure>,
     sku_exposure_seconds: Vec<f64>,
     first_stockout: Vec<f64>,
+    /// Units lost to shrink.
+    shrunk: Vec<u64>,
     /// SKUs whose stock or views changed during the current event, and a flag per SKU.
     touched: Vec<u32>,
     is_touched: Vec<bool>,
@@ -53,6 +55,7 @@ impl Measures {
             sku_exposure: vec![Exposure::default(); skus],
             sku_exposure_seconds: vec![0.0; skus],
             first_stockout: vec![f64::NAN; skus],
+            shrunk: vec![0; skus],
             touched: Vec::new(),
             is_touched: vec![false; skus],
             windowed: (s.channels.iter())
@@ -69,6 +72,7 @@ impl Measures {
         self.sku_exposure.fill(Exposure::default());
         self.sku_exposure_seconds.fill(0.0);
         self.first_stockout.fill(f64::NAN);
+        self.shrunk.fill(0);
         self.touched.clear();
         self.is_touched.fill(false);
         self.accepted_at.iter_mut().for_each(Vec::clear);
@@ -90,6 +94,12 @@ impl Measures {
         let counts = &mut self.counts[stream];
         counts.oversold += 1;
         counts.penalty += penalty;
+    }
+
+    /// A unit of SKU `k` was lost to shrink.
+    #[inline]
+    pub(super) fn shrunk(&mut self, k: usize) {
+        self.shrunk[k] += 1;
     }
 
     /// An order was accepted on channel `c` at `now` (oversold or not), for the windows.
@@ -226,6 +236,8 @@ impl Engine<'_> {
                     sku: k as u32,
                     exposure_seconds: m.sku_exposure_seconds[k],
                     first_stockout_seconds: m.first_stockout[k],
+                    shrunk_units: m.shrunk[k],
+                    low_stock_alert_seconds: self.monitor.low_at[k],
                     ..SkuOutcome::default()
                 };
                 for counts in &m.counts[k * self.channels..(k + 1) * self.channels] {
@@ -237,7 +249,16 @@ impl Engine<'_> {
                 if !stocked_out {
                     row.first_stockout_seconds = horizon;
                 }
-                if stocked_out || row.oversold > 0 || row.lost_margin > 0.0 {
+                let alerted = !row.low_stock_alert_seconds.is_nan();
+                if !alerted {
+                    row.low_stock_alert_seconds = horizon;
+                }
+                if stocked_out
+                    || alerted
+                    || row.oversold > 0
+                    || row.lost_margin > 0.0
+                    || row.shrunk_units > 0
+                {
                     self.out.skus.push(row);
                 }
             }

@@ -47,8 +47,8 @@ pub(super) struct Monitor {
     alerted: Vec<bool>,
     /// Per poll link: the debt of its oldest failed poll since its last batch (`NO_DEBT`: none).
     failed_poll: Vec<u32>,
-    /// Per SKU: whether its low-stock alert was raised.
-    low: Vec<bool>,
+    /// Per SKU: when its low-stock alert was raised, seconds (NaN: not yet).
+    pub(super) low_at: Vec<f64>,
 }
 
 impl Monitor {
@@ -64,7 +64,7 @@ impl Monitor {
             checking: vec![false; links],
             alerted: vec![false; links],
             failed_poll: vec![NO_DEBT; links],
-            low: vec![false; plan.skus()],
+            low_at: vec![f64::NAN; plan.skus()],
         }
     }
 
@@ -78,7 +78,7 @@ impl Monitor {
         self.checking.fill(false);
         self.alerted.fill(false);
         self.failed_poll.fill(NO_DEBT);
-        self.low.fill(false);
+        self.low_at.fill(f64::NAN);
     }
 
     /// Whether link `l`'s subscription is deleted.
@@ -246,14 +246,14 @@ impl Engine<'_> {
     /// (checked at time 0 and at every change of the record's view).
     pub(super) fn check_low_stock(&mut self, k: usize) {
         let threshold = self.plan.low_stock_at[k];
-        if self.monitor.low[k] || threshold.is_nan() {
+        if !self.monitor.low_at[k].is_nan() || threshold.is_nan() {
             return;
         }
         let Some(record) = self.plan.scenario.record else {
             return;
         };
         if self.views[self.at(k, record)] as f64 <= threshold {
-            self.monitor.low[k] = true;
+            self.monitor.low_at[k] = self.now;
             if self.out.low_stock_alert_seconds.is_nan() {
                 self.out.low_stock_alert_seconds = self.now;
             }
