@@ -319,9 +319,9 @@ fn report_context(
              against {} ways of keeping every channel's count of every SKU in step.",
             skus.len() - bundles,
             if bundles > 0 { " and a gift set" } else { "" },
-            join_names(first.channels.iter().map(|c| c.name.as_str())),
+            join_names(first.channels.iter().map(|c| display_name(&c.name))),
             round_significant(orders_per_day, 2),
-            sources.len(),
+            in_words(sources.len()),
         ),
         stacks,
         marketplaces: markets,
@@ -354,8 +354,27 @@ fn report_context(
     }
 }
 
-fn join_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    let names: Vec<&str> = names.collect();
+/// A channel's name for a sentence: "Amazon", "POS".
+fn display_name(name: &str) -> String {
+    if name.len() <= 3 {
+        name.to_uppercase()
+    } else {
+        upper_first(name)
+    }
+}
+
+/// Small counts in words ("five"), larger ones in digits.
+fn in_words(n: usize) -> String {
+    const WORDS: [&str; 10] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    WORDS
+        .get(n)
+        .map_or_else(|| n.to_string(), |w| (*w).to_owned())
+}
+
+fn join_names(names: impl Iterator<Item = String>) -> String {
+    let names: Vec<String> = names.collect();
     match names.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
         _ => names.join(""),
@@ -449,12 +468,17 @@ fn headline(comparison: &Comparison, ranks: &[usize], currency: &str) -> (String
         ));
         let riskiest = (worst.summary.channels.iter())
             .filter_map(|(name, c)| Some((name, c.p_cancel_rate_over_limit?, c)))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
+            .reduce(|a, b| if b.1 > a.1 { b } else { a });
         match riskiest {
             Some((name, p, c)) if p > 0.0 => sentence.push_str(&format!(
-                " and puts {name} over its {}% cancel-rate limit in {} of simulated months.",
+                " and puts {} over its {}% cancel-rate limit {}.",
+                display_name(name),
                 c.extras.cancel_rate_limit.map_or(0.0, |l| l * 100.0),
-                percent(p)
+                if p >= 1.0 {
+                    "in every simulated month".to_owned()
+                } else {
+                    format!("in {} of simulated months", percent(p))
+                }
             )),
             _ => sentence.push('.'),
         }
@@ -477,6 +501,14 @@ fn lower_first(text: &str) -> String {
         }
         _ => text.to_owned(),
     }
+}
+
+/// `text` with its first letter in upper case ("amazon" -> "Amazon").
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// The terminal's summary: a row per stack.
