@@ -520,7 +520,7 @@ fn summary_table(context: &ReportContext) -> String {
         "cancelled/day".to_owned(),
     ];
     for m in &context.marketplaces {
-        header.push(format!("{} over {} ({})", m.name, m.limit, m.window));
+        header.push(format!("{} over {}", m.name, m.limit));
     }
     let mut table = crate::report::format::table(header);
     for s in &context.stacks {
@@ -536,7 +536,14 @@ fn summary_table(context: &ReportContext) -> String {
     for column in table.column_iter_mut().skip(1) {
         column.set_cell_alignment(CellAlignment::Right);
     }
-    table.to_string()
+    let windows: Vec<String> = (context.marketplaces.iter())
+        .map(|m| format!("{} over {}", m.name, m.window))
+        .collect();
+    format!(
+        "{table}\nover a limit: the chance that a simulated month's worst cancel rate ({}) goes \
+         over it",
+        windows.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -551,7 +558,10 @@ mod tests {
             assert_eq!(source.scenario.catalog.skus.len(), 21, "{slug}");
             assert_eq!(source.scenario.horizon, 30.0 * 86_400.0);
             let path = format!("{}/scenarios/demo/{slug}.toml", env!("CARGO_MANIFEST_DIR"));
-            assert_eq!(std::fs::read_to_string(path).unwrap(), text);
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+            // The file runs on its own too, its catalog found beside it.
+            let file = crate::scenario::load_file(std::path::Path::new(&path)).unwrap();
+            assert_eq!(file.catalog.skus, source.scenario.catalog.skus, "{slug}");
         }
         assert_eq!(clock(86_400.0 + 3_725.0), "01:02");
     }
