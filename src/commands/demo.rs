@@ -8,7 +8,7 @@ use comfy_table::CellAlignment;
 
 use super::progress_bar;
 use crate::analysis::compare::{ComparedScenario, Comparison, compare_sources};
-use crate::analysis::sellout::{SkuTrace, Zoom, find_sellout_with_oversell, trace_sku};
+use crate::analysis::sellout::{SkuTrace, Zoom, find_sellout_with_oversell, trace_sku, value_at};
 use crate::cli::{DataFormat, DemoArgs};
 use crate::montecarlo::RunConfig;
 use crate::report::charts::demo_cost::{CostBar, CostChart, cost_chart};
@@ -228,13 +228,15 @@ fn trace_cards(
             card.sold_out = false;
             card.caption = format!(
                 "{} on day {day} of simulated month {} of {} (seed {}): with this stack the shelf \
-                 did not run out within 6 hours of {}, when it did with the first stack; {} \
-                 oversold that day.",
+                 still held {} units at {} and did not run out within 6 hours, when it did with \
+                 the {} stack; {} oversold that day.",
                 trace.sku_name,
                 trial + 1,
                 config.trials,
                 config.seed,
+                value_at(&trace.physical, moment),
                 clock(moment),
+                lower_first(&sources[0].scenario.name),
                 trace.oversells_in(zoom.day_from, zoom.day_to).count(),
             );
         }
