@@ -86,6 +86,11 @@ fn every_scenario_in_a_subfolder_loads_describes_itself_and_runs() {
         [
             "catalog/four-weeks.toml",
             "catalog/small.toml",
+            "demo/erp-hourly.toml",
+            "demo/event-driven.toml",
+            "demo/on-hand.toml",
+            "demo/polling-15m.toml",
+            "demo/polling-safety-stock.toml",
             "on-hand-vs-available/available.toml",
             "on-hand-vs-available/on-hand.toml",
             "silent-webhook-death/daily-recount.toml",
