@@ -10,6 +10,7 @@ pub(crate) mod edit;
 pub(crate) mod input;
 mod keys;
 pub(crate) mod polling;
+pub(crate) mod sellout;
 pub(crate) mod sweep;
 pub(crate) mod target;
 pub(crate) mod trace;

@@ -4,12 +4,9 @@
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::format::{number, percent};
-use crate::analysis::compare::Comparison;
+use super::format::number;
 use crate::dist::{Dist, QtyDist, format_seconds};
-use crate::report::charts::style::series_color;
-use crate::scenario::{Carries, Scenario, Transport};
-use crate::stats::{Metric, MetricSummary};
+use crate::scenario::{Carries, Publishes, Scenario, Transport};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 
@@ -18,67 +15,125 @@ const TEMPLATE: &str = include_str!("templates/report.html");
 pub struct ReportContext {
     /// Page title.
     pub title: String,
-    /// The one-paragraph story under the title.
+    /// The opening sentence, computed from the numbers.
+    pub headline: String,
+    /// The figures the opening sentence states, for readers and tests.
+    pub headline_figures: HeadlineFigures,
+    /// What was simulated, in one sentence under the headline.
     pub lede: String,
-    /// Trials per scenario.
-    pub trials: u64,
-    /// Trial length, e.g. "1day".
-    pub horizon: String,
-    /// Currency of penalties.
-    pub currency: String,
-    /// Name of the first scenario, which the others are compared with.
-    pub baseline: String,
-    /// The comparison chart, as SVG markup.
-    pub compare_svg: String,
-    /// One card, row and timeline per scenario.
-    pub scenarios: Vec<ScenarioCard>,
-    /// The demand and penalty assumptions, per channel (shared by every scenario).
+    /// One row per stack, in the order they were run.
+    pub stacks: Vec<StackRow>,
+    /// The marketplaces with a cancel-rate limit: the columns of the account-health table.
+    pub marketplaces: Vec<Marketplace>,
+    /// The cost chart, as SVG markup.
+    pub cost_svg: String,
+    /// One traced day per stack.
+    pub traces: Vec<TraceCard>,
+    /// Demand and costs per channel (shared by every stack).
     pub channels: Vec<ChannelRow>,
-    /// Stock, horizon and seed in words.
-    pub assumptions_intro: String,
+    /// Stock, catalog and shipping in words.
+    pub assumptions: String,
+    /// How the numbers were made, said once.
+    pub method: String,
     /// Tool version and how to reproduce the report.
     pub footer: String,
 }
 
-/// One scenario's figures, formatted for the page.
+/// The numbers behind the opening sentence.
 #[derive(Debug, Serialize)]
-pub struct ScenarioCard {
+pub struct HeadlineFigures {
+    /// The stack the sentence starts from (the polling stack).
+    pub stack: String,
+    /// Its rounded cost per year as the sentence says it, currency.
+    pub cost_per_year: f64,
+    /// The best stack.
+    pub best: String,
+    /// How much less the best stack costs, percent, as the sentence says it.
+    pub cut_percent: f64,
+}
+
+/// One stack's figures, formatted for the page.
+#[derive(Debug, Serialize)]
+pub struct StackRow {
     /// Display name.
     pub name: String,
-    /// Output folder name.
+    /// Short name (its scenario file's stem).
     pub slug: String,
     /// What it models.
     pub description: String,
-    /// Its series colour in the charts (CSS).
+    /// Its colour by outcome (CSS): best green, worst red.
     pub color: String,
-    /// Mean oversold orders.
-    pub oversold: String,
-    /// 95% CI of the mean oversold orders, "[lo, hi]".
-    pub oversold_ci: String,
-    /// Mean ± half-width of oversold orders.
-    pub oversold_pm: String,
-    /// Mean penalty with its currency.
-    pub penalty: String,
-    /// Mean ± half-width of the penalty.
-    pub penalty_pm: String,
-    /// Chance of at least one oversell.
-    pub p_any: String,
-    /// Chance that any channel goes over its cancel-rate limit.
-    pub p_over_limit: String,
-    /// Mean exposure, minutes.
-    pub exposure: String,
-    /// Paired difference in oversold from the baseline, or "baseline".
-    pub diff_oversold: String,
-    /// Paired difference in penalty from the baseline, or "".
-    pub diff_penalty: String,
-    /// "better", "worse" or "" (CSS class of the difference cells).
-    pub diff_class: String,
-    /// The traced trial's chart, as SVG markup.
-    pub timeline_svg: String,
-    /// What the traced trial shows.
-    pub timeline_caption: String,
-    /// One phrase per link, e.g. "shopify → erp: orders by webhook (latency 30s–1m 30s)".
-    pub links: Vec<String>,
+    /// 0 for the cheapest stack.
+    pub rank: usize,
+    /// Mean cost per year ("$24,300").
+    pub cost_per_year: String,
+    /// Its 95% confidence interval ("$21,000–$27,600").
+    pub cost_ci: String,
+    /// Mean cost per year, currency (unformatted).
+    pub cost_value: f64,
+    /// Cancelled (oversold) orders per day, all channels.
+    pub oversold_per_day: String,
+    /// Sales turned away while units were on the shelf, per day.
+    pub withheld_per_day: String,
+    /// Per marketplace, in the order of `marketplaces`.
+    pub account: Vec<AccountCell>,
+    /// How orders travel.
+    pub sync_orders: String,
+    /// How stock levels travel.
+    pub sync_levels: String,
+    /// Marketplace safety stock, or "none".
+    pub safety_stock: String,
+    /// What the level feeds publish: "available" or "on hand".
+    pub publishes: String,
+}
+
+/// A marketplace judged on its cancel rate.
+#[derive(Debug, Serialize)]
+pub struct Marketplace {
+    /// Channel name.
+    pub name: String,
+    /// Its window in words ("7 days").
+    pub window: String,
+    /// Its limit ("2.5%").
+    pub limit: String,
+}
+
+/// One stack's account health on one marketplace.
+#[derive(Debug, Serialize)]
+pub struct AccountCell {
+    /// Chance that the worst window's cancel rate goes over the limit ("12.5%").
+    pub p_over: String,
+    /// Whether that chance is above 0.
+    pub at_risk: bool,
+    /// Mean worst-window cancel rate ("0.31%").
+    pub worst_rate: String,
+}
+
+/// One stack's traced day.
+#[derive(Debug, Serialize)]
+pub struct TraceCard {
+    /// Stack name.
+    pub name: String,
+    /// Short name.
+    pub slug: String,
+    /// Its colour by outcome (CSS).
+    pub color: String,
+    /// The chart, as SVG markup.
+    pub svg: String,
+    /// What the chart shows.
+    pub caption: String,
+    /// The SKU traced.
+    pub sku: String,
+    /// The sell-out the zoom is centred on, seconds since the start of the simulated period.
+    pub sellout_seconds: f64,
+    /// The zoom, seconds.
+    pub zoom_from: f64,
+    /// The zoom's end, seconds.
+    pub zoom_to: f64,
+    /// Oversells of the SKU inside the zoom.
+    pub oversells_in_zoom: usize,
+    /// Whether the zoom is centred on a sell-out of this stack (else on the first stack's).
+    pub sold_out: bool,
 }
 
 /// One channel's assumptions.
@@ -86,13 +141,13 @@ pub struct ScenarioCard {
 pub struct ChannelRow {
     /// Channel name.
     pub name: String,
-    /// Base demand, e.g. "40 orders a day".
-    pub demand: String,
+    /// Share of every SKU's orders ("40%").
+    pub share: String,
     /// Units per order.
     pub qty: String,
-    /// Penalty per oversold order.
-    pub penalty: String,
-    /// Cancel-rate limit, or "none".
+    /// Estimated cost of one cancelled order.
+    pub cancel_cost: String,
+    /// Cancel-rate limit and window, or "none".
     pub limit: String,
 }
 
@@ -103,82 +158,166 @@ pub fn render_report(context: &ReportContext) -> anyhow::Result<String> {
     Ok(env.get_template("report.html")?.render(context)?)
 }
 
-/// A scenario card from the comparison's `i`-th scenario, its checked scenario and its traced
-/// trial's chart and caption.
-pub fn scenario_card(
-    comparison: &Comparison,
-    i: usize,
-    scenario: &Scenario,
-    timeline_svg: String,
-    timeline_caption: String,
-) -> ScenarioCard {
-    let compared = &comparison.scenarios[i];
-    let total = &compared.summary.total;
-    let oversold = total.metric(Metric::Oversold);
-    let penalty = total.metric(Metric::Penalty);
-    let currency = &compared.summary.currency;
-    let (diff_oversold, diff_penalty, diff_class) = match &compared.difference {
-        None => ("baseline".to_owned(), String::new(), String::new()),
-        Some(d) => (
-            signed_with_ci(&d.oversold),
-            signed_with_ci(&d.penalty),
-            if d.oversold.ci95[1] < 0.0 {
-                "better"
-            } else if d.oversold.ci95[0] > 0.0 {
-                "worse"
-            } else {
-                ""
-            }
-            .to_owned(),
-        ),
-    };
-    let c = series_color(i);
-    ScenarioCard {
-        name: compared.name.clone(),
-        slug: compared.slug.clone(),
-        description: compared.description.clone(),
-        color: format!("rgb({}, {}, {})", c.0, c.1, c.2),
-        oversold: number(oversold.mean),
-        oversold_ci: format!("{}–{}", number(oversold.ci95[0]), number(oversold.ci95[1])),
-        oversold_pm: plus_minus(oversold),
-        penalty: format!("{} {currency}", number(penalty.mean)),
-        penalty_pm: plus_minus(penalty),
-        p_any: percent(total.p_any_oversell),
-        p_over_limit: total
-            .p_cancel_rate_over_limit
-            .map_or_else(|| "no limit set".to_owned(), percent),
-        exposure: format!(
-            "{:.1} min",
-            total.metric(Metric::ExposureSeconds).mean / 60.0
-        ),
-        diff_oversold,
-        diff_penalty,
-        diff_class,
-        timeline_svg,
-        timeline_caption,
-        links: scenario
-            .links
-            .iter()
-            .map(|l| describe_link(scenario, l))
-            .collect(),
+/// Money with thousands separators and at most three significant digits: "$24,300", "€960",
+/// "1,200 SEK".
+pub fn money(x: f64, currency: &str) -> String {
+    let rounded = round_significant(x, 3);
+    with_currency(&thousands(rounded), currency)
+}
+
+/// Money rounded to two significant digits, for a sentence: "$24,000".
+pub fn money_about(x: f64, currency: &str) -> String {
+    with_currency(&thousands(round_significant(x, 2)), currency)
+}
+
+/// `x` rounded to `digits` significant digits (whole units at least).
+pub fn round_significant(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x.round();
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let step = 10f64.powi((magnitude + 1 - digits).max(0));
+    (x / step).round() * step
+}
+
+fn thousands(x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 { format!("−{out}") } else { out }
+}
+
+fn with_currency(amount: &str, currency: &str) -> String {
+    match currency {
+        "USD" => format!("${amount}"),
+        "EUR" => format!("€{amount}"),
+        "GBP" => format!("£{amount}"),
+        other => format!("{amount} {other}"),
     }
 }
 
-/// The channels' assumptions of `scenario`.
+/// A duration in plain words: "7 days", "1 day", "12 hours", else "90s"-style.
+pub fn span_in_words(seconds: f64) -> String {
+    const DAY: f64 = 86_400.0;
+    if seconds % DAY == 0.0 {
+        let days = seconds / DAY;
+        if days == 1.0 {
+            "1 day".to_owned()
+        } else {
+            format!("{days} days")
+        }
+    } else if seconds % 3600.0 == 0.0 {
+        format!("{} hours", seconds / 3600.0)
+    } else {
+        format_seconds(seconds)
+    }
+}
+
+/// The marketplaces of `scenario`: its channels with a cancel-rate limit.
+pub fn marketplaces(scenario: &Scenario) -> Vec<Marketplace> {
+    scenario
+        .channels
+        .iter()
+        .filter_map(|c| {
+            let limit = c.cancel_rate_limit?;
+            Some(Marketplace {
+                name: c.name.clone(),
+                window: span_in_words(c.cancel_rate_window),
+                limit: format!("{}%", trimmed(limit * 100.0)),
+            })
+        })
+        .collect()
+}
+
+/// The channels' assumptions of a catalog `scenario`.
 pub fn channel_rows(scenario: &Scenario) -> Vec<ChannelRow> {
+    let shares: f64 = scenario.channels.iter().map(|c| c.share).sum();
     scenario
         .channels
         .iter()
         .map(|c| ChannelRow {
             name: c.name.clone(),
-            demand: format!("{} orders a day", number(c.orders_per_hour * 24.0)),
+            share: format!("{}%", trimmed(c.share / shares * 100.0)),
             qty: describe_qty(&c.qty),
-            penalty: format!("{} {}", describe_dist(&c.penalty, false), scenario.currency),
-            limit: c
-                .cancel_rate_limit
-                .map_or_else(|| "none".to_owned(), |l| format!("{}%", trimmed(l * 100.0))),
+            cancel_cost: with_currency(&describe_dist(&c.penalty, false), &scenario.currency),
+            limit: match c.cancel_rate_limit {
+                None => "none".to_owned(),
+                Some(l) => format!(
+                    "{}% over {}",
+                    trimmed(l * 100.0),
+                    span_in_words(c.cancel_rate_window)
+                ),
+            },
         })
         .collect()
+}
+
+/// How `scenario` moves orders and stock levels, one short phrase each: links with the same
+/// transport are grouped ("webhook 30s–1m 30s: shopify, amazon, walmart → erp").
+pub fn sync_phrases(scenario: &Scenario) -> (String, String) {
+    let phrase = |carries: Carries| {
+        let mut groups: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
+        for link in scenario.links.iter().filter(|l| l.carries == carries) {
+            let how = describe_transport(&link.transport);
+            match groups.iter_mut().find(|g| g.0 == how) {
+                Some(group) => group.1.push((link.from, link.to)),
+                None => groups.push((how, vec![(link.from, link.to)])),
+            }
+        }
+        let name = |n: usize| scenario.nodes[n].name.as_str();
+        let route = |pairs: &[(usize, usize)]| {
+            let mut froms: Vec<&str> = pairs.iter().map(|p| name(p.0)).collect();
+            let mut tos: Vec<&str> = pairs.iter().map(|p| name(p.1)).collect();
+            froms.dedup();
+            tos.dedup();
+            if froms.len() == 1 || tos.len() == 1 {
+                format!("{} → {}", froms.join(", "), tos.join(", "))
+            } else {
+                let each: Vec<String> = pairs
+                    .iter()
+                    .map(|p| format!("{} → {}", name(p.0), name(p.1)))
+                    .collect();
+                each.join(", ")
+            }
+        };
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|(how, pairs)| format!("{how}: {}", route(pairs)))
+            .collect();
+        if parts.is_empty() {
+            "none".to_owned()
+        } else {
+            parts.join("; ")
+        }
+    };
+    (phrase(Carries::Orders), phrase(Carries::Levels))
+}
+
+/// The marketplace safety stock of `scenario`: "3 units on amazon, walmart", or "none".
+pub fn safety_stock(scenario: &Scenario) -> String {
+    let buffered: Vec<String> = scenario
+        .channels
+        .iter()
+        .filter(|c| c.buffer > 0)
+        .map(|c| format!("{} on {}", c.buffer, c.name))
+        .collect();
+    if buffered.is_empty() {
+        "none".to_owned()
+    } else {
+        buffered.join(", ")
+    }
+}
+
+/// What the level links of `scenario` publish: "on hand" when any publishes on-hand.
+pub fn publishes(scenario: &Scenario) -> &'static str {
+    let on_hand = (scenario.links.iter())
+        .any(|l| l.carries == Carries::Levels && l.publishes == Publishes::OnHand);
+    if on_hand { "on hand" } else { "available" }
 }
 
 /// `x` with at most two decimals and no trailing zeros ("2.5", "2").
@@ -187,54 +326,20 @@ fn trimmed(x: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-fn plus_minus(s: &MetricSummary) -> String {
-    format!("{} ± {}", number(s.mean), number(s.ci95_half_width()))
-}
-
-fn signed_with_ci(s: &MetricSummary) -> String {
-    let signed = |x: f64| {
-        if x > 0.0 {
-            format!("+{}", number(x))
-        } else {
-            number(x).replace('-', "−")
+fn describe_transport(transport: &Transport) -> String {
+    match transport {
+        Transport::Webhook { latency, .. } => {
+            format!("webhook {}", describe_dist(latency, true))
         }
-    };
-    format!(
-        "{} [{}, {}]",
-        signed(s.mean),
-        signed(s.ci95[0]),
-        signed(s.ci95[1])
-    )
-}
-
-fn describe_link(scenario: &Scenario, link: &crate::scenario::Link) -> String {
-    let what = match link.carries {
-        Carries::Orders => "orders",
-        Carries::Levels => "stock levels",
-    };
-    let how = match &link.transport {
-        Transport::Webhook { latency, drop, .. } => {
-            let mut how = format!("by webhook, latency {}", describe_dist(latency, true));
-            if *drop > 0.0 {
-                how.push_str(&format!(", {}% of attempts fail", number(drop * 100.0)));
+        Transport::Poll { every, latency, .. } => {
+            let delay = describe_dist(latency, true);
+            if delay == "0s" {
+                format!("poll every {}", format_seconds(*every))
+            } else {
+                format!("poll every {} + {delay}", format_seconds(*every))
             }
-            how
         }
-        Transport::Poll { every, latency, .. } => format!(
-            "polled every {}, latency {}",
-            format_seconds(*every),
-            describe_dist(latency, true)
-        ),
-    };
-    let outage = if link.outages.is_empty() {
-        String::new()
-    } else {
-        format!(", {} outage(s)", link.outages.len())
-    };
-    format!(
-        "{} → {}: {what} {how}{outage}",
-        scenario.nodes[link.from].name, scenario.nodes[link.to].name
-    )
+    }
 }
 
 fn describe_dist(d: &Dist, seconds: bool) -> String {
@@ -263,5 +368,28 @@ fn describe_qty(q: &QtyDist) -> String {
         QtyDist::Fixed(n) => n.to_string(),
         QtyDist::Uniform(a, b) => format!("{a}–{b}"),
         QtyDist::Geometric { mean, .. } => format!("geometric, mean {}", number(mean)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_like_money() {
+        assert_eq!(money(24_287.3, "USD"), "$24,300");
+        assert_eq!(money(4_172.0, "USD"), "$4,170");
+        assert_eq!(money(309_438.0, "EUR"), "€309,000");
+        assert_eq!(money(12.4, "SEK"), "12 SEK");
+        assert_eq!(money_about(24_287.3, "USD"), "$24,000");
+        assert_eq!(money_about(1_234_567.0, "USD"), "$1,200,000");
+        assert_eq!(round_significant(0.0, 2), 0.0);
+    }
+
+    #[test]
+    fn spans_in_words() {
+        assert_eq!(span_in_words(7.0 * 86_400.0), "7 days");
+        assert_eq!(span_in_words(86_400.0), "1 day");
+        assert_eq!(span_in_words(7_200.0), "2 hours");
     }
 }

@@ -62,7 +62,7 @@ fn sigint_during_run_keeps_the_previous_results_and_leaves_no_temporary_file() {
 #[test]
 fn sigint_during_demo_keeps_the_previous_report_and_leaves_no_temporary_file() {
     let out = tempfile::tempdir().unwrap();
-    run_to_end(&["demo", "--trials", "200"], out.path());
+    run_to_end(&["demo", "--trials", "20"], out.path());
     let before = snapshot(out.path());
     assert!(
         before.contains_key(Path::new("demo/report.html")),

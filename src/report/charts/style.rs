@@ -142,3 +142,33 @@ where
 pub fn tick_font() -> TextStyle<'static> {
     (FONT, TICK_SIZE).into_font().color(&INK)
 }
+
+/// Colours by outcome, best first: green through amber to red (the demo ranks its stacks by
+/// cost and keeps each stack's colour in every chart and table).
+const OUTCOME_STOPS: [RGBColor; 5] = [
+    RGBColor(0, 158, 115),
+    RGBColor(140, 180, 50),
+    RGBColor(230, 159, 0),
+    RGBColor(225, 100, 20),
+    RGBColor(214, 39, 40),
+];
+
+/// The colour of the `rank`-th best of `count` outcomes (rank 0 the best): green for the best,
+/// red for the worst, the stops between spread evenly.
+pub fn outcome_color(rank: usize, count: usize) -> RGBColor {
+    if count <= 1 {
+        return OUTCOME_STOPS[0];
+    }
+    let at = rank.min(count - 1) as f64 / (count - 1) as f64 * (OUTCOME_STOPS.len() - 1) as f64;
+    let lo = at.floor() as usize;
+    let hi = (lo + 1).min(OUTCOME_STOPS.len() - 1);
+    let f = at - lo as f64;
+    let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * f).round() as u8;
+    let (a, b) = (OUTCOME_STOPS[lo], OUTCOME_STOPS[hi]);
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// `color` as CSS, "rgb(r, g, b)".
+pub fn css(color: RGBColor) -> String {
+    format!("rgb({}, {}, {})", color.0, color.1, color.2)
+}
