@@ -9,12 +9,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::output::sha256_hex;
-use crate::scenario::{Scenario, load_str, read_capped};
+use crate::scenario::{Scenario, load_str_with_catalog_text, read_capped};
 use crate::stats::RunAccumulator;
 
 /// The largest partial result file `merge` reads, bytes: far above the statistics of any run
 /// within the scenario limits (a few MB), far below what would exhaust memory.
 pub const MAX_PARTIAL_BYTES: usize = 256 << 20;
+
+/// The largest catalog a partial result carries, bytes: a catalog of the most SKUs a scenario
+/// may hold (a million) at about 100 bytes a row.
+pub const MAX_CATALOG_BYTES: usize = 128 << 20;
 
 /// Partial results that cannot be merged: the message names the file and the field at fault.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +52,48 @@ impl CsvDigest {
             sha256: hashing.finish(),
             rows,
         })
+    }
+}
+
+/// The catalog a shard ran, carried in its partial result so that `merge` reads no file but
+/// the shards' (and runs from any folder, wherever the shards were moved).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogCopy {
+    /// The catalog file as the shard resolved it (relative to the scenario's folder).
+    pub file: String,
+    /// SHA-256 of `text`, 64 lowercase hex digits.
+    pub sha256: String,
+    /// The file's text, exactly as read.
+    pub text: String,
+}
+
+impl CatalogCopy {
+    /// The catalog of `scenario` (loaded from `text`, named `origin`), read again and checked to
+    /// give exactly the scenario that was loaded; `None` without a catalog.
+    pub fn of(scenario: &Scenario, text: &str, origin: &str) -> anyhow::Result<Option<Self>> {
+        let Some(file) = scenario.catalog.file.as_deref() else {
+            return Ok(None);
+        };
+        let bytes = read_capped(Path::new(file), MAX_CATALOG_BYTES)
+            .map_err(|e| anyhow::anyhow!("cannot read the catalog {file}: {e}"))?
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the catalog {file} is larger than {} MiB, the most a shard carries",
+                    MAX_CATALOG_BYTES >> 20
+                )
+            })?;
+        let catalog = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("the catalog {file} is not UTF-8 text"))?;
+        let again = load_str_with_catalog_text(origin, text, Some((file, &catalog)))?;
+        if again != *scenario {
+            anyhow::bail!("the catalog {file} changed while the shard read it: run it again");
+        }
+        Ok(Some(CatalogCopy {
+            file: file.to_owned(),
+            sha256: sha256_hex(catalog.as_bytes()),
+            text: catalog,
+        }))
     }
 }
 
@@ -97,6 +143,9 @@ pub struct PartialContent {
     pub scenario_text: String,
     /// SHA-256 of `scenario_text`.
     pub scenario_sha256: String,
+    /// The scenario's catalog, when it has a `[catalog] file` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<CatalogCopy>,
     /// Where the scenario came from, as given (`None`: built in).
     pub scenario_file: Option<String>,
     /// Base seed.
@@ -198,11 +247,28 @@ impl Partial {
             ));
         }
         check_range(&c).map_err(|(field, why)| at(field, why))?;
-        let scenario = load_str(
+        if let Some(catalog) = &c.catalog
+            && sha256_hex(catalog.text.as_bytes()) != catalog.sha256
+        {
+            return Err(at(
+                "catalog.sha256",
+                "is not the SHA-256 of catalog.text".into(),
+            ));
+        }
+        let copy = (c.catalog.as_ref()).map(|copy| (copy.file.as_str(), copy.text.as_str()));
+        let scenario = load_str_with_catalog_text(
             &format!("{} (scenario_text)", path.display()),
             &c.scenario_text,
+            copy,
         )
-        .map_err(|e| at("scenario_text", e.to_string()))?;
+        .map_err(|e| {
+            let field = if c.catalog.is_some() {
+                "catalog"
+            } else {
+                "scenario_text"
+            };
+            at(field, e.to_string())
+        })?;
         c.stats
             .check(&scenario, c.end - c.first)
             .map_err(|e| MergeError(format!("{}: stats.{e}", path.display())))?;

@@ -284,6 +284,36 @@ impl ValueAccumulator {
         Ok(())
     }
 
+    /// The largest value.
+    pub(super) fn largest(&self) -> f64 {
+        self.max
+    }
+
+    /// How many values were 0.
+    pub(super) fn zeros(&self) -> u64 {
+        if self.exact {
+            self.bins.get(&0).map_or(0, |b| b.count)
+        } else {
+            self.zeros
+        }
+    }
+
+    /// How many values were surely, and how many possibly, over `limit` (>= 0): the histogram
+    /// holds each bucket's smallest and largest value, not every value.
+    pub(super) fn above(&self, limit: f64) -> (u64, u64) {
+        let surely = self
+            .bins
+            .values()
+            .filter(|b| b.min > limit)
+            .map(|b| b.count);
+        let possibly = self
+            .bins
+            .values()
+            .filter(|b| b.max > limit)
+            .map(|b| b.count);
+        (surely.sum(), possibly.sum())
+    }
+
     /// How many values were at least 1 (counts only).
     pub(super) fn at_least_one(&self) -> u64 {
         self.bins.range(1..).map(|(_, b)| b.count).sum()
