@@ -314,6 +314,25 @@ impl ValueAccumulator {
         (surely.sum(), possibly.sum())
     }
 
+    /// A lower bound of the sum of the `count` smallest values, fixed point: each bucket's
+    /// smallest value for every value in it.
+    pub(super) fn smallest_sum(&self, count: u64) -> u128 {
+        let mut left = count.saturating_sub(self.zeros());
+        let mut sum = 0u128;
+        for (&key, b) in &self.bins {
+            if left == 0 {
+                break;
+            }
+            if self.exact && key == 0 {
+                continue;
+            }
+            let take = left.min(b.count);
+            sum = sum.saturating_add(fixed_times(b.min, take).unwrap_or(u128::MAX));
+            left -= take;
+        }
+        sum
+    }
+
     /// How many values were at least 1 (counts only).
     pub(super) fn at_least_one(&self) -> u64 {
         self.bins.range(1..).map(|(_, b)| b.count).sum()

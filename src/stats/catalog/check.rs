@@ -403,11 +403,16 @@ impl Part2Accumulator {
                     ),
                 );
             }
-            if sums.stockout > reported_horizons + rounding {
+            // No SKU stocks out before the first stockout of its trial.
+            let earliest = (total.metrics[Metric::FirstStockoutSeconds.index()])
+                .smallest_sum(sums.reported)
+                .saturating_sub(rounding);
+            if sums.stockout > reported_horizons + rounding || sums.stockout < earliest {
                 return bad(
                     "stockout",
                     format!(
-                        "{} is later than the horizon in each of the {} trials that reported it",
+                        "{} is not between the earliest first stockouts of {} trials ({earliest}) \
+                         and the horizon in each",
                         sums.stockout, sums.reported
                     ),
                 );
