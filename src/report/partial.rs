@@ -262,7 +262,7 @@ impl Partial {
             copy,
         )
         .map_err(|e| {
-            let field = if c.catalog.is_some() {
+            let field = if c.catalog.is_some() || e.key == "catalog.file" {
                 "catalog"
             } else {
                 "scenario_text"

@@ -115,16 +115,22 @@ pub fn load_str_with_catalog_text(
     let rows = match (catalog_file(&raw), catalog) {
         (None, None) => None,
         (Some(named), None) => {
-            return Err(ScenarioError::whole_file(
-                origin,
-                format!("its `[catalog] file` ({named}) was not given with it"),
-            ));
+            return Err(ScenarioError {
+                key: "catalog.file".into(),
+                ..ScenarioError::whole_file(
+                    origin,
+                    format!("its `[catalog] file` ({named}) was not given with it"),
+                )
+            });
         }
         (None, Some((file, _))) => {
-            return Err(ScenarioError::whole_file(
-                origin,
-                format!("has no `[catalog] file`, yet the catalog {file} was given with it"),
-            ));
+            return Err(ScenarioError {
+                key: "catalog.file".into(),
+                ..ScenarioError::whole_file(
+                    origin,
+                    format!("has no `[catalog] file`, yet the catalog {file} was given with it"),
+                )
+            });
         }
         (Some(_), Some((file, catalog))) => {
             let (channels, has_reorder) = catalog_settings(&raw);

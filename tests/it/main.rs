@@ -23,6 +23,7 @@ mod import;
 mod interrupt;
 mod invariants;
 mod invariants_failures;
+mod merge_catalog;
 mod merge_fuzz;
 mod merge_untrusted;
 mod out_help;
