@@ -25,6 +25,7 @@ mod invariants;
 mod invariants_failures;
 mod merge_catalog;
 mod merge_fuzz;
+mod merge_part2;
 mod merge_untrusted;
 mod out_help;
 mod output_sets;
