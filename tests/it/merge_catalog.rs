@@ -222,3 +222,41 @@ fn a_catalog_given_to_a_scenario_without_one_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_catalog_changed_after_the_scenario_was_loaded_is_not_carried() {
+    use oversell::report::partial::CatalogCopy;
+    let dir = tempfile::tempdir().unwrap();
+    let file = copy_catalog_scenario(dir.path());
+    let source = oversell::scenario::Source::load(Some(&file)).unwrap();
+    let origin = file.display().to_string();
+    let copy = CatalogCopy::of(&source.scenario, &source.text, &origin)
+        .unwrap()
+        .expect("a catalog scenario carries its catalog");
+    assert_eq!(
+        copy.file,
+        dir.path().join("skus-20.csv").display().to_string()
+    );
+    assert_eq!(
+        copy.sha256,
+        oversell::report::sha256_hex(copy.text.as_bytes())
+    );
+    // The catalog edited between loading the scenario and sealing the shard.
+    let csv = dir.path().join("skus-20.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    std::fs::write(&csv, text.replacen(",50.92,", ",51.92,", 1)).unwrap();
+    let error = CatalogCopy::of(&source.scenario, &source.text, &origin).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("changed while the shard read it"),
+        "{error:#}"
+    );
+    // A scenario without a catalog carries none.
+    let reference = oversell::scenario::Source::load(None).unwrap();
+    assert!(
+        CatalogCopy::of(&reference.scenario, &reference.text, "")
+            .unwrap()
+            .is_none()
+    );
+}
