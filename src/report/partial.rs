@@ -215,10 +215,19 @@ impl Partial {
         let at =
             |field: &str, why: String| MergeError(format!("{}: {field}: {why}", path.display()));
         let text = read_text(path, MAX_PARTIAL_BYTES)?;
-        let partial: Partial = serde_json::from_str(&text).map_err(|e| {
+        let mut json = serde_json::Deserializer::from_str(&text);
+        let partial: Partial = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+            // The field at fault (`content.stats.part2.skus[3].oversold`), when there is one.
+            let field = e.path().to_string();
+            let field = if field == "." {
+                String::new()
+            } else {
+                format!("{field}: ")
+            };
             MergeError(format!(
-                "{} is not a partial result of `oversell run --shard`: {e}",
-                path.display()
+                "{} is not a partial result of `oversell run --shard`: {field}{}",
+                path.display(),
+                e.inner()
             ))
         })?;
         let sum = content_checksum(&partial.content).map_err(|e| at("content", e.to_string()))?;

@@ -405,3 +405,43 @@ fn monitoring_must_be_that_of_the_trial_rows() {
         "{stderr}"
     );
 }
+
+/// Counts are whole numbers of at least 0: anything else is refused by field, before any check.
+#[test]
+fn per_sku_counts_are_whole_and_not_negative() {
+    for (value, says) in [
+        (Value::from(-1), "invalid value: integer `-1`, expected u64"),
+        (
+            Value::from(1.5),
+            "invalid type: floating point `1.5`, expected u64",
+        ),
+    ] {
+        let shards = catalog();
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("shards");
+        std::fs::create_dir(&folder).unwrap();
+        for (name, bytes) in &shards.0 {
+            std::fs::write(folder.join(name), bytes).unwrap();
+        }
+        // Written as it would be with a fresh checksum: no content with -1 can be sealed.
+        let path = folder.join("1-of-3.json");
+        let mut file: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        file["content"]["stats"]["part2"]["skus"][3]["oversold"] = value;
+        std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_oversell"))
+            .arg("merge")
+            .arg(&folder)
+            .arg("--out")
+            .arg(dir.path().join("m"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("1-of-3.json is not a partial result")
+                && stderr.contains("content.stats.part2.skus[3].oversold: ")
+                && stderr.contains(says),
+            "{stderr}"
+        );
+    }
+}
