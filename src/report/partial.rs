@@ -181,7 +181,7 @@ pub struct Partial {
 pub struct VerifiedPartial {
     /// The file it was read from.
     pub path: PathBuf,
-    /// Its content.
+    /// Its content (a catalog's text dropped once loaded into `scenario`).
     pub content: PartialContent,
     /// The scenario, loaded from `content.scenario_text`.
     pub scenario: Scenario,
@@ -241,7 +241,7 @@ impl Partial {
                 ),
             ));
         }
-        let c = partial.content;
+        let mut c = partial.content;
         let version = env!("CARGO_PKG_VERSION");
         if c.version != version {
             return Err(at(
@@ -288,6 +288,11 @@ impl Partial {
                 "csv.rows",
                 format!("{} rows for {} trials", csv.rows, c.end - c.first),
             ));
+        }
+        // The catalog is in `scenario` now; its SHA-256 (checked above) still tells shards
+        // apart, and many shards of a large catalog do not each keep its text in memory.
+        if let Some(copy) = &mut c.catalog {
+            copy.text = String::new();
         }
         Ok(VerifiedPartial {
             path: path.to_owned(),
