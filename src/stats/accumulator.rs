@@ -304,7 +304,10 @@ impl RunAccumulator {
     /// channel with the most, at most all of theirs together.
     fn check_over_limit(&self) -> Result<(), String> {
         let over = self.channels.iter().map(|c| c.over_limit);
-        let (most, all) = (over.clone().max().unwrap_or(0), over.sum::<u64>());
+        let (most, all) = (
+            over.clone().max().unwrap_or(0),
+            over.fold(0u64, u64::saturating_add),
+        );
         let total = self.total.over_limit;
         if total < most || total > all {
             return Err(format!(

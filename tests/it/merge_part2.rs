@@ -69,6 +69,16 @@ fn lag_alert() -> &'static Shards {
 /// The shards in a fresh folder, shard 1's content changed by `edit` and resealed; `merge`
 /// must exit 2 with every part of `says` in its message and write nothing.
 fn refused(shards: &Shards, edit: impl FnOnce(&mut Value), says: &[&str]) {
+    let seal = |content: &mut Value| {
+        edit(content);
+        let content: PartialContent = serde_json::from_value(content.clone()).unwrap();
+        Partial::new(content).unwrap().to_json().unwrap()
+    };
+    refused_as(shards, seal, says);
+}
+
+/// As [`refused`], with shard 1's file written as `seal` makes it from its content.
+fn refused_as(shards: &Shards, seal: impl FnOnce(&mut Value) -> String, says: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("shards");
     std::fs::create_dir(&folder).unwrap();
@@ -77,9 +87,7 @@ fn refused(shards: &Shards, edit: impl FnOnce(&mut Value), says: &[&str]) {
     }
     let path = folder.join("1-of-3.json");
     let mut file: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    edit(&mut file["content"]);
-    let content: PartialContent = serde_json::from_value(file["content"].clone()).unwrap();
-    std::fs::write(&path, Partial::new(content).unwrap().to_json().unwrap()).unwrap();
+    std::fs::write(&path, seal(&mut file["content"])).unwrap();
     let out = dir.path().join("m");
     let output = Command::new(env!("CARGO_BIN_EXE_oversell"))
         .arg("merge")
@@ -444,4 +452,36 @@ fn per_sku_counts_are_whole_and_not_negative() {
             "{stderr}"
         );
     }
+}
+
+/// Sums at the end of the range of their type are refused, not overflowed.
+#[test]
+fn the_largest_sums_are_refused_not_overflowed() {
+    // serde_json's `Value` holds no u128: the largest sums go in as text for a placeholder.
+    const PLACEHOLDER: u64 = 987_654_321_987_654_321;
+    for field in ["penalty", "lost_margin", "exposure", "stockout"] {
+        refused_as(
+            catalog(),
+            |c| {
+                for k in [0, 1] {
+                    part2(c)["skus"][k][field] = PLACEHOLDER.into();
+                }
+                let text = serde_json::to_string(c)
+                    .unwrap()
+                    .replace(&PLACEHOLDER.to_string(), &u128::MAX.to_string());
+                let content: PartialContent = serde_json::from_str(&text).unwrap();
+                Partial::new(content).unwrap().to_json().unwrap()
+            },
+            &["skus"],
+        );
+    }
+    refused(
+        catalog(),
+        |c| {
+            for k in [0, 1] {
+                part2(c)["skus"][k]["oversold"] = u64::MAX.into();
+            }
+        },
+        &["skus"],
+    );
 }

@@ -30,12 +30,12 @@ impl ScopeFacts<'_> {
 /// places, agree: each rounding moves a sum by at most half a millionth, and adding in another
 /// order by far less than a billionth of it.
 fn close(a: u128, b: u128, terms: u128) -> bool {
-    a.abs_diff(b) <= terms + a.max(b) / 1_000_000_000
+    a.abs_diff(b) <= terms.saturating_add(a.max(b) / 1_000_000_000)
 }
 
 /// `seconds` for `count` values, in the fixed point of the sums.
 fn fixed_seconds(seconds: f64, count: u64) -> u128 {
-    (seconds * SCALE).round() as u128 * u128::from(count)
+    ((seconds * SCALE).round() as u128).saturating_mul(u128::from(count))
 }
 
 impl Part2Accumulator {
@@ -166,7 +166,9 @@ impl Part2Accumulator {
     ) -> Result<(), String> {
         let n = u128::from(trials);
         for (s, (cost, facts)) in self.cost.iter().zip(scopes).enumerate() {
-            let parts = facts.sum(Metric::Penalty) + facts.sum(Metric::LostMargin);
+            let parts = facts
+                .sum(Metric::Penalty)
+                .saturating_add(facts.sum(Metric::LostMargin));
             if !close(cost.sum, parts, 2 * n) {
                 return Err(format!(
                     "cost[{s}] ({}).sum: {} is not penalty + lost_margin ({parts})",
@@ -177,7 +179,8 @@ impl Part2Accumulator {
         }
         let channels = scenario.channels.len();
         for (field, accs) in [("revenue", &self.revenue), ("cost", &self.cost)] {
-            let over_channels: u128 = accs[..channels].iter().map(|a| a.sum).sum();
+            let over_channels =
+                (accs[..channels].iter()).fold(0u128, |sum, a| sum.saturating_add(a.sum));
             let total = accs[channels].sum;
             if !close(total, over_channels, (channels as u128 + 1) * n) {
                 return Err(format!(
@@ -240,7 +243,7 @@ impl Part2Accumulator {
                 }
             }
             // A trial ends with at most one poll of the link waiting for its requests.
-            if requests.sum + fixed_seconds(1.0, trials) < polls.sum {
+            if requests.sum.saturating_add(fixed_seconds(1.0, trials)) < polls.sum {
                 return Err(format!(
                     "{field}.requests.sum: {} is fewer than one request per completed poll \
                      ({} polls)",
@@ -335,7 +338,7 @@ impl Part2Accumulator {
                      wait of a trial ({longest} s) over 1 and over {most_items} items"
                 ));
             }
-            if mean_wait.sum > wait.sum + u128::from(trials) {
+            if mean_wait.sum > wait.sum.saturating_add(u128::from(trials)) {
                 return Err(format!(
                     "{field}.mean_wait_seconds.sum: {} is more than wait_seconds.sum ({})",
                     mean_wait.sum, wait.sum
@@ -431,15 +434,18 @@ impl Part2Accumulator {
         total: &ScopeFacts,
         first_stockout_bound: u128,
     ) -> Result<(), String> {
-        let sum = |f: fn(&super::SkuSums) -> u128| self.skus.iter().map(f).sum::<u128>();
+        // Saturating: the sums of a hostile file may be anything.
+        let sum = |f: fn(&super::SkuSums) -> u128| {
+            (self.skus.iter()).fold(0u128, |sum, s| sum.saturating_add(f(s)))
+        };
         let oversold = sum(|s| u128::from(s.oversold));
-        if oversold * SCALE as u128 != total.sum(Metric::Oversold) {
+        if oversold.saturating_mul(SCALE as u128) != total.sum(Metric::Oversold) {
             return Err(format!(
                 "skus: {oversold} oversold orders over the SKUs, {} in the run (total.oversold)",
                 total.sum(Metric::Oversold) / SCALE as u128
             ));
         }
-        let terms = sum(|s| u128::from(s.reported)) + u128::from(trials);
+        let terms = sum(|s| u128::from(s.reported)).saturating_add(u128::from(trials));
         for (field, over_skus, metric) in [
             ("penalty", sum(|s| s.penalty), Metric::Penalty),
             ("lost_margin", sum(|s| s.lost_margin), Metric::LostMargin),
