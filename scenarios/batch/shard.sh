@@ -2,7 +2,8 @@
 # Runs one shard of an oversell run on a batch system: the shard index comes from Kubernetes
 # (JOB_COMPLETION_INDEX, an Indexed Job) or Slurm (SLURM_ARRAY_TASK_ID, a job array), both
 # counted from 0. Every shard writes OUT/<slug>/shards/K-of-N.{json,csv}; when all are done,
-# `oversell merge OUT/<slug>` writes the run's results, identical to a run on one machine.
+# `oversell merge OUT/<slug>` writes the run's results, identical to a run on one machine. A
+# shard carries the scenario (and a catalog scenario's catalog): merge needs neither file.
 #
 # Settings (environment): SCENARIO (file), TRIALS, SHARDS (N), SEED (default 2026),
 # OUT (default out), OVERSELL (the binary, default: oversell on PATH).

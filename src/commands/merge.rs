@@ -143,6 +143,9 @@ fn check_complete(partials: &[VerifiedPartial]) -> Result<(), MergeError> {
         if b.scenario_sha256 != a.scenario_sha256 || b.scenario_text != a.scenario_text {
             return Err(differs("scenarios (scenario_sha256)"));
         }
+        if b.catalog != a.catalog {
+            return Err(differs("catalogs (catalog)"));
+        }
         if b.scenario_file != a.scenario_file {
             return Err(differs("scenario files (scenario_file)"));
         }

@@ -12,7 +12,7 @@ use super::progress_bar;
 use crate::cli::{Format, RunArgs, Shard};
 use crate::montecarlo::{RunConfig, for_each_trial_in};
 use crate::report::output::shard_files;
-use crate::report::partial::{CsvDigest, Partial, PartialContent};
+use crate::report::partial::{CatalogCopy, CsvDigest, Partial, PartialContent};
 use crate::report::{
     Place, Provenance, ResultSet, RunInfo, TrialsCsv, charts, file, run_info_json, skus_csv,
     summary_json, summary_table,
@@ -132,6 +132,12 @@ fn run_shard(
     stdout: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let range = Partial::range(config.trials, shard.index, shard.count);
+    let origin = source.path.as_ref().map(|p| p.display().to_string());
+    let catalog = CatalogCopy::of(
+        &source.scenario,
+        &source.text,
+        origin.as_deref().unwrap_or(""),
+    )?;
     let (json_path, csv_path) = shard_files(Path::new(""), shard.index, shard.count);
     let csv_name = with_csv.then(|| csv_path.to_string_lossy().into_owned());
     let stats = simulate(plan, config, range.clone(), &mut set, csv_name.as_deref())?;
@@ -139,6 +145,7 @@ fn run_shard(
         version: env!("CARGO_PKG_VERSION").to_owned(),
         scenario_text: source.text.clone(),
         scenario_sha256: crate::report::sha256_hex(source.text.as_bytes()),
+        catalog,
         scenario_file: source.path.as_ref().map(|p| p.display().to_string()),
         seed: config.seed,
         trials: config.trials,

@@ -9,12 +9,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::output::sha256_hex;
-use crate::scenario::{Scenario, load_str, read_capped};
+use crate::scenario::{Scenario, load_str_with_catalog_text, read_capped};
 use crate::stats::RunAccumulator;
 
 /// The largest partial result file `merge` reads, bytes: far above the statistics of any run
 /// within the scenario limits (a few MB), far below what would exhaust memory.
 pub const MAX_PARTIAL_BYTES: usize = 256 << 20;
+
+/// The largest catalog a partial result carries, bytes: a catalog of the most SKUs a scenario
+/// may hold (a million) at about 100 bytes a row.
+pub const MAX_CATALOG_BYTES: usize = 128 << 20;
 
 /// Partial results that cannot be merged: the message names the file and the field at fault.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +52,48 @@ impl CsvDigest {
             sha256: hashing.finish(),
             rows,
         })
+    }
+}
+
+/// The catalog a shard ran, carried in its partial result so that `merge` reads no file but
+/// the shards' (and runs from any folder, wherever the shards were moved).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogCopy {
+    /// The catalog file as the shard resolved it (relative to the scenario's folder).
+    pub file: String,
+    /// SHA-256 of `text`, 64 lowercase hex digits.
+    pub sha256: String,
+    /// The file's text, exactly as read.
+    pub text: String,
+}
+
+impl CatalogCopy {
+    /// The catalog of `scenario` (loaded from `text`, named `origin`), read again and checked to
+    /// give exactly the scenario that was loaded; `None` without a catalog.
+    pub fn of(scenario: &Scenario, text: &str, origin: &str) -> anyhow::Result<Option<Self>> {
+        let Some(file) = scenario.catalog.file.as_deref() else {
+            return Ok(None);
+        };
+        let bytes = read_capped(Path::new(file), MAX_CATALOG_BYTES)
+            .map_err(|e| anyhow::anyhow!("cannot read the catalog {file}: {e}"))?
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the catalog {file} is larger than {} MiB, the most a shard carries",
+                    MAX_CATALOG_BYTES >> 20
+                )
+            })?;
+        let catalog = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("the catalog {file} is not UTF-8 text"))?;
+        let again = load_str_with_catalog_text(origin, text, Some((file, &catalog)))?;
+        if again != *scenario {
+            anyhow::bail!("the catalog {file} changed while the shard read it: run it again");
+        }
+        Ok(Some(CatalogCopy {
+            file: file.to_owned(),
+            sha256: sha256_hex(catalog.as_bytes()),
+            text: catalog,
+        }))
     }
 }
 
@@ -97,6 +143,9 @@ pub struct PartialContent {
     pub scenario_text: String,
     /// SHA-256 of `scenario_text`.
     pub scenario_sha256: String,
+    /// The scenario's catalog, when it has a `[catalog] file` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<CatalogCopy>,
     /// Where the scenario came from, as given (`None`: built in).
     pub scenario_file: Option<String>,
     /// Base seed.
@@ -132,7 +181,7 @@ pub struct Partial {
 pub struct VerifiedPartial {
     /// The file it was read from.
     pub path: PathBuf,
-    /// Its content.
+    /// Its content (a catalog's text dropped once loaded into `scenario`).
     pub content: PartialContent,
     /// The scenario, loaded from `content.scenario_text`.
     pub scenario: Scenario,
@@ -166,10 +215,19 @@ impl Partial {
         let at =
             |field: &str, why: String| MergeError(format!("{}: {field}: {why}", path.display()));
         let text = read_text(path, MAX_PARTIAL_BYTES)?;
-        let partial: Partial = serde_json::from_str(&text).map_err(|e| {
+        let mut json = serde_json::Deserializer::from_str(&text);
+        let partial: Partial = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+            // The field at fault (`content.stats.part2.skus[3].oversold`), when there is one.
+            let field = e.path().to_string();
+            let field = if field == "." {
+                String::new()
+            } else {
+                format!("{field}: ")
+            };
             MergeError(format!(
-                "{} is not a partial result of `oversell run --shard`: {e}",
-                path.display()
+                "{} is not a partial result of `oversell run --shard`: {field}{}",
+                path.display(),
+                e.inner()
             ))
         })?;
         let sum = content_checksum(&partial.content).map_err(|e| at("content", e.to_string()))?;
@@ -183,7 +241,7 @@ impl Partial {
                 ),
             ));
         }
-        let c = partial.content;
+        let mut c = partial.content;
         let version = env!("CARGO_PKG_VERSION");
         if c.version != version {
             return Err(at(
@@ -198,11 +256,28 @@ impl Partial {
             ));
         }
         check_range(&c).map_err(|(field, why)| at(field, why))?;
-        let scenario = load_str(
+        if let Some(catalog) = &c.catalog
+            && sha256_hex(catalog.text.as_bytes()) != catalog.sha256
+        {
+            return Err(at(
+                "catalog.sha256",
+                "is not the SHA-256 of catalog.text".into(),
+            ));
+        }
+        let copy = (c.catalog.as_ref()).map(|copy| (copy.file.as_str(), copy.text.as_str()));
+        let scenario = load_str_with_catalog_text(
             &format!("{} (scenario_text)", path.display()),
             &c.scenario_text,
+            copy,
         )
-        .map_err(|e| at("scenario_text", e.to_string()))?;
+        .map_err(|e| {
+            let field = if c.catalog.is_some() || e.key == "catalog.file" {
+                "catalog"
+            } else {
+                "scenario_text"
+            };
+            at(field, e.to_string())
+        })?;
         c.stats
             .check(&scenario, c.end - c.first)
             .map_err(|e| MergeError(format!("{}: stats.{e}", path.display())))?;
@@ -213,6 +288,11 @@ impl Partial {
                 "csv.rows",
                 format!("{} rows for {} trials", csv.rows, c.end - c.first),
             ));
+        }
+        // The catalog is in `scenario` now; its SHA-256 (checked above) still tells shards
+        // apart, and many shards of a large catalog do not each keep its text in memory.
+        if let Some(copy) = &mut c.catalog {
+            copy.text = String::new();
         }
         Ok(VerifiedPartial {
             path: path.to_owned(),

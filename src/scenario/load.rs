@@ -98,18 +98,74 @@ pub fn load_str_with_catalog(
         .map_err(|invalid| semantic_error(origin, &doc, invalid))
 }
 
+/// Loads and checks scenario `text` without reading any file: its `[catalog] file` was read
+/// before, and `catalog` holds the file as resolved then (named in errors) and its text (`None`:
+/// the scenario must have no catalog file). `merge` loads a shard's scenario this way, from the
+/// copy its partial result carries, wherever it runs.
+pub fn load_str_with_catalog_text(
+    origin: &str,
+    text: &str,
+    catalog: Option<(&str, &str)>,
+) -> Result<Scenario, ScenarioError> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(origin));
+    }
+    let doc = Document::parse(text.to_owned()).map_err(|e| syntax_error(origin, text, &e))?;
+    let raw: RawScenario = toml::from_str(text).map_err(|e| shape_error(origin, &doc, &e))?;
+    let rows = match (catalog_file(&raw), catalog) {
+        (None, None) => None,
+        (Some(named), None) => {
+            return Err(ScenarioError {
+                key: "catalog.file".into(),
+                ..ScenarioError::whole_file(
+                    origin,
+                    format!("its `[catalog] file` ({named}) was not given with it"),
+                )
+            });
+        }
+        (None, Some((file, _))) => {
+            return Err(ScenarioError {
+                key: "catalog.file".into(),
+                ..ScenarioError::whole_file(
+                    origin,
+                    format!("has no `[catalog] file`, yet the catalog {file} was given with it"),
+                )
+            });
+        }
+        (Some(_), Some((file, catalog))) => {
+            let (channels, has_reorder) = catalog_settings(&raw);
+            let rows = super::catalog::parse_catalog(file, catalog, &channels, has_reorder)?;
+            Some((file, rows))
+        }
+    };
+    let rows = rows.as_ref().map(|(file, rows)| (*file, rows.as_slice()));
+    validate::scenario(&raw, rows).map_err(|invalid| semantic_error(origin, &doc, invalid))
+}
+
+/// The scenario's `[catalog] file`, as written.
+fn catalog_file(raw: &RawScenario) -> Option<&str> {
+    raw.catalog.as_ref().and_then(|c| c.file.as_deref())
+}
+
+/// What reading a catalog needs from its scenario: the channel names and whether the scenario
+/// has a default reorder policy.
+fn catalog_settings(raw: &RawScenario) -> (Vec<String>, bool) {
+    let channels: Vec<String> = raw.channels.keys().cloned().collect();
+    let has_reorder = raw.stock.as_ref().is_some_and(|s| s.reorder.is_some());
+    (channels, has_reorder)
+}
+
 /// The rows of the scenario's `[catalog] file`, read relative to the folder of `origin`.
 fn read_catalog_of(
     origin: &str,
     raw: &RawScenario,
 ) -> Result<Option<(String, Vec<super::catalog::CatalogRow>)>, ScenarioError> {
-    let Some(file) = raw.catalog.as_ref().and_then(|c| c.file.as_deref()) else {
+    let Some(file) = catalog_file(raw) else {
         return Ok(None);
     };
     let folder = Path::new(origin).parent().unwrap_or(Path::new(""));
     let path = folder.join(file);
-    let channels: Vec<String> = raw.channels.keys().cloned().collect();
-    let has_reorder = raw.stock.as_ref().is_some_and(|s| s.reorder.is_some());
+    let (channels, has_reorder) = catalog_settings(raw);
     let rows = super::catalog::read_catalog(&path, &channels, has_reorder)?;
     Ok(Some((path.display().to_string(), rows)))
 }

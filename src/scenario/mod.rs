@@ -22,7 +22,7 @@ pub use error::ScenarioError;
 pub use events::{EventBudget, expected_events};
 pub use load::{
     BUILTIN_REFERENCE, MAX_SCENARIO_BYTES, load_file, load_file_with_text, load_str,
-    load_str_with_catalog, read_capped, read_scenario,
+    load_str_with_catalog, load_str_with_catalog_text, read_capped, read_scenario,
 };
 pub use model::*;
 pub use source::{Source, slug};

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{Part2Accumulator, SkuSummary};
+use super::catalog::{Part2Accumulator, ScopeFacts, SkuSummary};
 use super::metric::{Metric, Scope, has_limit};
 use super::record::{ScopeRecord, TrialRecord};
 use super::run::{RunSummary, ScopeSummary};
@@ -286,6 +286,33 @@ impl RunAccumulator {
                     "{name}: the sum of accepted orders is not fulfilled + oversold"
                 ));
             }
+        }
+        self.check_over_limit()?;
+        let facts: Vec<ScopeFacts> = (self.channels.iter().chain([&self.total]))
+            .map(|scope| ScopeFacts {
+                metrics: &scope.metrics,
+                any_oversell: scope.any_oversell,
+                over_limit: scope.over_limit,
+            })
+            .collect();
+        self.part2
+            .check(scenario, trials, &facts)
+            .map_err(|e| format!("part2.{e}"))
+    }
+
+    /// A trial is over the limit in total when a channel is: at least as many trials as the
+    /// channel with the most, at most all of theirs together.
+    fn check_over_limit(&self) -> Result<(), String> {
+        let over = self.channels.iter().map(|c| c.over_limit);
+        let (most, all) = (
+            over.clone().max().unwrap_or(0),
+            over.fold(0u64, u64::saturating_add),
+        );
+        let total = self.total.over_limit;
+        if total < most || total > all {
+            return Err(format!(
+                "total.over_limit: {total} trials, where the channels have {most} to {all}"
+            ));
         }
         Ok(())
     }

@@ -12,6 +12,9 @@ use super::stream::ValueAccumulator;
 use super::summary::MetricSummary;
 use crate::scenario::{Scenario, Transport};
 use crate::sim::outcome::TrialOutcome;
+pub(super) use check::ScopeFacts;
+
+mod check;
 
 /// Fixed-point scale of the per-SKU sums (millionths), as in the other accumulators.
 const SCALE: f64 = 1e6;
@@ -286,8 +289,9 @@ impl Part2Accumulator {
     }
 
     /// Adds one trial given as the Part 2 columns of its `trials.csv` row: revenue and cost
-    /// per scope, the worst windowed rate per channel, then polls, requests and API wait per
-    /// poll link. Per-SKU sums are not in the row and stay as they are.
+    /// per scope, the worst windowed rate per channel, polls, requests and API wait per poll
+    /// link, then alerts, disabled and low-stock alert seconds when the scenario reports them.
+    /// Per-SKU sums and feed queues are not in the row and stay as they are.
     pub fn push_values(&mut self, row: &[f64]) {
         let scopes = self.revenue.len();
         for s in 0..scopes {
@@ -304,6 +308,12 @@ impl Part2Accumulator {
             requests.push(links[3 * i + 1]);
             wait.push(links[3 * i + 2]);
         }
+        if let Some(monitoring) = &mut self.monitoring {
+            let at = 3 * self.links.len();
+            for (acc, &value) in monitoring.iter_mut().zip(&links[at..at + 3]) {
+                acc.push(value);
+            }
+        }
     }
 
     /// The number of values [`Part2Accumulator::push_values`] reads for `scenario`.
@@ -312,15 +322,18 @@ impl Part2Accumulator {
         let polls = (scenario.links.iter())
             .filter(|link| matches!(link.transport, Transport::Poll { .. }))
             .count();
-        2 * (channels + 1) + channels + 3 * polls
+        let monitoring = if reports_monitoring(scenario) { 3 } else { 0 };
+        2 * (channels + 1) + channels + 3 * polls + monitoring
     }
 
-    /// Whether everything a trials.csv row holds agrees (all but the per-SKU sums).
+    /// Whether everything a trials.csv row holds agrees (all but the per-SKU sums and the feed
+    /// queues).
     pub fn agrees_with_rows(&self, rebuilt: &Part2Accumulator) -> bool {
         self.revenue == rebuilt.revenue
             && self.cost == rebuilt.cost
             && self.worst_window == rebuilt.worst_window
             && self.links == rebuilt.links
+            && self.monitoring == rebuilt.monitoring
     }
 
     /// Adds everything `other` (of the same scenario) saw.

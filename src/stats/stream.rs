@@ -284,6 +284,55 @@ impl ValueAccumulator {
         Ok(())
     }
 
+    /// The largest value.
+    pub(super) fn largest(&self) -> f64 {
+        self.max
+    }
+
+    /// How many values were 0.
+    pub(super) fn zeros(&self) -> u64 {
+        if self.exact {
+            self.bins.get(&0).map_or(0, |b| b.count)
+        } else {
+            self.zeros
+        }
+    }
+
+    /// How many values were surely, and how many possibly, over `limit` (>= 0): the histogram
+    /// holds each bucket's smallest and largest value, not every value.
+    pub(super) fn above(&self, limit: f64) -> (u64, u64) {
+        let surely = self
+            .bins
+            .values()
+            .filter(|b| b.min > limit)
+            .map(|b| b.count);
+        let possibly = self
+            .bins
+            .values()
+            .filter(|b| b.max > limit)
+            .map(|b| b.count);
+        (surely.sum(), possibly.sum())
+    }
+
+    /// A lower bound of the sum of the `count` smallest values, fixed point: each bucket's
+    /// smallest value for every value in it.
+    pub(super) fn smallest_sum(&self, count: u64) -> u128 {
+        let mut left = count.saturating_sub(self.zeros());
+        let mut sum = 0u128;
+        for (&key, b) in &self.bins {
+            if left == 0 {
+                break;
+            }
+            if self.exact && key == 0 {
+                continue;
+            }
+            let take = left.min(b.count);
+            sum = sum.saturating_add(fixed_times(b.min, take).unwrap_or(u128::MAX));
+            left -= take;
+        }
+        sum
+    }
+
     /// How many values were at least 1 (counts only).
     pub(super) fn at_least_one(&self) -> u64 {
         self.bins.range(1..).map(|(_, b)| b.count).sum()
