@@ -43,6 +43,10 @@ pub enum Command {
     /// Read order exports (Shopify, Amazon, any CSV) and write a catalog of SKUs, a starter
     /// scenario and a fit report of the demand they show.
     Import(ImportArgs),
+    /// A local web page for a sales call: sliders (polling interval, webhook latency, feed time,
+    /// marketplace buffer, demand) re-run the Monte Carlo live and redraw the cost per year,
+    /// oversells and cancel risk with their confidence intervals.
+    Serve(ServeArgs),
 }
 
 /// Output format on stdout.
@@ -276,6 +280,30 @@ pub struct DemoArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = DataFormat::Table)]
     pub format: DataFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; 127.0.0.1 keeps the page on this machine (0.0.0.0 shows it to the
+    /// network, without any login).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Port to listen on; 0 picks a free one (the address is printed on the first line).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Time the Monte Carlo of one slider move may take, milliseconds; each stack's trial count
+    /// is fitted to it at start-up (a short timed run of each stack).
+    #[arg(long, value_name = "MS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(10..=10_000))]
+    pub budget_ms: u64,
+    /// A fixed number of trials per request instead of the fitted one.
+    #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
+    pub trials: Option<u64>,
+    /// Base seed of every request (the same orders for every setting) [default: 2026].
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
+    pub seed: Option<u64>,
+    /// Worker threads of a request's Monte Carlo [default: all cores].
+    #[arg(long, value_name = "N", value_parser = parse_threads, allow_hyphen_values = true)]
+    pub threads: Option<u16>,
 }
 
 #[derive(Debug, Args)]
