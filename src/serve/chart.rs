@@ -164,16 +164,26 @@ fn panel(
             escape(&label(v.mean))
         );
         let caption = match (bar.group, bar.which) {
-            ("", "now") => "your settings".to_owned(),
-            ("", _) => "as shipped".to_owned(),
-            (group, "now") => format!("{group} (yours)"),
-            (group, _) => group.to_owned(),
+            ("", "now") => "your settings",
+            ("", _) => "as shipped",
+            (_, "now") => "yours",
+            (_, _) => "shipped",
         };
+        // A group's name once, under its pair of bars.
+        if !bar.group.is_empty() && bar.which == "now" {
+            let _ = write!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
+                centre - slot / 2.0,
+                BOTTOM + 32.0,
+                escape(bar.group)
+            );
+        }
         let _ = write!(
             svg,
             "<text x=\"{centre:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#333\">{}</text>",
             BOTTOM + 16.0,
-            escape(&caption)
+            caption
         );
     }
 }
@@ -235,6 +245,6 @@ mod tests {
             rest[h..h + rest[h..].find('"').unwrap()].parse().unwrap()
         };
         assert!(height("now") > 1.9 * height("shipped"));
-        assert!(svg.contains("amazon (yours)"));
+        assert!(svg.contains(">amazon</text>") && svg.contains(">yours</text>"));
     }
 }

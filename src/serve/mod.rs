@@ -366,14 +366,16 @@ fn calibrate(scenario: &Scenario, settings: &Settings) -> anyhow::Result<u64> {
     }
 }
 
-/// `trials` scaled so that a run that took `elapsed_ms` takes the budget; only ever down (a
-/// run faster than the budget keeps its trials: the first fit already aimed at the budget).
+/// `trials` scaled so that a run that took `elapsed_ms` takes the budget: the full-size run
+/// times the budget better than the short ones of `calibrate`. At most a factor of 4 either
+/// way, so one run slowed by a busy machine does not decide alone.
 fn refit(trials: u64, elapsed_ms: f64, budget: Duration) -> u64 {
     let budget_ms = budget.as_secs_f64() * 1000.0;
-    if elapsed_ms <= budget_ms * 1.1 {
+    let factor = (budget_ms / elapsed_ms.max(1e-3)).clamp(0.25, 4.0);
+    if (0.9..=1.1).contains(&factor) {
         return trials;
     }
-    ((trials as f64 * budget_ms / elapsed_ms) as u64).clamp(MIN_TRIALS, MAX_TRIALS)
+    ((trials as f64 * factor) as u64).clamp(MIN_TRIALS, MAX_TRIALS)
 }
 
 fn run_trials(plan: &Plan, trials: u64, settings: &Settings) -> anyhow::Result<RunAccumulator> {
@@ -492,7 +494,9 @@ mod tests {
         assert_eq!(trials_for(1000, 4.0), 250);
         assert_eq!(trials_for(40, 5.0), MIN_TRIALS);
         assert_eq!(trials_for(8, 5.0), 8);
-        assert_eq!(refit(1000, 100.0, Duration::from_millis(120)), 1000);
+        assert_eq!(refit(1000, 115.0, Duration::from_millis(120)), 1000);
         assert_eq!(refit(1000, 240.0, Duration::from_millis(120)), 500);
+        assert_eq!(refit(1000, 60.0, Duration::from_millis(120)), 2000);
+        assert_eq!(refit(1000, 1.0, Duration::from_millis(120)), 4000);
     }
 }

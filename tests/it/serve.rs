@@ -627,12 +627,15 @@ fn slower_polling_shows_more_oversells_in_chromium() {
 /// The latency of slider moves, as the README reports it: 200 requests one after another (a
 /// person dragging sliders), each a different setting of a stack, against the server with its
 /// trial counts fitted to the default budget. It prints the percentiles and asserts nothing
-/// about time (the machine's load decides that); run it on the release build:
-/// `cargo test --release --test it serve::latency -- --ignored --nocapture`.
+/// about time (the machine's load decides that). Run it on the release binary, named by
+/// `OVERSELL_BIN` (else the test build's binary is measured):
+/// `cargo build --release && OVERSELL_BIN=target/release/oversell cargo test --test it
+/// serve::latency -- --ignored --nocapture`.
 #[test]
 #[ignore = "a measurement, not a check: run it by name"]
 fn latency_of_200_slider_moves() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oversell"))
+    let binary = std::env::var("OVERSELL_BIN").unwrap_or(env!("CARGO_BIN_EXE_oversell").into());
+    let mut child = Command::new(binary)
         .args(["serve", "--port", "0"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -679,13 +682,22 @@ fn latency_of_200_slider_moves() {
     ];
     let mut times = Vec::new();
     let mut served_ms = Vec::new();
-    for i in 0..200 {
+    // The moves a stack has no knob for (a webhook of erp-hourly) are refused and not counted:
+    // the page greys those sliders out.
+    for i in 0.. {
+        if times.len() == 200 {
+            break;
+        }
         let stack = stacks[(i / 8) % stacks.len()];
         let path = format!("/api/run?stack={stack}&{}", moves[i % moves.len()]);
         let started = Instant::now();
         let (status, _, body) = server.get(&path);
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        if status == 400 {
+            continue;
+        }
         assert_eq!(status, 200, "{path}: {}", text(&body));
+        times.push(elapsed);
         let answer: Value = serde_json::from_slice(&body).unwrap();
         served_ms.push(answer["outcome"]["elapsed_ms"].as_f64().unwrap());
     }

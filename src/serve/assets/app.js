@@ -106,8 +106,10 @@ function show(data) {
   for (const c of o.channels) {
     if (!c.cancel_risk) continue;
     const li = document.createElement("li");
-    const window = c.window_days === o.horizon_days ? "the whole run" : `${c.window_days}-day window`;
-    li.textContent = `${c.name}: ${pct(c.cancel_risk.mean)} (95% CI ${pct(c.cancel_risk.lo)} – ${pct(c.cancel_risk.hi)}) over ${pct(c.limit)}, ${window}`;
+    const judged = c.window_days >= o.horizon_days ? "whole run" : `${c.window_days}-day window`;
+    li.innerHTML = "<b></b> <span class=\"ci\"></span>";
+    li.firstChild.textContent = `${c.name}: ${pct(c.cancel_risk.mean)}`;
+    li.lastChild.textContent = `95% CI ${pct(c.cancel_risk.lo)} – ${pct(c.cancel_risk.hi)}; limit ${pct(c.limit)}, ${judged}`;
     li.dataset.channel = c.name;
     li.dataset.value = c.cancel_risk.mean;
     risks.append(li);
