@@ -490,9 +490,13 @@ mod tests {
                 .collect();
             assert_eq!(values.join(" "), formats, "{name}");
         }
+        // `serve` prints no results, only the address it listens on.
+        assert!(
+            (cli.find_subcommand("serve").unwrap().get_arguments()).all(|a| a.get_id() != "format")
+        );
         assert_eq!(
             cli.get_subcommands().count(),
-            10,
+            11,
             "a new command needs a --format"
         );
     }
@@ -518,6 +522,10 @@ mod tests {
         assert!(e.contains("must be a whole number from 0 to"), "{e}");
         let e = parse(&["timeline", "--trial", "-1"]).unwrap_err();
         assert!(e.contains("a trial's index, a whole number from 0"), "{e}");
+        let e = parse(&["serve", "--budget-ms", "5"]).unwrap_err();
+        assert!(e.contains("5 is not in 10..=10000"), "{e}");
+        let e = parse(&["serve", "--bind", "localhost:80"]).unwrap_err();
+        assert!(e.contains("--bind <ADDR>"), "{e}");
         let e = parse(&["tune", "f.toml", "--catalog", "c.csv", "--max", "-1"]).unwrap_err();
         assert!(e.contains("whole number of units from 0 to 1000"), "{e}");
         let Command::Run(run) = parse(&["run", "--trials", "20"]).unwrap().command else {
