@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::montecarlo::{RunConfig, for_each_trial};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, expected_events};
 use crate::sim::Plan;
 use crate::stats::{Metric, RunAccumulator, RunSummary, ScopeSummary};
 pub use params::{MAX_BODY_BYTES, MAX_URL_BYTES, Query};
@@ -53,8 +53,10 @@ pub struct Stack {
     pub scenario: Scenario,
     /// Its knobs as shipped.
     pub defaults: Defaults,
-    /// Trials per request at demand x1 (fewer under more demand, to keep the time).
+    /// Trials per request as shipped; a setting whose trials handle more events runs fewer.
     pub trials: u64,
+    /// Expected events of one trial as shipped (MODEL: orders, polls, deliveries).
+    pub events: f64,
     /// The result of the stack as shipped, drawn beside every answer.
     pub baseline: Outcome,
 }
@@ -178,6 +180,7 @@ impl App {
                 Some(trials) => trials,
             };
             stacks.push(Stack {
+                events: expected_events(&scenario).total(),
                 file,
                 text,
                 scenario,
@@ -230,7 +233,10 @@ impl App {
             Err(reply) => return reply,
         };
         drop(text);
-        let trials = trials_for(stack.trials, knobs.demand.unwrap_or(1.0));
+        let trials = trials_for(
+            stack.trials,
+            stack.events / expected_events(&scenario).total(),
+        );
         match simulate(&stack.file, &scenario, trials, &self.settings) {
             Ok(outcome) => {
                 let svg = chart::chart_svg(&outcome, &stack.baseline);
@@ -340,12 +346,17 @@ impl App {
     }
 }
 
-/// Trials at demand x`demand`: the work of a trial grows with its orders.
-fn trials_for(base: u64, demand: f64) -> u64 {
-    if demand <= 1.0 {
-        return base;
-    }
-    ((base as f64 / demand).round() as u64).clamp(MIN_TRIALS.min(base), MAX_TRIALS)
+/// The trials of a setting whose trials handle `lighter` times the events of the stack as
+/// shipped (0.5: twice as many, from more demand or faster polls): the time of a trial follows
+/// its events. At most twice the shipped count, so a cheap setting does not run away.
+fn trials_for(base: u64, lighter: f64) -> u64 {
+    let factor = if lighter.is_finite() {
+        lighter.clamp(0.05, 2.0)
+    } else {
+        1.0
+    };
+    let scaled = ((base as f64 * factor).round() as u64).min(MAX_TRIALS);
+    scaled.max(MIN_TRIALS.min(base))
 }
 
 /// The trials of `scenario` that fit the budget: doubles a short run until it takes a quarter
@@ -488,12 +499,13 @@ mod tests {
     }
 
     #[test]
-    fn more_demand_runs_fewer_trials() {
+    fn heavier_trials_run_fewer() {
         assert_eq!(trials_for(1000, 1.0), 1000);
-        assert_eq!(trials_for(1000, 0.5), 1000);
-        assert_eq!(trials_for(1000, 4.0), 250);
-        assert_eq!(trials_for(40, 5.0), MIN_TRIALS);
-        assert_eq!(trials_for(8, 5.0), 8);
+        assert_eq!(trials_for(1000, 0.25), 250);
+        assert_eq!(trials_for(1000, 3.0), 2000);
+        assert_eq!(trials_for(1000, f64::NAN), 1000);
+        assert_eq!(trials_for(40, 0.2), MIN_TRIALS);
+        assert_eq!(trials_for(8, 0.2), 8);
         assert_eq!(refit(1000, 115.0, Duration::from_millis(120)), 1000);
         assert_eq!(refit(1000, 240.0, Duration::from_millis(120)), 500);
         assert_eq!(refit(1000, 60.0, Duration::from_millis(120)), 2000);
