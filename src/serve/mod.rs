@@ -234,11 +234,10 @@ impl App {
 
     /// Runs the stack with `knobs` and answers the numbers and the chart.
     fn run(&self, stack: &Stack, knobs: &Knobs) -> Reply {
-        let (text, scenario) = match self.edited(stack, knobs) {
-            Ok(edited) => edited,
+        let scenario = match self.edited(stack, knobs) {
+            Ok((_, scenario)) => scenario,
             Err(reply) => return reply,
         };
-        drop(text);
         let trials = trials_for(
             stack.trials,
             stack.events / expected_events(&scenario).total(),

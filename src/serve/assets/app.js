@@ -130,7 +130,14 @@ async function init() {
     option.textContent = s.skus > 1 ? `${s.name} (${s.skus} SKUs)` : s.name;
     select.append(option);
   }
-  select.addEventListener("change", () => { setupStack(); request(); });
+  // `/#catalog-20` opens on that stack; the address follows the picker, to share a link.
+  const wanted = stacks.findIndex(s => `#${s.slug}` === location.hash);
+  if (wanted >= 0) select.selectedIndex = wanted;
+  select.addEventListener("change", () => {
+    setupStack();
+    history.replaceState(null, "", `#${current.slug}`);
+    request();
+  });
   for (const knob of KNOBS) {
     $(knob).addEventListener("input", () => { showValue(knob); request(); });
   }
