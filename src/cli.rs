@@ -43,6 +43,10 @@ pub enum Command {
     /// Read order exports (Shopify, Amazon, any CSV) and write a catalog of SKUs, a starter
     /// scenario and a fit report of the demand they show.
     Import(ImportArgs),
+    /// A local web page for a sales call: sliders (polling interval, webhook latency, feed time,
+    /// marketplace buffer, demand) re-run the Monte Carlo live and redraw the cost per year,
+    /// oversells and cancel risk with their confidence intervals.
+    Serve(ServeArgs),
 }
 
 /// Output format on stdout.
@@ -279,6 +283,30 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; 127.0.0.1 keeps the page on this machine (0.0.0.0 shows it to the
+    /// network, without any login).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Port to listen on; 0 picks a free one (the address is printed on the first line).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Time the Monte Carlo of one slider move may take, milliseconds; each stack's trial count
+    /// is fitted to it at start-up (a short timed run of each stack).
+    #[arg(long, value_name = "MS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(10..=10_000))]
+    pub budget_ms: u64,
+    /// A fixed number of trials per request instead of the fitted one.
+    #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
+    pub trials: Option<u64>,
+    /// Base seed of every request (the same orders for every setting) [default: 2026].
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
+    pub seed: Option<u64>,
+    /// Worker threads of a request's Monte Carlo [default: all cores].
+    #[arg(long, value_name = "N", value_parser = parse_threads, allow_hyphen_values = true)]
+    pub threads: Option<u16>,
+}
+
+#[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Scenario files to validate.
     #[arg(required = true)]
@@ -462,9 +490,13 @@ mod tests {
                 .collect();
             assert_eq!(values.join(" "), formats, "{name}");
         }
+        // `serve` prints no results, only the address it listens on.
+        assert!(
+            (cli.find_subcommand("serve").unwrap().get_arguments()).all(|a| a.get_id() != "format")
+        );
         assert_eq!(
             cli.get_subcommands().count(),
-            10,
+            11,
             "a new command needs a --format"
         );
     }
@@ -490,6 +522,10 @@ mod tests {
         assert!(e.contains("must be a whole number from 0 to"), "{e}");
         let e = parse(&["timeline", "--trial", "-1"]).unwrap_err();
         assert!(e.contains("a trial's index, a whole number from 0"), "{e}");
+        let e = parse(&["serve", "--budget-ms", "5"]).unwrap_err();
+        assert!(e.contains("5 is not in 10..=10000"), "{e}");
+        let e = parse(&["serve", "--bind", "localhost:80"]).unwrap_err();
+        assert!(e.contains("--bind <ADDR>"), "{e}");
         let e = parse(&["tune", "f.toml", "--catalog", "c.csv", "--max", "-1"]).unwrap_err();
         assert!(e.contains("whole number of units from 0 to 1000"), "{e}");
         let Command::Run(run) = parse(&["run", "--trials", "20"]).unwrap().command else {

@@ -14,5 +14,6 @@ pub mod interrupt;
 pub mod montecarlo;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
 pub mod stats;

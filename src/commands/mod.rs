@@ -7,6 +7,7 @@ pub(crate) mod demo;
 pub mod import;
 pub mod merge;
 pub(crate) mod run;
+pub(crate) mod serve;
 pub(crate) mod sweep;
 pub(crate) mod timeline;
 pub(crate) mod tune;
@@ -45,6 +46,7 @@ pub fn dispatch(command: Command, stdout: &mut dyn Write) -> anyhow::Result<()> 
         Command::Sweep(args) => sweep::sweep(&args, stdout),
         Command::Tune(args) => tune::tune(&args, stdout),
         Command::Import(args) => import::import(&args, stdout),
+        Command::Serve(args) => serve::serve(&args, stdout),
     }
 }
 

@@ -33,6 +33,7 @@ mod output_sets;
 mod report;
 mod runaway;
 mod scenarios;
+mod serve;
 mod shards;
 mod signals;
 mod sweep;
