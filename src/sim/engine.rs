@@ -20,11 +20,12 @@ mod webhooks;
 use rand::RngExt;
 
 pub use super::event::{Event, Payload};
-use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, TrialOutcome};
+use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome, TrialOutcome};
 use super::plan::Plan;
 use super::queue::EventQueue;
 use super::rng::{SYSTEM_STREAM, TrialRng, named_stream, sku_stream, trial_rng};
 pub use super::runaway::Runaway;
+use super::workload::Workload;
 use crate::scenario::Transport;
 use levels::Levels;
 use measure::Measures;
@@ -73,10 +74,14 @@ pub struct Engine<'a> {
     /// Per link and SKU (`link * skus + sku`): the send time of the last level message applied
     /// (for `ordered`).
     last_applied: Vec<f64>,
-    /// Per node: items waiting for a server.
-    waiting: Vec<std::collections::VecDeque<u32>>,
-    /// Per node: servers busy.
+    /// Per node queued event by event: items waiting for a server, with when they joined.
+    waiting: Vec<std::collections::VecDeque<(u32, f64)>>,
+    /// Per node queued event by event: servers busy.
     busy: Vec<u32>,
+    /// Per node queued in bulk: its servers and background stream (`sim::workload`), and the
+    /// generator of its background orders and service times.
+    workloads: Vec<Workload>,
+    queue_rngs: Vec<TrialRng>,
     /// Per SKU: whether a reorder is open.
     reorder_open: Vec<bool>,
     /// Per link: messages attempted and polls made, this trial (to name a runaway's links).
@@ -94,6 +99,9 @@ pub struct Engine<'a> {
     /// Per demand stream (`sku * channels + channel`): the segment the next search starts from.
     segment_cursor: Vec<usize>,
     rng: TrialRng,
+    /// The stream ids of every generator but the system's, hashed from names once per engine
+    /// instead of once per trial.
+    streams: StreamIds,
     demand_rngs: Vec<TrialRng>,
     penalty_rngs: Vec<TrialRng>,
     /// Per demand stream: `ship_after` draws (only with `ship_after`).
@@ -117,7 +125,7 @@ impl<'a> Engine<'a> {
         Engine {
             plan,
             horizon: s.horizon,
-            queue: EventQueue::default(),
+            queue: EventQueue::with_buckets(s.horizon, queue_buckets(s)),
             now: 0.0,
             nodes,
             channels,
@@ -129,6 +137,10 @@ impl<'a> Engine<'a> {
             last_applied: vec![f64::NEG_INFINITY; links * skus],
             waiting: vec![Default::default(); nodes],
             busy: vec![0; nodes],
+            workloads: (plan.queues.iter())
+                .map(|q| Workload::new(q.servers, q.background_per_hour))
+                .collect(),
+            queue_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); nodes],
             reorder_open: vec![false; skus],
             link_messages: vec![0; links],
             sale_qty: 0,
@@ -138,6 +150,7 @@ impl<'a> Engine<'a> {
             monitor: Monitor::new(plan),
             segment_cursor: vec![0; streams],
             rng: trial_rng(0, 0, SYSTEM_STREAM),
+            streams: StreamIds::new(plan),
             demand_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             ship_rngs: if s.stock.ship_after.is_some() {
@@ -251,6 +264,13 @@ impl<'a> Engine<'a> {
         self.last_applied.fill(f64::NEG_INFINITY);
         self.waiting.iter_mut().for_each(|w| w.clear());
         self.busy.fill(0);
+        for n in 0..self.nodes {
+            if self.plan.queues[n].bulk {
+                let rng = &mut self.queue_rngs[n];
+                *rng = trial_rng(seed, trial, self.streams.queue[n]);
+                self.workloads[n].reset(rng);
+            }
+        }
         self.reorder_open.fill(false);
         self.link_messages.fill(0);
         self.levels.reset(self.plan, &self.views, self.nodes);
@@ -259,39 +279,18 @@ impl<'a> Engine<'a> {
         self.monitor.reset();
         self.segment_cursor.fill(0);
         self.rng = trial_rng(seed, trial, SYSTEM_STREAM);
-        let catalog = s.catalog.is_catalog();
-        let ships = s.stock.ship_after.is_some();
-        for (k, sku) in s.catalog.skus.iter().enumerate() {
-            for (c, channel) in s.channels.iter().enumerate() {
-                let (demand, penalty) = if catalog {
-                    (
-                        sku_stream("demand", &channel.name, &sku.name),
-                        sku_stream("penalty", &channel.name, &sku.name),
-                    )
-                } else {
-                    (
-                        named_stream("demand", &channel.name),
-                        named_stream("penalty", &channel.name),
-                    )
-                };
-                let stream = k * self.channels + c;
-                self.demand_rngs[stream] = trial_rng(seed, trial, demand);
-                self.penalty_rngs[stream] = trial_rng(seed, trial, penalty);
-                if ships {
-                    let ship = if catalog {
-                        sku_stream("ship", &channel.name, &sku.name)
-                    } else {
-                        named_stream("ship", &channel.name)
-                    };
-                    self.ship_rngs[stream] = trial_rng(seed, trial, ship);
-                }
-            }
+        let ids = &self.streams;
+        for (rng, &id) in self.demand_rngs.iter_mut().zip(&ids.demand) {
+            *rng = trial_rng(seed, trial, id);
         }
-        if !self.shrink_rngs.is_empty() {
-            for (k, sku) in s.catalog.skus.iter().enumerate() {
-                let stream = named_stream("shrink", &sku.name);
-                self.shrink_rngs[k] = trial_rng(seed, trial, stream);
-            }
+        for (rng, &id) in self.penalty_rngs.iter_mut().zip(&ids.penalty) {
+            *rng = trial_rng(seed, trial, id);
+        }
+        for (rng, &id) in self.ship_rngs.iter_mut().zip(&ids.ship) {
+            *rng = trial_rng(seed, trial, id);
+        }
+        for (rng, &id) in self.shrink_rngs.iter_mut().zip(&ids.shrink) {
+            *rng = trial_rng(seed, trial, id);
         }
         if !self.day_factors.is_empty() {
             self.draw_day_factors(seed, trial);
@@ -304,6 +303,10 @@ impl<'a> Engine<'a> {
         self.out.links.resize(s.links.len(), LinkOutcome::default());
         self.out.feeds.clear();
         self.out.feeds.resize(s.nodes.len(), FeedOutcome::default());
+        self.out.queues.clear();
+        self.out
+            .queues
+            .resize(s.nodes.len(), QueueOutcome::default());
         self.out.skus.clear();
         self.out.any_exposure_seconds = 0.0;
         self.out.first_stockout_seconds = f64::NAN;
@@ -345,7 +348,7 @@ impl<'a> Engine<'a> {
             self.schedule_shrink(k);
         }
         for (n, node) in s.nodes.iter().enumerate() {
-            if node.processing.is_some() {
+            if node.processing.is_some() && !plan.queues[n].bulk {
                 self.schedule_background(n);
             }
         }
@@ -430,6 +433,9 @@ impl<'a> Engine<'a> {
             Event::Background { node } => {
                 self.enqueue(node as usize, BACKGROUND);
                 self.schedule_background(node as usize);
+            }
+            Event::ServiceEnd { node, item } if self.plan.queues[node as usize].bulk => {
+                self.apply_order(node as usize, item);
             }
             Event::ServiceEnd { node, item } => {
                 let n = node as usize;
@@ -570,29 +576,56 @@ impl<'a> Engine<'a> {
     /// server when nobody is waiting.
     #[inline]
     fn enqueue(&mut self, n: usize, item: u32) {
-        let servers = self.plan.queues[n].servers;
-        if self.waiting[n].is_empty() && self.busy[n] < servers {
-            self.serve(n, item);
+        let queue = &self.plan.queues[n];
+        if queue.bulk {
+            self.enqueue_bulk(n, item);
+        } else if self.waiting[n].is_empty() && self.busy[n] < queue.servers {
+            self.serve(n, item, self.now);
         } else {
-            self.waiting[n].push_back(item);
+            self.waiting[n].push_back((item, self.now));
         }
+    }
+
+    /// An order joins node `n`'s queue advanced in bulk: the background orders that came
+    /// before it are taken in, then it takes the server that frees first, and its service end
+    /// is known at once (FIFO: nothing arriving later changes it).
+    #[inline]
+    fn enqueue_bulk(&mut self, n: usize, order: u32) {
+        let service = &self.plan.queues[n].service;
+        let (workload, rng) = (&mut self.workloads[n], &mut self.queue_rngs[n]);
+        workload.catch_up(self.now, service, rng);
+        let work = service.sample(rng);
+        let start = workload.admit(self.now, work);
+        let out = &mut self.out.queues[n];
+        out.orders += 1;
+        out.wait_seconds += start - self.now;
+        let event = Event::ServiceEnd {
+            node: n as u32,
+            item: order,
+        };
+        self.schedule(start + work, event);
     }
 
     /// Serves waiting items while node `n` has free servers.
     fn start_service(&mut self, n: usize) {
         let servers = self.plan.queues[n].servers;
         while self.busy[n] < servers {
-            let Some(item) = self.waiting[n].pop_front() else {
+            let Some((item, since)) = self.waiting[n].pop_front() else {
                 break;
             };
-            self.serve(n, item);
+            self.serve(n, item, since);
         }
     }
 
-    /// A free server of node `n` starts on `item`.
+    /// A free server of node `n` starts on `item`, which joined the queue at `since`.
     #[inline]
-    fn serve(&mut self, n: usize, item: u32) {
+    fn serve(&mut self, n: usize, item: u32, since: f64) {
         self.busy[n] += 1;
+        if item != BACKGROUND {
+            let out = &mut self.out.queues[n];
+            out.orders += 1;
+            out.wait_seconds += self.now - since;
+        }
         let service = self.plan.queues[n].service.sample(&mut self.rng);
         let event = Event::ServiceEnd {
             node: n as u32,
@@ -659,6 +692,68 @@ impl<'a> Engine<'a> {
         }
         if let Some(reconcile) = &self.plan.scenario.reconcile {
             self.schedule(self.now + reconcile.every, Event::Reconcile);
+        }
+    }
+}
+
+/// Events per bucket of the event queue's far future, about: enough that moving a bucket into
+/// the heap is cheap per event, few enough that the heap stays small.
+const EVENTS_PER_BUCKET: f64 = 256.0;
+
+/// How many buckets of time the event queue keeps the far future in: the expected events of a
+/// trial over [`EVENTS_PER_BUCKET`], at most 65,536 (1: none).
+fn queue_buckets(s: &crate::scenario::Scenario) -> usize {
+    let events = crate::scenario::expected_events(s).total();
+    (events / EVENTS_PER_BUCKET).clamp(1.0, 65_536.0) as usize
+}
+
+/// The stream ids of an engine's generators (MODEL.md, "Randomness" and Part 2's random streams):
+/// per demand stream (`sku * channels + c`) its demand, penalty and `ship_after` streams, per SKU
+/// its shrink stream, per node its queue's.
+struct StreamIds {
+    demand: Vec<u64>,
+    penalty: Vec<u64>,
+    /// Empty without `ship_after`.
+    ship: Vec<u64>,
+    /// Empty when no SKU shrinks.
+    shrink: Vec<u64>,
+    queue: Vec<u64>,
+}
+
+impl StreamIds {
+    fn new(plan: &Plan) -> StreamIds {
+        let s = &plan.scenario;
+        let catalog = s.catalog.is_catalog();
+        let per_stream = |purpose: &str| -> Vec<u64> {
+            let mut ids = Vec::with_capacity(s.catalog.skus.len() * s.channels.len());
+            for sku in &s.catalog.skus {
+                for channel in &s.channels {
+                    ids.push(if catalog {
+                        sku_stream(purpose, &channel.name, &sku.name)
+                    } else {
+                        named_stream(purpose, &channel.name)
+                    });
+                }
+            }
+            ids
+        };
+        let shrinks = s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0);
+        StreamIds {
+            demand: per_stream("demand"),
+            penalty: per_stream("penalty"),
+            ship: match s.stock.ship_after {
+                Some(_) => per_stream("ship"),
+                None => Vec::new(),
+            },
+            shrink: match shrinks {
+                true => (s.catalog.skus.iter())
+                    .map(|sku| named_stream("shrink", &sku.name))
+                    .collect(),
+                false => Vec::new(),
+            },
+            queue: (s.nodes.iter())
+                .map(|node| named_stream("queue", &node.name))
+                .collect(),
         }
     }
 }

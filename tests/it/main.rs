@@ -27,6 +27,7 @@ mod merge_fuzz;
 mod merge_untrusted;
 mod out_help;
 mod output_sets;
+mod queue_bulk;
 mod report;
 mod runaway;
 mod scenarios;
