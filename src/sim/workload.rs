@@ -71,12 +71,41 @@ impl Workload {
     /// from `service`.
     #[inline]
     pub fn catch_up(&mut self, t: f64, service: &Dist, rng: &mut TrialRng) {
-        while self.next_background < t {
-            let at = self.next_background;
-            let work = service.sample(rng);
-            self.admit(at, work);
-            self.background += 1;
-            self.next_background = at + self.gap(rng);
+        if self.next_background >= t {
+            return;
+        }
+        // The loop runs once per background order: monomorphised per service distribution (the
+        // common exponential and fixed ones inline their draw) and per number of servers.
+        match *service {
+            Dist::Exp(mean) => self.take_in(t, rng, |rng| {
+                let unit: f64 = Exp1.sample(rng);
+                mean * unit
+            }),
+            Dist::Fixed(work) => self.take_in(t, rng, |_| work),
+            _ => self.take_in(t, rng, |rng| service.sample(rng)),
+        }
+    }
+
+    #[inline(always)]
+    fn take_in(&mut self, t: f64, rng: &mut TrialRng, mut work: impl FnMut(&mut TrialRng) -> f64) {
+        if let [free] = self.free_at.as_mut_slice() {
+            // One server: Lindley's recursion.
+            let mut at = self.next_background;
+            while at < t {
+                *free = free.max(at) + work(rng);
+                self.background += 1;
+                let unit: f64 = Exp1.sample(rng);
+                at += unit * self.mean_gap;
+            }
+            self.next_background = at;
+        } else {
+            while self.next_background < t {
+                let at = self.next_background;
+                let work = work(rng);
+                self.admit(at, work);
+                self.background += 1;
+                self.next_background = at + self.gap(rng);
+            }
         }
     }
 

@@ -125,11 +125,7 @@ pub fn chart(scaling: &Scaling) -> BenchScaling {
                 "SKUs (28 days)",
                 &scaling.catalog_size,
             ),
-            panel(
-                "against horizon (2,000 SKUs)",
-                "days",
-                &scaling.horizon,
-            ),
+            panel("against horizon (2,000 SKUs)", "days", &scaling.horizon),
         ],
         note: format!(
             "100x the trials: {}x the cost of a trial; 100x the SKUs at the same demand: {}x \
@@ -139,5 +135,47 @@ pub fn chart(scaling: &Scaling) -> BenchScaling {
             significant(scaling.catalog_growth),
             ratio(&scaling.horizon)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn points(values: [f64; 3]) -> Vec<ScalingPoint> {
+        (values.iter().enumerate())
+            .map(|(i, &ms)| ScalingPoint {
+                x: 10f64.powi(i as i32 + 2),
+                trials: 10,
+                seconds: ms / 100.0,
+                ms_per_trial: ms,
+                events_per_trial: 100.0,
+                orders_per_trial: 10.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_chart_has_a_panel_per_series_and_the_ratios() {
+        let scaling = Scaling {
+            trials: points([0.05, 0.05, 0.05]),
+            catalog_size: points([10.0, 11.0, 12.1]),
+            horizon: points([3.0, 12.0, 48.0]),
+            catalog_growth: 1.1,
+        };
+        let chart = chart(&scaling);
+        assert_eq!(chart.panels.len(), 3);
+        assert_eq!(chart.panels[1].points[2].ms_per_trial, 12.1);
+        assert!(chart.note.contains("100x the trials: 1x"), "{}", chart.note);
+        assert!(
+            chart.note.contains("(2,000 to 20,000: 1.1x)"),
+            "{}",
+            chart.note
+        );
+        assert!(
+            chart.note.contains("16x the horizon: 16x"),
+            "{}",
+            chart.note
+        );
     }
 }

@@ -22,7 +22,8 @@ pub(super) const FOUR_WEEKS: &str = concat!(
 /// proportional to `r^-1.2`, the long tail of online retail; see scenarios/catalog/generate.py),
 /// scaled so that all of them together sell `orders_per_day`. Stock, reorder point and quantity
 /// and shrink scale with each SKU's demand (14, 4 and 14 days of it, 1.5% shrink), so that a
-/// catalog of ten times the SKUs at the same total demand does the same work per order.
+/// catalog of ten times the SKUs at the same total demand does the same work per order. The
+/// best seller is named TEE-M, the SKU the stack's scheduled order names.
 pub fn long_tail_catalog(skus: usize, orders_per_day: f64) -> String {
     let weight = |rank: usize| (rank as f64).powf(-1.2);
     let total: f64 = (1..=skus).map(weight).sum();
@@ -31,8 +32,13 @@ pub fn long_tail_catalog(skus: usize, orders_per_day: f64) -> String {
     for rank in 1..=skus {
         let rate = orders_per_day * weight(rank) / total;
         let days = |d: f64| (rate * d).round().max(1.0) as i64;
+        // The stack's scheduled order names TEE-M: the best seller.
+        let name = match rank {
+            1 => "TEE-M".to_owned(),
+            _ => format!("SKU-{rank:05}"),
+        };
         csv.push_str(&format!(
-            "SKU-{rank:05},{rate:.6},{},{},{},{:.6}\n",
+            "{name},{rate:.6},{},{},{},{:.6}\n",
             days(14.0),
             days(4.0) - 1,
             days(14.0),
@@ -146,6 +152,13 @@ mod tests {
             assert!((total - 1_500.0).abs() < 0.01 * skus as f64, "{total}");
             assert!(rates.windows(2).all(|w| w[0] >= w[1]));
         }
+    }
+
+    #[test]
+    fn a_generated_catalog_runs_on_the_four_week_stack() {
+        let scenario = four_weeks_with(&long_tail_catalog(50, 100.0), "2d").unwrap();
+        assert_eq!(scenario.catalog.skus.len(), 50);
+        assert_eq!(scenario.horizon, 2.0 * 86_400.0);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::frame::{draw_title, draw_title_and_note};
 use super::style::{self, Figure, HouseMesh, plot_err};
-use crate::report::format::tick;
+use crate::report::format::{significant, tick};
 
 /// One measured point: `x` (trials, SKUs or days) and the cost of a trial there.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,9 +107,9 @@ fn draw_panel<DB: DrawingBackend>(
     let label_font = style::tick_font();
     chart
         .draw_series(
-            points.iter().map(|&(x, y)| {
-                Text::new(format!("{}", tick(y)), (x, y * 1.25), label_font.clone())
-            }),
+            points
+                .iter()
+                .map(|&(x, y)| Text::new(significant(y), (x, y * 1.25), label_font.clone())),
         )
         .map_err(plot_err)?;
     Ok(())

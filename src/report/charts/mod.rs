@@ -1,5 +1,6 @@
 //! Charts, one file each, all styled by `style` and saved as PNG and SVG.
 
+pub(crate) mod bench_scaling;
 pub(crate) mod compare_bars;
 mod frame;
 pub(crate) mod import_daily_orders;
