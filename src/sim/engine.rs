@@ -103,9 +103,21 @@ pub struct Engine<'a> {
     /// instead of once per trial.
     streams: StreamIds,
     demand_rngs: Vec<TrialRng>,
+    /// Per demand stream: penalty draws, seeded when the stream first oversells (most never
+    /// do), and whether it has been this trial.
     penalty_rngs: Vec<TrialRng>,
-    /// Per demand stream: `ship_after` draws (only with `ship_after`).
+    penalty_seeded: Vec<bool>,
+    /// Per demand stream: `ship_after` draws (only with `ship_after`), seeded at the stream's
+    /// first accepted order, and whether it has been this trial.
     ship_rngs: Vec<TrialRng>,
+    ship_seeded: Vec<bool>,
+    /// The trial's seed and index (for generators seeded when first used).
+    seed: u64,
+    trial: u64,
+    /// Per SKU: whether its stock or a view changed since the last recount (a SKU that did not
+    /// has every view equal to its stock, so the recount skips it), and those SKUs as a list.
+    recount_dirty: Vec<bool>,
+    recount_list: Vec<u32>,
     /// Per SKU: shrink draws (only when some SKU shrinks).
     shrink_rngs: Vec<TrialRng>,
     /// Days a trial covers, and per SKU and day (`sku * days + day`) the `demand_cv` multiplier
@@ -153,11 +165,17 @@ impl<'a> Engine<'a> {
             streams: StreamIds::new(plan),
             demand_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
+            penalty_seeded: vec![false; streams],
             ship_rngs: if s.stock.ship_after.is_some() {
                 vec![trial_rng(0, 0, SYSTEM_STREAM); streams]
             } else {
                 Vec::new()
             },
+            ship_seeded: vec![false; streams],
+            seed: 0,
+            trial: 0,
+            recount_dirty: vec![false; skus],
+            recount_list: Vec::new(),
             shrink_rngs: if s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0) {
                 vec![trial_rng(0, 0, SYSTEM_STREAM); skus]
             } else {
@@ -283,12 +301,13 @@ impl<'a> Engine<'a> {
         for (rng, &id) in self.demand_rngs.iter_mut().zip(&ids.demand) {
             *rng = trial_rng(seed, trial, id);
         }
-        for (rng, &id) in self.penalty_rngs.iter_mut().zip(&ids.penalty) {
-            *rng = trial_rng(seed, trial, id);
-        }
-        for (rng, &id) in self.ship_rngs.iter_mut().zip(&ids.ship) {
-            *rng = trial_rng(seed, trial, id);
-        }
+        (self.seed, self.trial) = (seed, trial);
+        self.penalty_seeded.fill(false);
+        self.ship_seeded.fill(false);
+        // Every SKU is checked at the first recount (a node's `initial` may differ from stock).
+        self.recount_dirty.fill(true);
+        self.recount_list.clear();
+        self.recount_list.extend(0..self.physical.len() as u32);
         for (rng, &id) in self.shrink_rngs.iter_mut().zip(&ids.shrink) {
             *rng = trial_rng(seed, trial, id);
         }
@@ -507,10 +526,9 @@ impl<'a> Engine<'a> {
             self.take_physical(k, q);
         } else {
             out.oversold += 1;
-            let penalty = self.plan.sells[stream]
-                .penalty
-                .sample(&mut self.penalty_rngs[stream]);
-            out.penalty += penalty;
+            let dist = self.plan.sells[stream].penalty;
+            let penalty = dist.sample(self.penalty_rng(stream));
+            self.out.channels[c].penalty += penalty;
             self.measures.oversold(stream, penalty);
         }
         self.measures.accepted(c, self.now, physical < q);
@@ -674,8 +692,38 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Demand stream `stream`'s penalty generator, seeded at its first use in the trial.
+    #[inline]
+    fn penalty_rng(&mut self, stream: usize) -> &mut TrialRng {
+        if !self.penalty_seeded[stream] {
+            self.penalty_seeded[stream] = true;
+            let id = self.streams.penalty[stream];
+            self.penalty_rngs[stream] = trial_rng(self.seed, self.trial, id);
+        }
+        &mut self.penalty_rngs[stream]
+    }
+
+    /// Demand stream `stream`'s `ship_after` generator, seeded at its first use in the trial.
+    #[inline]
+    fn ship_rng(&mut self, stream: usize) -> &mut TrialRng {
+        if !self.ship_seeded[stream] {
+            self.ship_seeded[stream] = true;
+            let id = self.streams.ship[stream];
+            self.ship_rngs[stream] = trial_rng(self.seed, self.trial, id);
+        }
+        &mut self.ship_rngs[stream]
+    }
+
+    /// Every view of every SKU is set to its stock. Only SKUs whose stock or views changed since
+    /// the last recount can differ, so only those are looked at, in SKU order as the model says.
     fn reconcile(&mut self) {
-        for k in 0..self.physical.len() {
+        let mut list = std::mem::take(&mut self.recount_list);
+        list.sort_unstable();
+        for &k in &list {
+            self.recount_dirty[k as usize] = false;
+        }
+        for &k in &list {
+            let k = k as usize;
             // A bundle's views follow its components'.
             if self.plan.is_bundle(k) {
                 continue;
@@ -690,6 +738,10 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        // SKUs changed while recounting were noted again in the (emptied) list; keep its memory.
+        list.clear();
+        list.append(&mut self.recount_list);
+        self.recount_list = list;
         if let Some(reconcile) = &self.plan.scenario.reconcile {
             self.schedule(self.now + reconcile.every, Event::Reconcile);
         }

@@ -1,6 +1,6 @@
 //! How the cost of one trial grows: with the number of trials (the reference stack), with the
 //! size of the catalog at the same total demand (generated catalogs of 200, 2,000 and 20,000
-//! SKUs on the four-week stack) and with the horizon (the four-week catalog over 7, 28 and 112
+//! SKUs on the four-week stack, Amazon's feed on changed sync) and with the horizon (the four-week catalog over 7, 28 and 112
 //! days). Every point runs single-threaded with the statistics a run keeps.
 
 use serde::Serialize;
@@ -46,7 +46,8 @@ pub struct ScalingPoint {
 pub struct Scaling {
     /// The reference workload at 1,000, 10,000 and 100,000 trials.
     pub trials: Vec<ScalingPoint>,
-    /// Generated catalogs of 200, 2,000 and 20,000 SKUs with the same total demand, four weeks.
+    /// Generated catalogs of 200, 2,000 and 20,000 SKUs with the same total demand, four weeks,
+    /// Amazon's feed on changed sync.
     pub catalog_size: Vec<ScalingPoint>,
     /// The four-week catalog over 7, 28 and 112 days.
     pub horizon: Vec<ScalingPoint>,
@@ -63,14 +64,14 @@ pub fn scaling(reference: &Scenario, seed: u64) -> anyhow::Result<Scaling> {
     let mut catalog_size = Vec::new();
     for skus in CATALOG_SIZES {
         let csv = long_tail_catalog(skus, CATALOG_ORDERS_PER_DAY);
-        let plan = Plan::new(four_weeks_with(&csv, "28d")?);
+        let plan = Plan::new(four_weeks_with(&csv, "28d", true)?);
         catalog_size.push(point(&plan, skus as f64, CATALOG_TRIALS, seed)?);
     }
     let skus_csv = std::path::Path::new(FOUR_WEEKS).with_file_name("skus.csv");
     let skus_csv = std::fs::read_to_string(skus_csv)?;
     let mut horizon = Vec::new();
     for days in HORIZON_DAYS {
-        let plan = Plan::new(four_weeks_with(&skus_csv, &format!("{days}d"))?);
+        let plan = Plan::new(four_weeks_with(&skus_csv, &format!("{days}d"), false)?);
         horizon.push(point(&plan, f64::from(days), CATALOG_TRIALS, seed)?);
     }
     let catalog_growth = catalog_size[2].ms_per_trial / catalog_size[1].ms_per_trial;
