@@ -30,7 +30,8 @@ pub enum Command {
     /// each, and write out/demo/report.html.
     Demo(DemoArgs),
     /// Measure the engine: events, orders and trials per second, single-threaded and on all
-    /// threads, and peak memory.
+    /// threads, and peak memory, on the reference, catalog and tune workloads; and how the cost
+    /// of a trial grows with trials, catalog size and horizon.
     Bench(BenchArgs),
     /// Combine the partial results of `run --shard K/N` into the run's results.
     Merge(MergeArgs),
@@ -323,7 +324,13 @@ pub enum BenchWorkload {
     Reference,
     /// scenarios/catalog/four-weeks.toml: 2,000 SKUs over 28 days.
     Catalog,
-    /// Both, one after the other.
+    /// `tune` of a generated long-tailed catalog of 40 SKUs on the polling-15m stack (Amazon's
+    /// buffer, 0 to 10).
+    Tune,
+    /// The cost of one trial against trials (reference), catalog size at the same total demand
+    /// (200, 2,000, 20,000 SKUs) and horizon (7, 28, 112 days); single-threaded.
+    Scaling,
+    /// All of them, one after the other.
     All,
 }
 
@@ -334,7 +341,8 @@ pub struct BenchArgs {
     /// The workload(s) to measure.
     #[arg(long, value_enum, default_value_t = BenchWorkload::Reference)]
     pub workload: BenchWorkload,
-    /// Trials per measurement [default: 20000 for the reference workload, 200 for the catalog].
+    /// Trials per measurement [default: 20000 for the reference workload, 200 for the catalog,
+    /// 500 per SKU and value for tune; the scaling series has its own].
     #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
     pub trials: Option<u64>,
     /// Base seed [default: the scenario's monte_carlo.seed].
@@ -346,6 +354,10 @@ pub struct BenchArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
     pub format: BenchFormat,
+    /// Also write the measurements to DIR/bench/bench.json and, with the scaling series, the
+    /// chart DIR/bench/bench_scaling.{png,svg} [default: write nothing].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

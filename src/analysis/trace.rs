@@ -565,18 +565,19 @@ mod tests {
     fn a_trace_too_long_for_its_memory_is_refused() {
         let plan = reference();
         let bytes = event_bytes(&plan.scenario);
-        // Room for 1,000 events: the reference expects about 3,550.
-        let e = trace_within(&plan, 3, 0, 1_000 * bytes).unwrap_err();
+        // Room for 500 events: the reference expects about 1,150 (background orders are no
+        // events).
+        let e = trace_within(&plan, 3, 0, 500 * bytes).unwrap_err();
         let e = e.downcast::<TraceTooLong>().unwrap();
-        assert_eq!(e.limit, 1_000);
+        assert_eq!(e.limit, 500);
         assert!(
             e.to_string().contains(
-                "a trial is expected to have about 3553 events, more than the 1000 a trace keeps"
+                "a trial is expected to have about 1153 events, more than the 500 a trace keeps"
             ),
             "{e}"
         );
-        // Room for 3,600: the estimate fits, the trial (3,24x events) too.
-        let t = trace_within(&plan, 3, 0, 3_600 * bytes).unwrap();
+        // Room for 1,200: the estimate fits, the trial (about 830 events) too.
+        let t = trace_within(&plan, 3, 0, 1_200 * bytes).unwrap();
         assert_eq!(t.events.len() as u64, t.outcome.events);
     }
 

@@ -1,5 +1,10 @@
-//! `oversell bench [FILE]`: how fast the engine runs a scenario, single-threaded and on all
-//! threads, with the same statistics a run keeps (nothing is written to disk).
+//! `oversell bench [FILE]`: how fast the engine runs the reference, catalog and tune workloads,
+//! single-threaded and on all threads, with the same statistics a run keeps, and how the cost of
+//! a trial grows with trials, catalog size and horizon. With `--out DIR` it writes
+//! `DIR/bench/bench.json` and the scaling chart.
+
+mod scaling;
+mod workloads;
 
 use std::io::Write;
 use std::path::Path;
@@ -10,9 +15,13 @@ use serde::Serialize;
 use crate::analysis::InputError;
 use crate::cli::{BenchArgs, BenchFormat, BenchWorkload};
 use crate::montecarlo::{RunConfig, for_each_trial};
+use crate::report::{Place, ResultSet, file};
 use crate::scenario::Source;
 use crate::sim::Plan;
 use crate::stats::RunAccumulator;
+pub use scaling::Scaling;
+use workloads::FOUR_WEEKS;
+pub use workloads::{TuneMeasurement, TuneWorkload, time_tune};
 
 /// One timed run.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -61,11 +70,35 @@ pub struct Bench {
     pub peak_memory_bytes: Option<u64>,
 }
 
-/// The catalog workload: 2,000 SKUs over four weeks, read from the source tree.
-const CATALOG_WORKLOAD: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/scenarios/catalog/four-weeks.toml"
-);
+/// The tune workload: tune of a generated catalog on the polling-15m stack.
+#[derive(Debug, Clone, Serialize)]
+pub struct TuneBench {
+    /// The stack tuned.
+    pub scenario: &'static str,
+    /// SKUs of the generated catalog (long tail, median 0.08 orders a day).
+    pub skus: usize,
+    /// Knob values tried per SKU: Amazon's buffer from 0 to `values - 1`.
+    pub values: i64,
+    /// Trials per SKU and value.
+    pub trials_per_value: u64,
+    /// Single-threaded.
+    pub single: TuneMeasurement,
+    /// On all threads (or `--threads`).
+    pub parallel: TuneMeasurement,
+    /// `single.seconds / parallel.seconds`.
+    pub speedup: f64,
+}
+
+/// Everything one `bench` measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// The reference and catalog workloads measured, in that order.
+    pub workloads: Vec<Bench>,
+    /// The tune workload, when measured.
+    pub tune: Option<TuneBench>,
+    /// The cost of a trial against trials, catalog size and horizon, when measured.
+    pub scaling: Option<Scaling>,
+}
 
 /// Trials per measurement of the catalog workload when `--trials` is not given.
 const CATALOG_TRIALS: u64 = 200;
@@ -73,43 +106,105 @@ const CATALOG_TRIALS: u64 = 200;
 /// Trials per measurement of the reference workload when `--trials` is not given.
 const REFERENCE_TRIALS: u64 = 20_000;
 
-/// Runs the measurements of the chosen workloads and prints them.
+/// SKUs of the tune workload.
+const TUNE_SKUS: usize = 40;
+/// Trials per SKU and knob value of the tune workload when `--trials` is not given.
+const TUNE_TRIALS: u64 = 500;
+
+/// Runs the measurements of the chosen workloads and prints them (and with `--out`, writes them).
 pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    if let (Some(file), BenchWorkload::Catalog) = (&args.file, args.workload) {
+    let workload = args.workload;
+    if let (Some(file), BenchWorkload::Catalog | BenchWorkload::Tune) = (&args.file, workload) {
         return Err(InputError::flag(
-            "--workload catalog",
+            format!("--workload {}", workload_name(workload)),
             format!(
-                "measures scenarios/catalog/four-weeks.toml and takes no FILE ({}); drop one",
+                "measures a workload of its own and takes no FILE ({}); drop one",
                 file.display()
             ),
         )
         .into());
     }
-    let mut benches = Vec::new();
-    if matches!(args.workload, BenchWorkload::Reference | BenchWorkload::All) {
-        let source = Source::load(args.file.as_deref())?;
+    let mut set = match &args.out {
+        Some(out) => Some(ResultSet::begin(Place::bench(out), None, true)?),
+        None => None,
+    };
+    let wants = |w: BenchWorkload| workload == w || workload == BenchWorkload::All;
+    let mut report = BenchReport {
+        workloads: Vec::new(),
+        tune: None,
+        scaling: None,
+    };
+    let reference = Source::load(args.file.as_deref())?;
+    if wants(BenchWorkload::Reference) {
         let trials = args.trials.unwrap_or(REFERENCE_TRIALS);
-        benches.push(bench_one("reference", source, trials, args)?);
+        let source = Source::load(args.file.as_deref())?;
+        report
+            .workloads
+            .push(bench_one("reference", source, trials, args)?);
     }
-    if matches!(args.workload, BenchWorkload::Catalog | BenchWorkload::All) {
-        let source = Source::load(Some(Path::new(CATALOG_WORKLOAD)))?;
+    if wants(BenchWorkload::Catalog) {
+        let source = Source::load(Some(Path::new(FOUR_WEEKS)))?;
         let trials = args.trials.unwrap_or(CATALOG_TRIALS);
-        benches.push(bench_one("catalog", source, trials, args)?);
+        report
+            .workloads
+            .push(bench_one("catalog", source, trials, args)?);
     }
-    match (args.format, benches.as_slice()) {
-        (BenchFormat::Json, [one]) => {
-            stdout.write_all(crate::report::pretty_json(one).as_bytes())?
+    if wants(BenchWorkload::Tune) {
+        report.tune = Some(bench_tune(args)?);
+    }
+    if wants(BenchWorkload::Scaling) {
+        let seed = args.seed.unwrap_or(reference.scenario.monte_carlo.seed);
+        report.scaling = Some(scaling::scaling(&reference.scenario, seed)?);
+    }
+    if let Some(mut set) = set.take() {
+        set.write(
+            file::BENCH_JSON,
+            crate::report::pretty_json(&report).as_bytes(),
+        )?;
+        if let Some(scaling) = &report.scaling {
+            crate::report::charts::save(&scaling::chart(scaling), &mut set, file::BENCH_SCALING)?;
         }
-        (BenchFormat::Json, all) => {
-            stdout.write_all(crate::report::pretty_json(&all).as_bytes())?
-        }
-        (BenchFormat::Table, all) => {
-            for bench in all {
-                print_table(bench, stdout)?;
-            }
-        }
+        set.commit()?;
+    }
+    match args.format {
+        BenchFormat::Json => stdout.write_all(crate::report::pretty_json(&report).as_bytes())?,
+        BenchFormat::Table => print_report(&report, stdout)?,
     }
     Ok(())
+}
+
+/// The workload's name on the command line.
+fn workload_name(workload: BenchWorkload) -> &'static str {
+    match workload {
+        BenchWorkload::Reference => "reference",
+        BenchWorkload::Catalog => "catalog",
+        BenchWorkload::Tune => "tune",
+        BenchWorkload::Scaling => "scaling",
+        BenchWorkload::All => "all",
+    }
+}
+
+/// Times the tune workload single-threaded, then on `--threads` (default: all cores).
+fn bench_tune(args: &BenchArgs) -> anyhow::Result<TuneBench> {
+    let workload = TuneWorkload {
+        skus: TUNE_SKUS,
+        max: 10,
+        trials: args.trials.unwrap_or(TUNE_TRIALS),
+        seed: args.seed.unwrap_or(2026),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = args.threads.map_or(cores, usize::from);
+    let single = time_tune(workload, 1)?;
+    let parallel = time_tune(workload, threads)?;
+    Ok(TuneBench {
+        scenario: "polling-15m",
+        skus: workload.skus,
+        values: workload.max + 1,
+        trials_per_value: workload.trials,
+        speedup: single.seconds / parallel.seconds,
+        single,
+        parallel,
+    })
 }
 
 /// Measures one workload single-threaded, then on `--threads` (default: all cores).
@@ -150,7 +245,8 @@ fn bench_one(
     })
 }
 
-fn measure(plan: &Plan, config: RunConfig) -> anyhow::Result<Measurement> {
+/// Runs `config` on `plan` with the statistics a run keeps and times it.
+pub(crate) fn measure(plan: &Plan, config: RunConfig) -> anyhow::Result<Measurement> {
     let mut stats = RunAccumulator::new(&plan.scenario);
     let (mut events, mut orders) = (0u64, 0u64);
     let start = Instant::now();
@@ -172,6 +268,59 @@ fn measure(plan: &Plan, config: RunConfig) -> anyhow::Result<Measurement> {
         orders_per_second_per_core: per_core(orders),
         trials_per_second: config.trials as f64 / seconds,
     })
+}
+
+fn print_report(report: &BenchReport, out: &mut dyn Write) -> anyhow::Result<()> {
+    for bench in &report.workloads {
+        print_table(bench, out)?;
+    }
+    if let Some(tune) = &report.tune {
+        writeln!(
+            out,
+            "tune workload: {} SKUs of a long-tailed catalog on {}, buffer 0..={} on amazon, {} \
+             trials per value",
+            tune.skus,
+            tune.scenario,
+            tune.values - 1,
+            tune.trials_per_value
+        )?;
+        for m in [&tune.single, &tune.parallel] {
+            writeln!(
+                out,
+                "{} thread(s): {:.2} s: {:.1} SKUs/s, {:.0} trials/s",
+                m.threads, m.seconds, m.skus_per_second, m.trials_per_second
+            )?;
+        }
+        writeln!(
+            out,
+            "speed-up of {} threads over 1: {:.2}x",
+            tune.parallel.threads, tune.speedup
+        )?;
+    }
+    if let Some(scaling) = &report.scaling {
+        writeln!(out, "scaling: the cost of one trial, one thread")?;
+        let series = [
+            ("trials (reference)", "trials", &scaling.trials),
+            (
+                "catalog size, same demand, 28 d",
+                "SKUs",
+                &scaling.catalog_size,
+            ),
+            ("horizon, 2,000 SKUs", "days", &scaling.horizon),
+        ];
+        for (name, unit, points) in series {
+            let cells: Vec<String> = (points.iter())
+                .map(|p| format!("{} {unit}: {:.3} ms", p.x, p.ms_per_trial))
+                .collect();
+            writeln!(out, "  {name}: {}", cells.join(", "))?;
+        }
+        writeln!(
+            out,
+            "  20,000 SKUs cost {:.2}x a trial of 2,000 at the same total demand",
+            scaling.catalog_growth
+        )?;
+    }
+    Ok(())
 }
 
 fn print_table(bench: &Bench, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -20,11 +20,12 @@ mod webhooks;
 use rand::RngExt;
 
 pub use super::event::{Event, Payload};
-use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, TrialOutcome};
+use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome, TrialOutcome};
 use super::plan::Plan;
 use super::queue::EventQueue;
 use super::rng::{SYSTEM_STREAM, TrialRng, named_stream, sku_stream, trial_rng};
 pub use super::runaway::Runaway;
+use super::workload::Workload;
 use crate::scenario::Transport;
 use levels::Levels;
 use measure::Measures;
@@ -73,10 +74,14 @@ pub struct Engine<'a> {
     /// Per link and SKU (`link * skus + sku`): the send time of the last level message applied
     /// (for `ordered`).
     last_applied: Vec<f64>,
-    /// Per node: items waiting for a server.
-    waiting: Vec<std::collections::VecDeque<u32>>,
-    /// Per node: servers busy.
+    /// Per node queued event by event: items waiting for a server, with when they joined.
+    waiting: Vec<std::collections::VecDeque<(u32, f64)>>,
+    /// Per node queued event by event: servers busy.
     busy: Vec<u32>,
+    /// Per node queued in bulk: its servers and background stream (`sim::workload`), and the
+    /// generator of its background orders and service times.
+    workloads: Vec<Workload>,
+    queue_rngs: Vec<TrialRng>,
     /// Per SKU: whether a reorder is open.
     reorder_open: Vec<bool>,
     /// Per link: messages attempted and polls made, this trial (to name a runaway's links).
@@ -94,10 +99,25 @@ pub struct Engine<'a> {
     /// Per demand stream (`sku * channels + channel`): the segment the next search starts from.
     segment_cursor: Vec<usize>,
     rng: TrialRng,
+    /// The stream ids of every generator but the system's, hashed from names once per engine
+    /// instead of once per trial.
+    streams: StreamIds,
     demand_rngs: Vec<TrialRng>,
+    /// Per demand stream: penalty draws, seeded when the stream first oversells (most never
+    /// do), and whether it has been this trial.
     penalty_rngs: Vec<TrialRng>,
-    /// Per demand stream: `ship_after` draws (only with `ship_after`).
+    penalty_seeded: Vec<bool>,
+    /// Per demand stream: `ship_after` draws (only with `ship_after`), seeded at the stream's
+    /// first accepted order, and whether it has been this trial.
     ship_rngs: Vec<TrialRng>,
+    ship_seeded: Vec<bool>,
+    /// The trial's seed and index (for generators seeded when first used).
+    seed: u64,
+    trial: u64,
+    /// Per SKU: whether its stock or a view changed since the last recount (a SKU that did not
+    /// has every view equal to its stock, so the recount skips it), and those SKUs as a list.
+    recount_dirty: Vec<bool>,
+    recount_list: Vec<u32>,
     /// Per SKU: shrink draws (only when some SKU shrinks).
     shrink_rngs: Vec<TrialRng>,
     /// Days a trial covers, and per SKU and day (`sku * days + day`) the `demand_cv` multiplier
@@ -117,7 +137,7 @@ impl<'a> Engine<'a> {
         Engine {
             plan,
             horizon: s.horizon,
-            queue: EventQueue::default(),
+            queue: EventQueue::with_buckets(s.horizon, queue_buckets(s)),
             now: 0.0,
             nodes,
             channels,
@@ -129,6 +149,10 @@ impl<'a> Engine<'a> {
             last_applied: vec![f64::NEG_INFINITY; links * skus],
             waiting: vec![Default::default(); nodes],
             busy: vec![0; nodes],
+            workloads: (plan.queues.iter())
+                .map(|q| Workload::new(q.servers, q.background_per_hour))
+                .collect(),
+            queue_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); nodes],
             reorder_open: vec![false; skus],
             link_messages: vec![0; links],
             sale_qty: 0,
@@ -138,13 +162,20 @@ impl<'a> Engine<'a> {
             monitor: Monitor::new(plan),
             segment_cursor: vec![0; streams],
             rng: trial_rng(0, 0, SYSTEM_STREAM),
+            streams: StreamIds::new(plan),
             demand_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
+            penalty_seeded: vec![false; streams],
             ship_rngs: if s.stock.ship_after.is_some() {
                 vec![trial_rng(0, 0, SYSTEM_STREAM); streams]
             } else {
                 Vec::new()
             },
+            ship_seeded: vec![false; streams],
+            seed: 0,
+            trial: 0,
+            recount_dirty: vec![false; skus],
+            recount_list: Vec::new(),
             shrink_rngs: if s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0) {
                 vec![trial_rng(0, 0, SYSTEM_STREAM); skus]
             } else {
@@ -251,6 +282,13 @@ impl<'a> Engine<'a> {
         self.last_applied.fill(f64::NEG_INFINITY);
         self.waiting.iter_mut().for_each(|w| w.clear());
         self.busy.fill(0);
+        for n in 0..self.nodes {
+            if self.plan.queues[n].bulk {
+                let rng = &mut self.queue_rngs[n];
+                *rng = trial_rng(seed, trial, self.streams.queue[n]);
+                self.workloads[n].reset(rng);
+            }
+        }
         self.reorder_open.fill(false);
         self.link_messages.fill(0);
         self.levels.reset(self.plan, &self.views, self.nodes);
@@ -259,39 +297,19 @@ impl<'a> Engine<'a> {
         self.monitor.reset();
         self.segment_cursor.fill(0);
         self.rng = trial_rng(seed, trial, SYSTEM_STREAM);
-        let catalog = s.catalog.is_catalog();
-        let ships = s.stock.ship_after.is_some();
-        for (k, sku) in s.catalog.skus.iter().enumerate() {
-            for (c, channel) in s.channels.iter().enumerate() {
-                let (demand, penalty) = if catalog {
-                    (
-                        sku_stream("demand", &channel.name, &sku.name),
-                        sku_stream("penalty", &channel.name, &sku.name),
-                    )
-                } else {
-                    (
-                        named_stream("demand", &channel.name),
-                        named_stream("penalty", &channel.name),
-                    )
-                };
-                let stream = k * self.channels + c;
-                self.demand_rngs[stream] = trial_rng(seed, trial, demand);
-                self.penalty_rngs[stream] = trial_rng(seed, trial, penalty);
-                if ships {
-                    let ship = if catalog {
-                        sku_stream("ship", &channel.name, &sku.name)
-                    } else {
-                        named_stream("ship", &channel.name)
-                    };
-                    self.ship_rngs[stream] = trial_rng(seed, trial, ship);
-                }
-            }
+        let ids = &self.streams;
+        for (rng, &id) in self.demand_rngs.iter_mut().zip(&ids.demand) {
+            *rng = trial_rng(seed, trial, id);
         }
-        if !self.shrink_rngs.is_empty() {
-            for (k, sku) in s.catalog.skus.iter().enumerate() {
-                let stream = named_stream("shrink", &sku.name);
-                self.shrink_rngs[k] = trial_rng(seed, trial, stream);
-            }
+        (self.seed, self.trial) = (seed, trial);
+        self.penalty_seeded.fill(false);
+        self.ship_seeded.fill(false);
+        // Every SKU is checked at the first recount (a node's `initial` may differ from stock).
+        self.recount_dirty.fill(true);
+        self.recount_list.clear();
+        self.recount_list.extend(0..self.physical.len() as u32);
+        for (rng, &id) in self.shrink_rngs.iter_mut().zip(&ids.shrink) {
+            *rng = trial_rng(seed, trial, id);
         }
         if !self.day_factors.is_empty() {
             self.draw_day_factors(seed, trial);
@@ -304,6 +322,10 @@ impl<'a> Engine<'a> {
         self.out.links.resize(s.links.len(), LinkOutcome::default());
         self.out.feeds.clear();
         self.out.feeds.resize(s.nodes.len(), FeedOutcome::default());
+        self.out.queues.clear();
+        self.out
+            .queues
+            .resize(s.nodes.len(), QueueOutcome::default());
         self.out.skus.clear();
         self.out.any_exposure_seconds = 0.0;
         self.out.first_stockout_seconds = f64::NAN;
@@ -345,7 +367,7 @@ impl<'a> Engine<'a> {
             self.schedule_shrink(k);
         }
         for (n, node) in s.nodes.iter().enumerate() {
-            if node.processing.is_some() {
+            if node.processing.is_some() && !plan.queues[n].bulk {
                 self.schedule_background(n);
             }
         }
@@ -431,6 +453,9 @@ impl<'a> Engine<'a> {
                 self.enqueue(node as usize, BACKGROUND);
                 self.schedule_background(node as usize);
             }
+            Event::ServiceEnd { node, item } if self.plan.queues[node as usize].bulk => {
+                self.apply_order(node as usize, item);
+            }
             Event::ServiceEnd { node, item } => {
                 let n = node as usize;
                 self.busy[n] -= 1;
@@ -501,10 +526,9 @@ impl<'a> Engine<'a> {
             self.take_physical(k, q);
         } else {
             out.oversold += 1;
-            let penalty = self.plan.sells[stream]
-                .penalty
-                .sample(&mut self.penalty_rngs[stream]);
-            out.penalty += penalty;
+            let dist = self.plan.sells[stream].penalty;
+            let penalty = dist.sample(self.penalty_rng(stream));
+            self.out.channels[c].penalty += penalty;
             self.measures.oversold(stream, penalty);
         }
         self.measures.accepted(c, self.now, physical < q);
@@ -570,29 +594,56 @@ impl<'a> Engine<'a> {
     /// server when nobody is waiting.
     #[inline]
     fn enqueue(&mut self, n: usize, item: u32) {
-        let servers = self.plan.queues[n].servers;
-        if self.waiting[n].is_empty() && self.busy[n] < servers {
-            self.serve(n, item);
+        let queue = &self.plan.queues[n];
+        if queue.bulk {
+            self.enqueue_bulk(n, item);
+        } else if self.waiting[n].is_empty() && self.busy[n] < queue.servers {
+            self.serve(n, item, self.now);
         } else {
-            self.waiting[n].push_back(item);
+            self.waiting[n].push_back((item, self.now));
         }
+    }
+
+    /// An order joins node `n`'s queue advanced in bulk: the background orders that came
+    /// before it are taken in, then it takes the server that frees first, and its service end
+    /// is known at once (FIFO: nothing arriving later changes it).
+    #[inline]
+    fn enqueue_bulk(&mut self, n: usize, order: u32) {
+        let service = &self.plan.queues[n].service;
+        let (workload, rng) = (&mut self.workloads[n], &mut self.queue_rngs[n]);
+        workload.catch_up(self.now, service, rng);
+        let work = service.sample(rng);
+        let start = workload.admit(self.now, work);
+        let out = &mut self.out.queues[n];
+        out.orders += 1;
+        out.wait_seconds += start - self.now;
+        let event = Event::ServiceEnd {
+            node: n as u32,
+            item: order,
+        };
+        self.schedule(start + work, event);
     }
 
     /// Serves waiting items while node `n` has free servers.
     fn start_service(&mut self, n: usize) {
         let servers = self.plan.queues[n].servers;
         while self.busy[n] < servers {
-            let Some(item) = self.waiting[n].pop_front() else {
+            let Some((item, since)) = self.waiting[n].pop_front() else {
                 break;
             };
-            self.serve(n, item);
+            self.serve(n, item, since);
         }
     }
 
-    /// A free server of node `n` starts on `item`.
+    /// A free server of node `n` starts on `item`, which joined the queue at `since`.
     #[inline]
-    fn serve(&mut self, n: usize, item: u32) {
+    fn serve(&mut self, n: usize, item: u32, since: f64) {
         self.busy[n] += 1;
+        if item != BACKGROUND {
+            let out = &mut self.out.queues[n];
+            out.orders += 1;
+            out.wait_seconds += self.now - since;
+        }
         let service = self.plan.queues[n].service.sample(&mut self.rng);
         let event = Event::ServiceEnd {
             node: n as u32,
@@ -641,8 +692,38 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Demand stream `stream`'s penalty generator, seeded at its first use in the trial.
+    #[inline]
+    fn penalty_rng(&mut self, stream: usize) -> &mut TrialRng {
+        if !self.penalty_seeded[stream] {
+            self.penalty_seeded[stream] = true;
+            let id = self.streams.penalty[stream];
+            self.penalty_rngs[stream] = trial_rng(self.seed, self.trial, id);
+        }
+        &mut self.penalty_rngs[stream]
+    }
+
+    /// Demand stream `stream`'s `ship_after` generator, seeded at its first use in the trial.
+    #[inline]
+    fn ship_rng(&mut self, stream: usize) -> &mut TrialRng {
+        if !self.ship_seeded[stream] {
+            self.ship_seeded[stream] = true;
+            let id = self.streams.ship[stream];
+            self.ship_rngs[stream] = trial_rng(self.seed, self.trial, id);
+        }
+        &mut self.ship_rngs[stream]
+    }
+
+    /// Every view of every SKU is set to its stock. Only SKUs whose stock or views changed since
+    /// the last recount can differ, so only those are looked at, in SKU order as the model says.
     fn reconcile(&mut self) {
-        for k in 0..self.physical.len() {
+        let mut list = std::mem::take(&mut self.recount_list);
+        list.sort_unstable();
+        for &k in &list {
+            self.recount_dirty[k as usize] = false;
+        }
+        for &k in &list {
+            let k = k as usize;
             // A bundle's views follow its components'.
             if self.plan.is_bundle(k) {
                 continue;
@@ -657,8 +738,74 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        // SKUs changed while recounting were noted again in the (emptied) list; keep its memory.
+        list.clear();
+        list.append(&mut self.recount_list);
+        self.recount_list = list;
         if let Some(reconcile) = &self.plan.scenario.reconcile {
             self.schedule(self.now + reconcile.every, Event::Reconcile);
+        }
+    }
+}
+
+/// Events per bucket of the event queue's far future, about: enough that moving a bucket into
+/// the heap is cheap per event, few enough that the heap stays small.
+const EVENTS_PER_BUCKET: f64 = 256.0;
+
+/// How many buckets of time the event queue keeps the far future in: the expected events of a
+/// trial over [`EVENTS_PER_BUCKET`], at most 65,536 (1: none).
+fn queue_buckets(s: &crate::scenario::Scenario) -> usize {
+    let events = crate::scenario::expected_events(s).total();
+    (events / EVENTS_PER_BUCKET).clamp(1.0, 65_536.0) as usize
+}
+
+/// The stream ids of an engine's generators (MODEL.md, "Randomness" and Part 2's random streams):
+/// per demand stream (`sku * channels + c`) its demand, penalty and `ship_after` streams, per SKU
+/// its shrink stream, per node its queue's.
+struct StreamIds {
+    demand: Vec<u64>,
+    penalty: Vec<u64>,
+    /// Empty without `ship_after`.
+    ship: Vec<u64>,
+    /// Empty when no SKU shrinks.
+    shrink: Vec<u64>,
+    queue: Vec<u64>,
+}
+
+impl StreamIds {
+    fn new(plan: &Plan) -> StreamIds {
+        let s = &plan.scenario;
+        let catalog = s.catalog.is_catalog();
+        let per_stream = |purpose: &str| -> Vec<u64> {
+            let mut ids = Vec::with_capacity(s.catalog.skus.len() * s.channels.len());
+            for sku in &s.catalog.skus {
+                for channel in &s.channels {
+                    ids.push(if catalog {
+                        sku_stream(purpose, &channel.name, &sku.name)
+                    } else {
+                        named_stream(purpose, &channel.name)
+                    });
+                }
+            }
+            ids
+        };
+        let shrinks = s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0);
+        StreamIds {
+            demand: per_stream("demand"),
+            penalty: per_stream("penalty"),
+            ship: match s.stock.ship_after {
+                Some(_) => per_stream("ship"),
+                None => Vec::new(),
+            },
+            shrink: match shrinks {
+                true => (s.catalog.skus.iter())
+                    .map(|sku| named_stream("shrink", &sku.name))
+                    .collect(),
+                false => Vec::new(),
+            },
+            queue: (s.nodes.iter())
+                .map(|node| named_stream("queue", &node.name))
+                .collect(),
         }
     }
 }

@@ -9,7 +9,10 @@ pub(crate) mod queue;
 pub(crate) mod rng;
 pub(crate) mod runaway;
 pub(crate) mod window;
+pub(crate) mod workload;
 
 pub use engine::{Engine, Event, Payload, Runaway, Snapshot};
-pub use outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, SkuOutcome, TrialOutcome};
+pub use outcome::{
+    ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome, SkuOutcome, TrialOutcome,
+};
 pub use plan::Plan;

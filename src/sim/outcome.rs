@@ -51,6 +51,16 @@ pub struct FeedOutcome {
     pub wait_seconds: f64,
 }
 
+/// One node's processing queue in one trial (nodes without `processing` stay 0): the orders
+/// that came over links, background orders not counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct QueueOutcome {
+    /// Orders that started service.
+    pub orders: u64,
+    /// Time they waited for a server, summed, seconds.
+    pub wait_seconds: f64,
+}
+
 /// One SKU's measures in one trial (catalog runs; only SKUs with something to report).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SkuOutcome {
@@ -81,6 +91,8 @@ pub struct TrialOutcome {
     pub links: Vec<LinkOutcome>,
     /// Per node, in scenario order: its feed queue.
     pub feeds: Vec<FeedOutcome>,
+    /// Per node, in scenario order: its processing queue.
+    pub queues: Vec<QueueOutcome>,
     /// Catalog runs: the SKUs with an oversell, a withheld unit, exposure, a stockout, shrink
     /// or a low-stock alert, in catalog order (every other SKU measured 0 and never ran out).
     pub skus: Vec<SkuOutcome>,

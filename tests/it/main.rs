@@ -30,6 +30,7 @@ mod merge_part2;
 mod merge_untrusted;
 mod out_help;
 mod output_sets;
+mod queue_bulk;
 mod report;
 mod runaway;
 mod scenarios;

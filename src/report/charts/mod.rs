@@ -1,5 +1,6 @@
 //! Charts, one file each, all styled by `style` and saved as PNG and SVG.
 
+pub(crate) mod bench_scaling;
 pub(crate) mod compare_bars;
 pub(crate) mod demo_cost;
 mod frame;

@@ -32,6 +32,10 @@ pub mod file {
     pub const TIMELINE: &str = "timeline";
     /// The demo's page (`demo`).
     pub const REPORT_HTML: &str = "report.html";
+    /// The measurements (`bench --out`).
+    pub const BENCH_JSON: &str = "bench.json";
+    /// The scaling chart's stem (`bench --out`).
+    pub const BENCH_SCALING: &str = "bench_scaling";
 }
 
 /// Folder of a sweep under the run's folder.
@@ -44,6 +48,8 @@ const TIMELINE_DIR: &str = "timeline";
 const COMPARE_DIR: &str = "compare";
 /// Folder of the demo under `--out`.
 const DEMO_DIR: &str = "demo";
+/// Folder of `bench --out`.
+const BENCH_DIR: &str = "bench";
 /// Folder of the partial results under the run's folder.
 const SHARDS_DIR: &str = "shards";
 
@@ -114,6 +120,11 @@ impl Place {
     /// `oversell compare`: `out/compare/`.
     pub fn compare(out: &Path) -> Place {
         Place::folder(out.join(COMPARE_DIR))
+    }
+
+    /// `oversell bench --out`: `out/bench/`.
+    pub fn bench(out: &Path) -> Place {
+        Place::folder(out.join(BENCH_DIR))
     }
 
     /// `oversell demo`: `out/demo/`, with a folder per stack for its timeline.

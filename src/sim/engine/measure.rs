@@ -123,6 +123,10 @@ impl Engine<'_> {
             m.is_touched[k] = true;
             m.touched.push(k as u32);
         }
+        if !self.recount_dirty[k] {
+            self.recount_dirty[k] = true;
+            self.recount_list.push(k as u32);
+        }
     }
 
     /// Brings exposure and first stockouts up to date for the SKUs this event touched.

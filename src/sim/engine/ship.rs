@@ -10,8 +10,9 @@ impl Engine<'_> {
     /// When an order accepted now on demand stream `stream` ships: `ship_after` drawn from the
     /// stream's own generator; now (nothing is ever committed) without `ship_after`.
     pub(super) fn ship_time(&mut self, stream: usize) -> f64 {
-        match &self.plan.scenario.stock.ship_after {
-            Some(after) => self.now + after.sample(&mut self.ship_rngs[stream]),
+        let plan = self.plan;
+        match &plan.scenario.stock.ship_after {
+            Some(after) => self.now + after.sample(self.ship_rng(stream)),
             None => self.now,
         }
     }

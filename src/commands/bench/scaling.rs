@@ -1,0 +1,182 @@
+//! How the cost of one trial grows: with the number of trials (the reference stack), with the
+//! size of the catalog at the same total demand (generated catalogs of 200, 2,000 and 20,000
+//! SKUs on the four-week stack, Amazon's feed on changed sync) and with the horizon (the four-week catalog over 7, 28 and 112
+//! days). Every point runs single-threaded with the statistics a run keeps.
+
+use serde::Serialize;
+
+use super::measure;
+use super::workloads::{FOUR_WEEKS, four_weeks_with, long_tail_catalog};
+use crate::montecarlo::RunConfig;
+use crate::report::charts::bench_scaling::{BenchScaling, CostPanel, CostPoint};
+use crate::report::format::significant;
+use crate::scenario::Scenario;
+use crate::sim::Plan;
+
+/// Trials of the reference stack per point of the trials series.
+const TRIAL_COUNTS: [u64; 3] = [1_000, 10_000, 100_000];
+/// SKUs per point of the catalog series, all selling [`CATALOG_ORDERS_PER_DAY`] together.
+const CATALOG_SIZES: [usize; 3] = [200, 2_000, 20_000];
+/// Orders a day of every generated catalog together (about the four-week catalog's).
+const CATALOG_ORDERS_PER_DAY: f64 = 1_500.0;
+/// Horizons of the horizon series, days.
+const HORIZON_DAYS: [u32; 3] = [7, 28, 112];
+/// Trials per point of the catalog and horizon series.
+const CATALOG_TRIALS: u64 = 12;
+
+/// One measured point.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ScalingPoint {
+    /// What the series varies: trials, SKUs or days.
+    pub x: f64,
+    /// Trials run.
+    pub trials: u64,
+    /// Wall-clock time of all of them, seconds.
+    pub seconds: f64,
+    /// Wall-clock time per trial, milliseconds.
+    pub ms_per_trial: f64,
+    /// Events handled per trial.
+    pub events_per_trial: f64,
+    /// Orders that arrived at channels per trial.
+    pub orders_per_trial: f64,
+}
+
+/// The three series.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scaling {
+    /// The reference workload at 1,000, 10,000 and 100,000 trials.
+    pub trials: Vec<ScalingPoint>,
+    /// Generated catalogs of 200, 2,000 and 20,000 SKUs with the same total demand, four weeks,
+    /// Amazon's feed on changed sync.
+    pub catalog_size: Vec<ScalingPoint>,
+    /// The four-week catalog over 7, 28 and 112 days.
+    pub horizon: Vec<ScalingPoint>,
+    /// Cost of a trial of the 20,000-SKU catalog over that of the 2,000-SKU one (1: flat).
+    pub catalog_growth: f64,
+}
+
+/// Runs the three series; `reference` is the reference workload's scenario.
+pub fn scaling(reference: &Scenario, seed: u64) -> anyhow::Result<Scaling> {
+    let plan = Plan::new(reference.clone());
+    let trials = (TRIAL_COUNTS.iter())
+        .map(|&n| point(&plan, n as f64, n, seed))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut catalog_size = Vec::new();
+    for skus in CATALOG_SIZES {
+        let csv = long_tail_catalog(skus, CATALOG_ORDERS_PER_DAY);
+        let plan = Plan::new(four_weeks_with(&csv, "28d", true)?);
+        catalog_size.push(point(&plan, skus as f64, CATALOG_TRIALS, seed)?);
+    }
+    let skus_csv = std::path::Path::new(FOUR_WEEKS).with_file_name("skus.csv");
+    let skus_csv = std::fs::read_to_string(skus_csv)?;
+    let mut horizon = Vec::new();
+    for days in HORIZON_DAYS {
+        let plan = Plan::new(four_weeks_with(&skus_csv, &format!("{days}d"), false)?);
+        horizon.push(point(&plan, f64::from(days), CATALOG_TRIALS, seed)?);
+    }
+    let catalog_growth = catalog_size[2].ms_per_trial / catalog_size[1].ms_per_trial;
+    Ok(Scaling {
+        trials,
+        catalog_size,
+        horizon,
+        catalog_growth,
+    })
+}
+
+fn point(plan: &Plan, x: f64, trials: u64, seed: u64) -> anyhow::Result<ScalingPoint> {
+    let config = RunConfig {
+        trials,
+        seed,
+        threads: 1,
+    };
+    let m = measure(plan, config)?;
+    let per_trial = |n: u64| n as f64 / trials as f64;
+    Ok(ScalingPoint {
+        x,
+        trials,
+        seconds: m.seconds,
+        ms_per_trial: 1e3 * m.seconds / trials as f64,
+        events_per_trial: per_trial(m.events),
+        orders_per_trial: per_trial(m.orders),
+    })
+}
+
+/// The chart of `scaling`: one panel per series.
+pub fn chart(scaling: &Scaling) -> BenchScaling {
+    let panel = |title: &str, x_label: &str, points: &[ScalingPoint]| CostPanel {
+        title: title.to_owned(),
+        x_label: x_label.to_owned(),
+        points: (points.iter())
+            .map(|p| CostPoint {
+                x: p.x,
+                ms_per_trial: p.ms_per_trial,
+            })
+            .collect(),
+    };
+    let ratio = |series: &[ScalingPoint]| {
+        let (first, last) = (series[0], series[series.len() - 1]);
+        significant(last.ms_per_trial / first.ms_per_trial)
+    };
+    BenchScaling {
+        title: "Cost of one trial (one thread)".to_owned(),
+        panels: vec![
+            panel("against trials (reference)", "trials run", &scaling.trials),
+            panel(
+                "against catalog size (same demand)",
+                "SKUs (28 days)",
+                &scaling.catalog_size,
+            ),
+            panel("against horizon (2,000 SKUs)", "days", &scaling.horizon),
+        ],
+        note: format!(
+            "100x the trials: {}x the cost of a trial; 100x the SKUs at the same demand: {}x \
+             (2,000 to 20,000: {}x); 16x the horizon: {}x",
+            ratio(&scaling.trials),
+            ratio(&scaling.catalog_size),
+            significant(scaling.catalog_growth),
+            ratio(&scaling.horizon)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn points(values: [f64; 3]) -> Vec<ScalingPoint> {
+        (values.iter().enumerate())
+            .map(|(i, &ms)| ScalingPoint {
+                x: 10f64.powi(i as i32 + 2),
+                trials: 10,
+                seconds: ms / 100.0,
+                ms_per_trial: ms,
+                events_per_trial: 100.0,
+                orders_per_trial: 10.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_chart_has_a_panel_per_series_and_the_ratios() {
+        let scaling = Scaling {
+            trials: points([0.05, 0.05, 0.05]),
+            catalog_size: points([10.0, 11.0, 12.1]),
+            horizon: points([3.0, 12.0, 48.0]),
+            catalog_growth: 1.1,
+        };
+        let chart = chart(&scaling);
+        assert_eq!(chart.panels.len(), 3);
+        assert_eq!(chart.panels[1].points[2].ms_per_trial, 12.1);
+        assert!(chart.note.contains("100x the trials: 1x"), "{}", chart.note);
+        assert!(
+            chart.note.contains("(2,000 to 20,000: 1.1x)"),
+            "{}",
+            chart.note
+        );
+        assert!(
+            chart.note.contains("16x the horizon: 16x"),
+            "{}",
+            chart.note
+        );
+    }
+}
