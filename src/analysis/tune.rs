@@ -358,7 +358,7 @@ fn tune_sku(
     }
     let loader =
         |value: i64| -> anyhow::Result<Scenario> { Ok(load(doc, catalog, edits, sku, value)?) };
-    let found = SkuSearch::new(seq, config.seed, spec.max, &loader)
+    let found = SkuSearch::new(seq, config.seed, spec.max, &spec.channels, &loader)
         .run(spec.search, spec.max_cancel_risk)?;
     let at = |value: i64| {
         (found.curve.iter())

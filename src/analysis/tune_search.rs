@@ -27,8 +27,8 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::tune::KnobOutcome;
 use crate::scenario::Scenario;
-use crate::sim::{Engine, Plan};
-use crate::stats::{Metric, RunAccumulator, Scope, over_limit};
+use crate::sim::{Engine, Plan, TrialOutcome};
+use crate::stats::{Metric, Scope, ValueAccumulator, has_limit, metric_value, over_limit};
 
 /// Non-zero paired differences needed before a comparison is decided: below this, the normal
 /// approximation of the mean of mostly-zero differences is not trusted.
@@ -159,79 +159,130 @@ impl PairTest {
     }
 }
 
+/// What tune reads of one trial.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Record {
+    oversold: f64,
+    penalty: f64,
+    lost_margin: f64,
+    /// Whether any channel went over its cancel-rate limit.
+    over: bool,
+}
+
+impl Record {
+    fn of(scenario: &Scenario, outcome: &TrialOutcome) -> Record {
+        let total = |m: Metric| metric_value(scenario, outcome, Scope::Total, m);
+        Record {
+            oversold: total(Metric::Oversold),
+            penalty: total(Metric::Penalty),
+            lost_margin: total(Metric::LostMargin),
+            over: over_limit(scenario, outcome, Scope::Total) == Some(true),
+        }
+    }
+
+    fn cost(&self) -> f64 {
+        self.penalty + self.lost_margin
+    }
+}
+
 /// The trials of one knob value run so far.
 struct Arm {
     value: i64,
     plan: Plan,
-    stats: RunAccumulator,
+    /// One per trial, in trial order.
+    records: Vec<Record>,
     /// Penalty + lost margin of each trial, all channels.
     costs: Vec<f64>,
-    /// Whether any channel went over its cancel-rate limit, per trial.
-    over: Vec<bool>,
+    /// Trials the engine ran (the others were quiet, taken from another value).
+    simulated: u64,
 }
 
 impl Arm {
     fn new(value: i64, scenario: Scenario) -> Arm {
-        let plan = Plan::new(scenario);
-        let stats = RunAccumulator::new(&plan.scenario);
         Arm {
             value,
-            plan,
-            stats,
+            plan: Plan::new(scenario),
+            records: Vec::new(),
             costs: Vec::new(),
-            over: Vec::new(),
+            simulated: 0,
         }
     }
 
     fn trials(&self) -> u64 {
-        self.costs.len() as u64
+        self.records.len() as u64
     }
 
-    /// Runs trials up to `n` (one after another), in trial order.
-    fn extend_to(&mut self, n: u64, seed: u64) -> anyhow::Result<()> {
+    /// Runs trials up to `n` (one after another), in trial order. A trial with no order on a
+    /// tuned channel comes out the same at every value of the knob (the knob changes only those
+    /// channels' listings, and demand is drawn from the trial's streams whatever the knob), so
+    /// once any value has run it (`quiet`), the others take its record instead of running it.
+    fn extend_to(
+        &mut self,
+        n: u64,
+        seed: u64,
+        tuned: &[usize],
+        quiet: &mut [Option<Record>],
+    ) -> anyhow::Result<()> {
         let Arm {
             plan,
-            stats,
+            records,
             costs,
-            over,
+            simulated,
             ..
         } = self;
-        if costs.len() as u64 >= n {
+        if records.len() as u64 >= n {
             return Ok(());
         }
-        let mut engine = Engine::new(plan);
-        for trial in costs.len() as u64..n {
-            crate::interrupt::check()?;
-            let outcome = engine.run_trial(seed, trial)?;
-            stats.push(&plan.scenario, &outcome);
-            costs.push(
-                (outcome.channels.iter())
-                    .map(|c| c.penalty + c.lost_margin)
-                    .sum(),
-            );
-            over.push(over_limit(&plan.scenario, &outcome, Scope::Total) == Some(true));
+        let mut engine = None;
+        for trial in records.len() as u64..n {
+            let record = match quiet[trial as usize] {
+                Some(record) => record,
+                None => {
+                    crate::interrupt::check()?;
+                    let engine = engine.get_or_insert_with(|| Engine::new(plan));
+                    let outcome = engine.run_trial(seed, trial)?;
+                    *simulated += 1;
+                    let record = Record::of(&plan.scenario, &outcome);
+                    if tuned.iter().all(|&c| outcome.channels[c].arrivals == 0) {
+                        quiet[trial as usize] = Some(record);
+                    }
+                    record
+                }
+            };
+            records.push(record);
+            costs.push(record.cost());
         }
         Ok(())
     }
 
-    fn outcome(&self, seed: u64) -> KnobOutcome {
-        let summary = self.stats.summary(&self.plan.scenario, seed);
-        let mean = |m: Metric| summary.total.metric(m).mean;
-        let (penalty, lost_margin) = (mean(Metric::Penalty), mean(Metric::LostMargin));
+    /// The means over the trials run, as a run's statistics compute them (fixed point).
+    fn outcome(&self, limited: bool) -> KnobOutcome {
+        let mean = |value: fn(&Record) -> f64, exact: bool| {
+            let mut acc = ValueAccumulator::new(exact);
+            for r in &self.records {
+                acc.push(value(r));
+            }
+            acc.summary().mean
+        };
+        let penalty = mean(|r| r.penalty, false);
+        let lost_margin = mean(|r| r.lost_margin, false);
         KnobOutcome {
             value: self.value,
-            oversold: mean(Metric::Oversold),
+            oversold: mean(|r| r.oversold, true),
             penalty,
             lost_margin,
             cost: penalty + lost_margin,
-            p_cancel_rate_over_limit: summary.total.p_cancel_rate_over_limit,
+            p_cancel_rate_over_limit: limited.then(|| self.risk()),
             trials: self.trials(),
         }
     }
 
     fn risk(&self) -> f64 {
-        let n = self.over.len().max(1) as f64;
-        self.over.iter().filter(|&&o| o).count() as f64 / n
+        if self.records.is_empty() {
+            return 0.0;
+        }
+        let over = self.records.iter().filter(|r| r.over).count();
+        over as f64 / self.records.len() as f64
     }
 }
 
@@ -240,9 +291,15 @@ pub struct SkuSearch<'a> {
     seq: Sequential,
     seed: u64,
     max: i64,
+    /// The channels the knob is set on.
+    tuned: &'a [usize],
     load: &'a dyn Fn(i64) -> anyhow::Result<Scenario>,
     arms: Vec<Option<Arm>>,
     tests: Vec<Option<PairTest>>,
+    /// Per trial: its record, when it had no order on a tuned channel (the same at every value).
+    quiet: Vec<Option<Record>>,
+    /// Whether the scenario has a cancel-rate limit.
+    limited: bool,
 }
 
 /// What the search of one SKU found.
@@ -255,7 +312,7 @@ pub struct Found {
     pub neighbours: Vec<NeighbourTest>,
     /// Whether every neighbour comparison is decided in the recommendation's favour.
     pub decided: bool,
-    /// Trials run over all values.
+    /// Trials the engine ran over all values (a quiet trial runs once for all of them).
     pub trials: u64,
     /// A remark (a fallback, or no value under the cap).
     pub note: Option<String>,
@@ -269,25 +326,31 @@ impl<'a> SkuSearch<'a> {
         seq: Sequential,
         seed: u64,
         max: i64,
+        tuned: &'a [usize],
         load: &'a dyn Fn(i64) -> anyhow::Result<Scenario>,
     ) -> SkuSearch<'a> {
         SkuSearch {
             seq,
             seed,
             max,
+            tuned,
             load,
             arms: (0..=max).map(|_| None).collect(),
             tests: (0..max).map(|_| None).collect(),
+            quiet: vec![None; seq.cap as usize],
+            limited: false,
         }
     }
 
     fn arm(&mut self, value: i64, trials: u64) -> anyhow::Result<&Arm> {
         let slot = &mut self.arms[value as usize];
         if slot.is_none() {
-            *slot = Some(Arm::new(value, (self.load)(value)?));
+            let scenario = (self.load)(value)?;
+            self.limited = has_limit(&scenario, Scope::Total);
+            *slot = Some(Arm::new(value, scenario));
         }
         let arm = slot.as_mut().expect("just filled");
-        arm.extend_to(trials, self.seed)?;
+        arm.extend_to(trials, self.seed, self.tuned, &mut self.quiet)?;
         Ok(arm)
     }
 
@@ -363,10 +426,9 @@ impl<'a> SkuSearch<'a> {
     fn cheapest_of_all(&mut self, within: &dyn Fn(&Arm) -> bool) -> anyhow::Result<Option<i64>> {
         let cap = self.seq.cap;
         let mut best: Option<(i64, f64)> = None;
-        let seed = self.seed;
         for v in 0..=self.max {
             let arm = self.arm(v, cap)?;
-            let cost = arm.outcome(seed).cost;
+            let cost = arm.outcome(false).cost;
             if within(arm) && best.is_none_or(|(_, c)| cost < c) {
                 best = Some((v, cost));
             }
@@ -423,10 +485,9 @@ impl<'a> SkuSearch<'a> {
             None => {
                 // No value within the cap: the least risky of all, every value run.
                 let mut safest = (0, f64::INFINITY, f64::INFINITY);
-                let seed = self.seed;
                 for v in 0..=self.max {
                     let arm = self.arm(v, cap_trials)?;
-                    let (risk, cost) = (arm.risk(), arm.outcome(seed).cost);
+                    let (risk, cost) = (arm.risk(), arm.outcome(false).cost);
                     if (risk, cost) < (safest.1, safest.2) {
                         safest = (v, risk, cost);
                     }
@@ -455,9 +516,9 @@ impl<'a> SkuSearch<'a> {
                 .iter()
                 .all(|t| t.verdict == "cost" || t.verdict == "risk");
         let curve: Vec<KnobOutcome> = (self.arms.iter().flatten())
-            .map(|arm| arm.outcome(self.seed))
+            .map(|arm| arm.outcome(self.limited))
             .collect();
-        let trials = curve.iter().map(|o| o.trials).sum();
+        let trials = (self.arms.iter().flatten()).map(|a| a.simulated).sum();
         Ok(Found {
             value,
             curve,
