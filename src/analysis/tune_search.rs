@@ -221,7 +221,7 @@ impl Arm {
         n: u64,
         seed: u64,
         tuned: &[usize],
-        quiet: &mut [Option<Record>],
+        quiet: &mut Vec<Option<Record>>,
     ) -> anyhow::Result<()> {
         let Arm {
             plan,
@@ -232,6 +232,9 @@ impl Arm {
         } = self;
         if records.len() as u64 >= n {
             return Ok(());
+        }
+        if (quiet.len() as u64) < n {
+            quiet.resize(n as usize, None);
         }
         let mut engine = None;
         for trial in records.len() as u64..n {
@@ -337,7 +340,7 @@ impl<'a> SkuSearch<'a> {
             load,
             arms: (0..=max).map(|_| None).collect(),
             tests: (0..max).map(|_| None).collect(),
-            quiet: vec![None; seq.cap as usize],
+            quiet: Vec::new(),
             limited: false,
         }
     }

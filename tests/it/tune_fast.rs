@@ -201,9 +201,18 @@ fn a_weak_signal_is_flagged_undecided() {
 
 #[test]
 fn merged_shards_write_the_unsharded_results_byte_for_byte() {
+    // With a risk cap, the merge runs the account check over the whole catalog.
+    let capped = ["--trials", "300", "--seed", "9", "--max-cancel-risk", "0.1"];
+    let tuning = merged_equals_whole(&capped);
+    assert!(tuning["account"]["marketplaces"].is_array(), "{tuning}");
+    merged_equals_whole(&["--trials", "300", "--seed", "9"]);
+}
+
+/// Tunes whole, then in 3 shards and merges; the merged files equal the whole ones. Also checks
+/// that a changed or missing shard is refused. Returns the whole tuning.
+fn merged_equals_whole(flags: &[&str]) -> Value {
     let sandbox = Sandbox::new();
-    let flags = ["--trials", "300", "--seed", "9"];
-    tune(&sandbox, CATALOG, &flags);
+    let tuning = tune(&sandbox, CATALOG, flags);
     let dir = sandbox.path().join("out/skus/tune");
     let files = ["recommendations.csv", "tune.json", "recommendations.png"];
     let whole: Vec<Vec<u8>> = files
@@ -243,6 +252,7 @@ fn merged_shards_write_the_unsharded_results_byte_for_byte() {
     fs::remove_file(&one).unwrap();
     let err = failed_with_2(&sandbox.oversell(&["merge", &shards.to_string_lossy()]));
     assert!(err.contains("missing shard 1/3"), "{err}");
+    tuning
 }
 
 /// `tune` with the stack and catalog already written, its stdout.
