@@ -80,13 +80,18 @@ impl TunePartial {
         super::partial::Partial::range(skus, index, count)
     }
 
-    /// Whether the file at `path` holds a tune partial result (a top-level `tune` field).
+    /// Whether the file at `path` looks like a tune partial result: its first bytes are those
+    /// `to_json` writes (`{"checksum":"<64 hex digits>","tune":{`), read no further.
     pub fn is_tune(path: &Path) -> bool {
-        let Ok(Some(bytes)) = read_capped(path, MAX_TUNE_PARTIAL_BYTES) else {
+        use std::io::Read;
+        let Ok(file) = std::fs::File::open(path) else {
             return false;
         };
-        serde_json::from_slice::<serde_json::Value>(&bytes)
-            .is_ok_and(|v| v.get("tune").is_some() && v.get("checksum").is_some())
+        let mut head = Vec::with_capacity(96);
+        if file.take(96).read_to_end(&mut head).is_err() {
+            return false;
+        }
+        head.starts_with(b"{\"checksum\":\"") && head.get(77..87) == Some(b"\",\"tune\":{")
     }
 
     /// Reads the file at `path` and checks what it can alone: size, format, checksum, version,
