@@ -393,6 +393,15 @@ pub enum TuneKnob {
     OutOfStockAt,
 }
 
+/// How `tune` searches the knob's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TuneSearch {
+    /// Bisection with sequential stopping: trials in blocks until neighbours are decided at 95%.
+    Fast,
+    /// Every value from 0 to --max on every trial.
+    Exhaustive,
+}
+
 #[derive(Debug, Args)]
 #[command(mut_arg("out", |a| a.help("Folder for results; they go to DIR/<catalog-stem>/tune/")))]
 pub struct TuneArgs {
@@ -416,6 +425,19 @@ pub struct TuneArgs {
     /// probability: 0.05 or 5%).
     #[arg(long, value_name = "P", value_parser = parse_probability, allow_hyphen_values = true)]
     pub max_cancel_risk: Option<f64>,
+    /// How values are searched: bisection with sequential stopping (--trials is the cap per
+    /// value), or every value on every trial.
+    #[arg(long, value_enum, default_value_t = TuneSearch::Fast)]
+    pub search: TuneSearch,
+    /// Give the knob 0 without simulation to SKUs whose P(units demanded over the horizon >
+    /// stock) is at most P (a probability; 0 turns the screen off).
+    #[arg(long, value_name = "P", default_value = "0.001", value_parser = parse_probability,
+          allow_hyphen_values = true)]
+    pub screen: f64,
+    /// Tune only share K of N (K from 0) of the catalog's SKUs and write a partial result to
+    /// DIR/<catalog-stem>/tune-shards/shards/, for `oversell merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
     #[command(flatten)]
     pub options: RunOptions,
     /// What to print on stdout.

@@ -5,6 +5,14 @@ Run `python3 scenarios/catalog/generate.py` from the repository root; the output
 every machine (a fixed seed and Python's Mersenne Twister, whose `random()` is stable across
 versions).
 
+For `oversell tune` (whose per-SKU runs take no reorder, shrink or bundle cells), write a catalog
+of any size and seed with the same shape to a file of your choice:
+
+    python3 scenarios/catalog/generate.py --tune 10000 --seed 2026 --out /tmp/skus-10000.csv
+
+(columns sku, orders_per_day, initial, price, unit_margin; the first rows are the same as those
+of the sample catalog of the same seed, and no gift set).
+
 Shape. Sales by rank follow a power law, the long tail of online retail: Chevalier & Goolsbee
 (2003, "Measuring prices and price competition online: Amazon.com and BarnesandNoble.com",
 Quantitative Marketing and Economics 1(2)) and Brynjolfsson, Hu & Smith (2003, "Consumer surplus
@@ -74,6 +82,34 @@ def write(path, title, count, seed):
             f.write(",".join(str(v) for v in row) + "\n")
 
 
-if __name__ == "__main__":
+def write_tune(path, count, seed):
+    with open(path, "w", newline="\n") as f:
+        f.write(
+            f"# {count} SKUs with a long tail of demand (generate.py --tune {count} --seed {seed}).\n"
+        )
+        f.write("sku,orders_per_day,initial,price,unit_margin\n")
+        for row in rows(count, seed)[:-1]:  # no gift set
+            sku, per_day, initial, price, margin = row[:5]
+            f.write(f"{sku},{per_day},{initial},{price},{margin}\n")
+
+
+def main():
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tune", type=int, metavar="N", help="write a tune catalog of N SKUs")
+    parser.add_argument("--seed", type=int, default=2026, help="generator seed (default 2026)")
+    parser.add_argument("--out", help="where --tune writes (default: skus-N.csv here)")
+    args = parser.parse_args()
+    if args.tune is not None:
+        if args.tune < 1:
+            parser.error("--tune takes at least 1 SKU")
+        out = args.out or os.path.join(HERE, f"skus-{args.tune}.csv")
+        write_tune(out, args.tune, args.seed)
+        return
     write(os.path.join(HERE, "skus.csv"), "2,000 SKUs with a long tail of demand and a gift set", 2000, 2026)
     write(os.path.join(HERE, "skus-20.csv"), "20 SKUs, the top of the same long tail, and a gift set", 20, 2026)
+
+
+if __name__ == "__main__":
+    main()

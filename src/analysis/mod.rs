@@ -10,11 +10,13 @@ pub(crate) mod edit;
 pub(crate) mod input;
 mod keys;
 pub(crate) mod polling;
+pub mod screen;
 pub(crate) mod sellout;
 pub(crate) mod sweep;
 pub(crate) mod target;
 pub(crate) mod trace;
 pub(crate) mod tune;
+pub(crate) mod tune_search;
 pub(crate) mod vary;
 
 pub use input::InputError;

@@ -1,25 +1,28 @@
 //! Safety stock per SKU: for each SKU of a catalog, the scenario with the SKU's stock, velocity,
-//! margin and penalties, run at every value 0..=max of a listing knob (`buffer` or
-//! `out_of_stock_at`, on the chosen channels), on common random numbers; the value with the least
-//! expected penalty + lost margin wins, optionally among those whose risk of going over a
-//! cancel-rate limit is at most a cap.
+//! margin and penalties, run at values of a listing knob (`buffer` or `out_of_stock_at`, on the
+//! chosen channels) on common random numbers; the value with the least expected penalty + lost
+//! margin wins, optionally among those whose risk of going over a cancel-rate limit is at most a
+//! cap. SKUs whose demand cannot reach their stock are screened out first ([`super::screen`]);
+//! the others are searched by bisection with sequential stopping ([`super::tune_search`]), or at
+//! every value on every trial (`--search exhaustive`).
 //!
 //! SKUs are tuned in parallel, each SKU's trials one after another in its worker. Pure: the
 //! `tune` command writes what it finds.
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::catalog::Sku;
 use super::edit::{KeyRef, ScenarioDoc};
 use super::input::InputError;
-use crate::montecarlo::{RunConfig, for_each_trial_sequential};
+use super::screen::{p_demand_exceeds, unscreenable};
+use super::tune_search::SkuSearch;
+pub use super::tune_search::{NeighbourTest, Search, Sequential};
+use crate::montecarlo::RunConfig;
 use crate::scenario::Scenario;
-use crate::sim::Plan;
-use crate::stats::{Metric, RunAccumulator};
 
 /// The listing rule that holds stock back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Knob {
     /// `buffer`: list the view minus this many units.
@@ -39,7 +42,8 @@ impl Knob {
 }
 
 /// What to tune and how.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TuneSpec {
     /// The knob.
     pub knob: Knob,
@@ -49,10 +53,17 @@ pub struct TuneSpec {
     pub max: i64,
     /// The most P(cancel rate over limit) a recommendation may carry, if capped.
     pub max_cancel_risk: Option<f64>,
+    /// How values are searched.
+    pub search: Search,
+    /// Screen out SKUs with P(demand over the horizon > stock) at most this; `None`: no screen.
+    pub screen: Option<f64>,
+    /// Confidence of each SKU's decisions together (0.95).
+    pub confidence: f64,
 }
 
 /// Expected results of a SKU at one knob value, means over trials, all channels together.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KnobOutcome {
     /// The knob's value, units.
     pub value: i64,
@@ -66,10 +77,37 @@ pub struct KnobOutcome {
     pub cost: f64,
     /// Share of trials with any channel over its cancel-rate limit; `None` without limits.
     pub p_cancel_rate_over_limit: Option<f64>,
+    /// Trials behind these means (0: not simulated, a screened SKU).
+    pub trials: u64,
+}
+
+/// How a recommendation was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Every neighbour comparison decided in its favour at the confidence.
+    Decided,
+    /// Some neighbour comparison was not decided at the trial cap (or no value met the cap).
+    Undecided,
+    /// Not simulated: demand cannot reach the stock within the horizon but with probability
+    /// `screen_bound`.
+    Screened,
+}
+
+impl Decision {
+    /// The word in tables and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Decided => "decided",
+            Decision::Undecided => "undecided",
+            Decision::Screened => "screened",
+        }
+    }
 }
 
 /// The recommendation for one SKU.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Recommendation {
     /// The SKU.
     pub sku: String,
@@ -89,8 +127,35 @@ pub struct Recommendation {
     pub meets_risk_cap: Option<bool>,
     /// A remark, when no value meets the cap.
     pub note: Option<String>,
-    /// Results at every value tried, 0..=max.
+    /// Decided, undecided or screened.
+    pub decision: Decision,
+    /// P(units demanded over the horizon > stock), where screening applies.
+    pub screen_bound: Option<f64>,
+    /// The comparisons with the recommendation's neighbours.
+    pub neighbours: Vec<NeighbourTest>,
+    /// Trials run for the SKU over all values.
+    pub trials: u64,
+    /// Results at every value run, by value.
     pub curve: Vec<KnobOutcome>,
+}
+
+/// How the values were searched, and what it took. Serialises into `tune.json` as `search`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchReport {
+    /// `fast` (bisection with sequential stopping) or `exhaustive`.
+    pub method: Search,
+    /// The sequential test.
+    pub sequential: Sequential,
+    /// The screen's epsilon on P(demand over the horizon > stock); `None`: off.
+    pub screen_epsilon: Option<f64>,
+    /// Why the screen was not applied, if it was asked for and the scenario does not allow it.
+    pub screen_note: Option<String>,
+    /// SKUs screened out (not simulated).
+    pub screened: u64,
+    /// SKUs whose recommendation is undecided.
+    pub undecided: u64,
+    /// Trials run over all SKUs and values.
+    pub trials: u64,
 }
 
 /// A whole tuning run. Serialises to `tune.json`.
@@ -116,6 +181,8 @@ pub struct Tuning {
     pub seed: u64,
     /// Currency of penalties and margins.
     pub currency: String,
+    /// How the values were searched.
+    pub search: SearchReport,
     /// One recommendation per SKU, in catalog order.
     pub skus: Vec<Recommendation>,
     /// The account-level check of the whole catalog (with `--max-cancel-risk`).
@@ -203,24 +270,59 @@ pub fn tune(
     done: &(dyn Fn() + Sync),
 ) -> anyhow::Result<Vec<Recommendation>> {
     let edits = SkuEdits::new(doc, spec).map_err(|e| InputError::flag("--channels", e))?;
-    // Every SKU's scenario at both ends of the range loads before anything runs.
-    for sku in skus {
-        for value in [0, spec.max] {
-            load(doc, catalog, &edits, sku, value)?;
-        }
-    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()?;
+    // The exhaustive search is the old method: every value of every SKU, nothing screened.
+    let screen = (spec.screen)
+        .filter(|_| spec.search == Search::Fast && unscreenable(&doc.scenario).is_none());
+    let seq = sequential(spec, config);
     pool.install(|| {
+        // Every SKU's scenario at both ends of the range loads before anything runs.
+        skus.par_iter().try_for_each(|sku| {
+            [0, spec.max]
+                .iter()
+                .try_for_each(|&value| load(doc, catalog, &edits, sku, value).map(|_| ()))
+        })?;
         skus.par_iter()
             .map(|sku| {
-                let recommendation = tune_sku(doc, catalog, &edits, sku, spec, config);
+                let recommendation = tune_sku(doc, catalog, &edits, sku, spec, seq, config, screen);
                 done();
                 recommendation
             })
             .collect()
     })
+}
+
+/// The sequential test of `spec` with `config`'s trials as the cap.
+pub fn sequential(spec: &TuneSpec, config: RunConfig) -> Sequential {
+    Sequential::new(
+        spec.confidence,
+        config.trials,
+        spec.max,
+        spec.max_cancel_risk.is_some(),
+    )
+}
+
+/// The search report of finished recommendations.
+pub fn search_report(
+    doc: &ScenarioDoc,
+    spec: &TuneSpec,
+    config: RunConfig,
+    skus: &[Recommendation],
+) -> SearchReport {
+    let count = |d: Decision| skus.iter().filter(|r| r.decision == d).count() as u64;
+    SearchReport {
+        method: spec.search,
+        sequential: sequential(spec, config),
+        screen_epsilon: spec.screen.filter(|_| spec.search == Search::Fast),
+        screen_note: (spec.screen.filter(|_| spec.search == Search::Fast))
+            .and_then(|_| unscreenable(&doc.scenario))
+            .map(|why| format!("not screened: {why}")),
+        screened: count(Decision::Screened),
+        undecided: count(Decision::Undecided),
+        trials: skus.iter().map(|r| r.trials).sum(),
+    }
 }
 
 /// The scenario of `sku` with the knob at `value`.
@@ -236,87 +338,89 @@ fn load(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn tune_sku(
     doc: &ScenarioDoc,
     catalog: &str,
     edits: &SkuEdits,
     sku: &Sku,
     spec: &TuneSpec,
+    seq: Sequential,
     config: RunConfig,
+    screen: Option<f64>,
 ) -> anyhow::Result<Recommendation> {
-    let mut curve = Vec::with_capacity(spec.max as usize + 1);
-    for value in 0..=spec.max {
-        let scenario = load(doc, catalog, edits, sku, value)?;
-        curve.push(outcome_at(scenario, value, config)?);
+    let bound =
+        screen.map(|_| p_demand_exceeds(&doc.scenario, &sku.channel_orders_per_day, sku.initial));
+    if let (Some(epsilon), Some(bound)) = (screen, bound)
+        && bound <= epsilon
+    {
+        return Ok(screened(doc, sku, spec, bound));
     }
-    Ok(recommend(sku, curve, spec.max_cancel_risk))
-}
-
-/// Runs the scenario with the knob at `value`, its trials one after another.
-fn outcome_at(scenario: Scenario, value: i64, config: RunConfig) -> anyhow::Result<KnobOutcome> {
-    let plan = Plan::new(scenario);
-    let mut stats = RunAccumulator::new(&plan.scenario);
-    for_each_trial_sequential(&plan, config, |_, outcome| {
-        stats.push(&plan.scenario, outcome);
-        Ok(())
-    })?;
-    let summary = stats.summary(&plan.scenario, config.seed);
-    let mean = |m: Metric| summary.total.metric(m).mean;
-    let (penalty, lost_margin) = (mean(Metric::Penalty), mean(Metric::LostMargin));
-    Ok(KnobOutcome {
-        value,
-        oversold: mean(Metric::Oversold),
-        penalty,
-        lost_margin,
-        cost: penalty + lost_margin,
-        p_cancel_rate_over_limit: summary.total.p_cancel_rate_over_limit,
+    let loader =
+        |value: i64| -> anyhow::Result<Scenario> { Ok(load(doc, catalog, edits, sku, value)?) };
+    let found = SkuSearch::new(seq, config.seed, spec.max, &spec.channels, &loader)
+        .run(spec.search, spec.max_cancel_risk)?;
+    let at = |value: i64| {
+        (found.curve.iter())
+            .find(|o| o.value == value)
+            .cloned()
+            .expect("the search runs 0 and the recommendation")
+    };
+    let (best, at_zero) = (at(found.value), at(0));
+    Ok(Recommendation {
+        sku: sku.sku.clone(),
+        orders_per_day: sku.orders_per_day,
+        initial: sku.initial,
+        recommended: found.value,
+        saving: at_zero.cost - best.cost,
+        meets_risk_cap: found.meets_risk_cap,
+        note: found.note,
+        decision: if found.decided {
+            Decision::Decided
+        } else {
+            Decision::Undecided
+        },
+        screen_bound: bound,
+        neighbours: found.neighbours,
+        trials: found.trials,
+        at_recommended: best,
+        at_zero,
+        curve: found.curve,
     })
 }
 
-/// The value with the least cost among those within the risk cap (the smallest such value on a
-/// tie); without any, the value with the least risk, and a note saying so.
-pub fn recommend(sku: &Sku, curve: Vec<KnobOutcome>, cap: Option<f64>) -> Recommendation {
-    let within = |o: &KnobOutcome| match cap {
-        None => true,
-        Some(cap) => o.p_cancel_rate_over_limit.is_some_and(|p| p <= cap),
-    };
-    // `min_by` keeps the first of equal elements: the smallest value.
-    let cheapest = curve
+/// The recommendation of a screened SKU: the knob at 0, nothing simulated; its figures are 0
+/// (the chance of any oversold order is at most `bound`).
+fn screened(doc: &ScenarioDoc, sku: &Sku, spec: &TuneSpec, bound: f64) -> Recommendation {
+    let limited = doc
+        .scenario
+        .channels
         .iter()
-        .filter(|o| within(o))
-        .min_by(|a, b| a.cost.total_cmp(&b.cost));
-    let (best, note) = match (cheapest, cap) {
-        (Some(best), _) => (best.clone(), None),
-        (None, cap) => {
-            let risk = |o: &KnobOutcome| o.p_cancel_rate_over_limit.unwrap_or(1.0);
-            let safest = curve
-                .iter()
-                .min_by(|a, b| risk(a).total_cmp(&risk(b)).then(a.cost.total_cmp(&b.cost)))
-                .expect("the curve has at least the value 0")
-                .clone();
-            let note = format!(
-                "no value up to {} keeps P(cancel rate over limit) at or below {}; the lowest \
-                 risk is {:.4}, at {}",
-                curve.len() - 1,
-                cap.unwrap_or(0.0),
-                risk(&safest),
-                safest.value
-            );
-            (safest, Some(note))
-        }
+        .any(|c| c.cancel_rate_limit.is_some());
+    let zero = KnobOutcome {
+        value: 0,
+        oversold: 0.0,
+        penalty: 0.0,
+        lost_margin: 0.0,
+        cost: 0.0,
+        p_cancel_rate_over_limit: limited.then_some(0.0),
+        trials: 0,
     };
-    let at_zero = curve[0].clone();
     Recommendation {
         sku: sku.sku.clone(),
         orders_per_day: sku.orders_per_day,
         initial: sku.initial,
-        recommended: best.value,
-        saving: at_zero.cost - best.cost,
-        meets_risk_cap: cap.map(|_| note.is_none()),
-        note,
-        at_recommended: best,
-        at_zero,
-        curve,
+        recommended: 0,
+        at_recommended: zero.clone(),
+        at_zero: zero,
+        saving: 0.0,
+        meets_risk_cap: spec.max_cancel_risk.map(|_| true),
+        note: None,
+        decision: Decision::Screened,
+        screen_bound: Some(bound),
+        neighbours: Vec::new(),
+        trials: 0,
+        curve: Vec::new(),
     }
 }
 
@@ -373,60 +477,17 @@ pub struct AccountCheck {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sku() -> Sku {
-        Sku {
-            sku: "A".into(),
-            line: 2,
-            initial: 5,
-            orders_per_day: 10.0,
-            unit_margin: 1.0,
-            channel_orders_per_day: vec![10.0],
-            penalties: vec![None],
-            reorder_point: None,
-            reorder_qty: None,
+impl SearchReport {
+    /// A report for unit tests of the writers: the fast search of 100 trials, nothing screened.
+    pub fn fixture() -> SearchReport {
+        SearchReport {
+            method: Search::Fast,
+            sequential: Sequential::new(0.95, 100, 1, false),
+            screen_epsilon: Some(0.001),
+            screen_note: None,
+            screened: 0,
+            undecided: 1,
+            trials: 200,
         }
-    }
-
-    fn at(value: i64, cost: f64, risk: f64) -> KnobOutcome {
-        KnobOutcome {
-            value,
-            oversold: 0.0,
-            penalty: cost,
-            lost_margin: 0.0,
-            cost,
-            p_cancel_rate_over_limit: Some(risk),
-        }
-    }
-
-    #[test]
-    fn the_cheapest_value_wins_and_ties_go_to_the_smallest() {
-        let curve = vec![
-            at(0, 9.0, 0.3),
-            at(1, 4.0, 0.2),
-            at(2, 4.0, 0.1),
-            at(3, 6.0, 0.0),
-        ];
-        let r = recommend(&sku(), curve.clone(), None);
-        assert_eq!((r.recommended, r.saving), (1, 5.0));
-        assert_eq!(r.meets_risk_cap, None);
-        let r = recommend(&sku(), curve.clone(), Some(0.15));
-        assert_eq!(r.recommended, 2);
-        assert_eq!(r.meets_risk_cap, Some(true));
-        let r = recommend(&sku(), curve, Some(0.0));
-        assert_eq!(r.recommended, 3);
-    }
-
-    #[test]
-    fn without_a_value_under_the_cap_the_safest_is_shown_with_a_note() {
-        let curve = vec![at(0, 1.0, 0.3), at(1, 2.0, 0.2), at(2, 3.0, 0.2)];
-        let r = recommend(&sku(), curve, Some(0.1));
-        assert_eq!(r.recommended, 1);
-        assert_eq!(r.meets_risk_cap, Some(false));
-        let note = r.note.unwrap();
-        assert!(note.starts_with("no value up to 2 keeps"), "{note}");
-        assert_eq!(r.saving, -1.0);
     }
 }

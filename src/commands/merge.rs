@@ -25,6 +25,9 @@ use crate::stats::{RunAccumulator, TrialRecord};
 /// Merges the partial results and writes the run's results.
 pub fn merge(args: &MergeArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let files = partial_files(&args.paths)?;
+    if super::merge_tune::is_tune(&files) {
+        return super::merge_tune::merge_tune(args, &files, stdout);
+    }
     let mut partials = files
         .iter()
         .map(|path| Partial::read(path))

@@ -6,6 +6,7 @@ pub(crate) mod compare;
 pub(crate) mod demo;
 pub mod import;
 pub mod merge;
+pub(crate) mod merge_tune;
 pub(crate) mod run;
 pub(crate) mod serve;
 pub(crate) mod sweep;

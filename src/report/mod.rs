@@ -15,6 +15,7 @@ mod run_info;
 mod skus_csv;
 pub(crate) mod sweep_report;
 mod table;
+pub(crate) mod tune_partial;
 pub(crate) mod tune_report;
 
 pub use self::csv::{TrialsCsv, trials_csv};

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::csv::{Cell, row_writer};
 use super::format::{number, percent};
 use crate::analysis::tune::AccountCheck;
-use crate::analysis::tune::{KnobOutcome, Recommendation, Tuning};
+use crate::analysis::tune::{Decision, KnobOutcome, Recommendation, Search, Tuning};
 use crate::dist::format_seconds;
 
 /// The tuning as pretty-printed JSON with a trailing newline.
@@ -32,6 +32,12 @@ struct RecommendationRow<C> {
     note: C,
     /// The value after the account check (empty without one).
     account: C,
+    /// `decided`, `undecided` or `screened`.
+    decision: C,
+    /// Trials run for the SKU over all values.
+    trials: C,
+    /// P(units demanded over the horizon > stock), where screening applies.
+    screen_bound: C,
 }
 
 /// The figures of [`RecommendationRow::at_recommended`] and [`RecommendationRow::at_zero`].
@@ -60,6 +66,9 @@ pub fn recommendations_csv(tuning: &Tuning) -> anyhow::Result<Vec<u8>> {
         saving: "saving",
         note: "note",
         account: account.as_str(),
+        decision: "decision",
+        trials: "trials",
+        screen_bound: "screen_bound",
     })?;
     let after = |i: usize| tuning.account.as_ref().map(|a| a.values[i]);
     for (i, r) in tuning.skus.iter().enumerate() {
@@ -73,6 +82,9 @@ pub fn recommendations_csv(tuning: &Tuning) -> anyhow::Result<Vec<u8>> {
             saving: r.saving.into(),
             note: Cell::Text(r.note.as_deref().unwrap_or_default()),
             account: after(i).into(),
+            decision: Cell::Text(r.decision.as_str()),
+            trials: r.trials.into(),
+            screen_bound: r.screen_bound.into(),
         })?;
     }
     Ok(writer.into_inner()?)
@@ -131,10 +143,10 @@ pub fn tune_table(tuning: &Tuning) -> String {
     let channels = tuning.channels.join(", ");
     let mut text = format!("{}\n{table}\n", tuning.scenario);
     text.push_str(&format!(
-        "{knob} tried from 0 to {} on {channels}; cost = expected penalty + lost margin per trial\n\
-         {} trials per SKU and value, seed {}, on common random numbers\n",
-        tuning.max, tuning.trials, tuning.seed
+        "{knob} from 0 to {} on {channels}; cost = expected penalty + lost margin per trial\n",
+        tuning.max
     ));
+    text.push_str(&search_lines(tuning));
     if let Some(cap) = tuning.max_cancel_risk {
         text.push_str(&format!(
             "only values with P(cancel rate over limit) <= {cap} are recommended\n"
@@ -149,6 +161,60 @@ pub fn tune_table(tuning: &Tuning) -> String {
     }
     if let Some(account) = &tuning.account {
         text.push_str(&account_lines(account, &tuning.currency));
+    }
+    text
+}
+
+/// How the values were searched, what it took, and the screened and undecided SKUs.
+fn search_lines(tuning: &Tuning) -> String {
+    let search = &tuning.search;
+    let seq = &search.sequential;
+    let mut text = match search.method {
+        Search::Exhaustive => format!(
+            "every value on {} trials per SKU, seed {}, on common random numbers\n",
+            tuning.trials, tuning.seed
+        ),
+        Search::Fast => format!(
+            "bisection with sequential stopping: up to {} trials per SKU and value, seed {}, on \
+             common random numbers ({} trials in all)\n",
+            tuning.trials, tuning.seed, search.trials
+        ),
+    };
+    text.push_str(&format!(
+        "each recommendation against its neighbours at {} confidence: paired test, {} looks from \
+         {} trials, |z| > {:.2} (Bonferroni over looks and comparisons)\n",
+        percent(seq.confidence),
+        seq.looks,
+        seq.first_look,
+        seq.z
+    ));
+    match (search.screen_epsilon, &search.screen_note) {
+        (Some(_), Some(note)) => text.push_str(&format!("screen: {note}\n")),
+        (Some(epsilon), None) => text.push_str(&format!(
+            "screened: {} of {} SKUs (P(units demanded over the horizon > stock) <= {epsilon}, \
+             compound Poisson tail): {knob} 0, not simulated\n",
+            search.screened,
+            tuning.skus.len(),
+            knob = tuning.knob.key()
+        )),
+        (None, _) => {}
+    }
+    if search.undecided > 0 {
+        let names: Vec<&str> = (tuning.skus.iter())
+            .filter(|r| r.decision == Decision::Undecided)
+            .take(10)
+            .map(|r| r.sku.as_str())
+            .collect();
+        let more = if search.undecided > names.len() as u64 {
+            ", ..."
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "undecided (?): {} SKU(s) not decided at the trial cap: {}{more}\n",
+            search.undecided,
+            names.join(", ")
+        ));
     }
     text
 }
@@ -205,11 +271,16 @@ fn signed(x: f64) -> String {
 fn row(r: &Recommendation, limited: bool) -> Vec<String> {
     let (at, zero) = (&r.at_recommended, &r.at_zero);
     let star = if r.note.is_some() { " *" } else { "" };
+    let mark = match r.decision {
+        Decision::Decided => "",
+        Decision::Undecided => " ?",
+        Decision::Screened => " s",
+    };
     let mut row = vec![
         r.sku.clone(),
         number(r.orders_per_day),
         r.initial.to_string(),
-        format!("{}{star}", r.recommended),
+        format!("{}{mark}{star}", r.recommended),
         format!("{} / {}", number(at.cost), number(zero.cost)),
         signed(r.saving),
         format!("{} / {}", number(at.oversold), number(zero.oversold)),
@@ -235,6 +306,7 @@ mod tests {
             lost_margin: 1.0,
             cost,
             p_cancel_rate_over_limit: Some(risk),
+            trials: 100,
         }
     }
 
@@ -251,6 +323,7 @@ mod tests {
             trials: 100,
             seed: 1,
             currency: "EUR".into(),
+            search: crate::analysis::tune::SearchReport::fixture(),
             skus: vec![Recommendation {
                 sku: "TEE".into(),
                 orders_per_day: 12.5,
@@ -261,6 +334,10 @@ mod tests {
                 saving: 5.0,
                 meets_risk_cap: None,
                 note: None,
+                decision: Decision::Undecided,
+                screen_bound: Some(0.5),
+                neighbours: Vec::new(),
+                trials: 200,
                 curve,
             }],
             account: None,
@@ -275,11 +352,12 @@ mod tests {
             lines.next().unwrap(),
             "sku,orders_per_day,initial,recommended_out_of_stock_at,oversold,penalty,lost_margin,\
              cost,p_cancel_rate_over_limit,oversold_at_0,penalty_at_0,lost_margin_at_0,cost_at_0,\
-             p_cancel_rate_over_limit_at_0,saving,note,account_out_of_stock_at"
+             p_cancel_rate_over_limit_at_0,saving,note,account_out_of_stock_at,decision,trials,\
+             screen_bound"
         );
         assert_eq!(
             lines.next().unwrap(),
-            "TEE,12.5,20,1,0.4,3,1,4,0.02,0.9,8,1,9,0.3,5,,"
+            "TEE,12.5,20,1,0.4,3,1,4,0.02,0.9,8,1,9,0.3,5,,,undecided,200,0.5"
         );
     }
 
@@ -291,7 +369,12 @@ mod tests {
         assert!(row.contains("2.0% / 30.0%"), "{row}");
         assert!(text.contains("cost, EUR"), "{text}");
         assert!(
-            text.contains("out_of_stock_at tried from 0 to 1 on amazon"),
+            text.contains("out_of_stock_at from 0 to 1 on amazon"),
+            "{text}"
+        );
+        assert!(row.contains("1 ?"), "{row}");
+        assert!(
+            text.contains("undecided (?): 1 SKU(s) not decided at the trial cap: TEE"),
             "{text}"
         );
         assert_eq!(signed(-1.5), "\u{2212}1.50");

@@ -42,5 +42,6 @@ mod sweep_wait_charts;
 mod timeline;
 mod tune;
 mod tune_account;
+mod tune_fast;
 mod validation;
 mod vary_keys;

@@ -1,5 +1,6 @@
-//! `oversell tune` driven as a user would: its recommendation equals a brute-force search over
-//! the same scenarios run through the library, and mistakes in the catalog and flags exit with
+//! `oversell tune` driven as a user would: its exhaustive search (`--search exhaustive`, every
+//! value on every trial) recommends what a brute-force search over the same scenarios run through
+//! the library finds, and mistakes in the catalog and flags exit with
 //! code 2 naming the line and column (or the flag) at fault.
 
 use crate::common;
@@ -126,6 +127,8 @@ fn tune_recommends_what_a_brute_force_search_finds() {
         &SEED.to_string(),
         "--threads",
         "2",
+        "--search",
+        "exhaustive",
         "--format",
         "csv",
     ]);
@@ -192,6 +195,8 @@ fn a_risk_cap_picks_the_cheapest_value_under_it_or_says_none_is() {
             &SEED.to_string(),
             "--max-cancel-risk",
             cap,
+            "--search",
+            "exhaustive",
             "--format",
             "json",
         ]);

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::analysis::catalog::parse_catalog;
 use crate::analysis::edit::ScenarioDoc;
-use crate::analysis::tune::{Knob, TuneSpec, tune};
+use crate::analysis::tune::{Knob, Search, TuneSpec, tune};
+use crate::commands::tune::CONFIDENCE;
 use crate::montecarlo::RunConfig;
 use crate::scenario::{Scenario, Source, builtin::builtin};
 
@@ -93,7 +94,8 @@ pub struct TuneMeasurement {
     /// SKUs tuned per second.
     pub skus_per_second: f64,
     /// Trials per second if every SKU ran every knob value's trials (the work of a tune that
-    /// tries every value), all threads together.
+    /// tries every value, `--search exhaustive`), all threads together: the fast search's
+    /// equivalent rate.
     pub trials_per_second: f64,
 }
 
@@ -127,6 +129,11 @@ pub fn time_tune(workload: TuneWorkload, threads: usize) -> anyhow::Result<TuneM
         channels: vec![amazon],
         max: workload.max,
         max_cancel_risk: None,
+        // What `oversell tune` does by default: bisection with sequential stopping, and the
+        // default `--screen 0.001`.
+        search: Search::Fast,
+        screen: Some(0.001),
+        confidence: CONFIDENCE,
     };
     let doc = ScenarioDoc::new("polling-15m.toml", stack.text, scenario)?;
     let config = RunConfig {

@@ -49,22 +49,25 @@ impl TuneChart {
     /// Prepares the chart of `tuning`.
     pub fn from_tuning(tuning: &Tuning) -> TuneChart {
         let mut marks: Vec<SkuMark> = Vec::new();
+        // (velocity bits, value) -> index in `marks`: a catalog of 10,000 SKUs stays linear.
+        let mut spots = std::collections::HashMap::new();
         for r in &tuning.skus {
             let meets = r.meets_risk_cap != Some(false);
-            match marks
-                .iter_mut()
-                .find(|m| m.velocity == r.orders_per_day && m.recommended == r.recommended)
-            {
+            let spot = (r.orders_per_day.to_bits(), r.recommended);
+            match spots.get(&spot).map(|&i: &usize| &mut marks[i]) {
                 Some(m) => {
                     m.label.push_str(&format!(", {}", r.sku));
                     m.meets_cap &= meets;
                 }
-                None => marks.push(SkuMark {
-                    velocity: r.orders_per_day,
-                    recommended: r.recommended,
-                    label: r.sku.clone(),
-                    meets_cap: meets,
-                }),
+                None => {
+                    spots.insert(spot, marks.len());
+                    marks.push(SkuMark {
+                        velocity: r.orders_per_day,
+                        recommended: r.recommended,
+                        label: r.sku.clone(),
+                        meets_cap: meets,
+                    })
+                }
             }
         }
         let knob = tuning.knob.key();
@@ -78,7 +81,7 @@ impl TuneChart {
             marks,
             note: format!(
                 "each SKU: the {knob} from 0 to {} with the least expected penalty + lost margin{} \
-                 ({} trials per value, common random numbers)",
+                 (up to {} trials per value, common random numbers)",
                 tuning.max,
                 tuning.max_cancel_risk.map_or(String::new(), |p| format!(
                     " among those with P(over limit) <= {p}"
@@ -97,6 +100,9 @@ pub fn tune_chart(
 ) -> anyhow::Result<Vec<PathBuf>> {
     save(&TuneChart::from_tuning(tuning), set, stem)
 }
+
+/// Markers beyond which none is labelled.
+const MAX_LABELLED: usize = 60;
 
 /// Vertical distance between stacked labels, pixels.
 const LABEL_STEP: i32 = 15;
@@ -174,6 +180,21 @@ impl TuneChart {
         let mut placed: Vec<(i32, i32, i32)> = Vec::new();
         let mut order: Vec<&SkuMark> = self.marks.iter().collect();
         order.sort_by(|a, b| a.velocity.total_cmp(&b.velocity));
+        if order.len() > MAX_LABELLED {
+            // A large catalog: markers only, labels would cover the plot.
+            for mark in order {
+                let colour = if mark.meets_cap {
+                    style::series_color(0)
+                } else {
+                    style::ALERT
+                };
+                let at = (mark.velocity, mark.recommended as f64);
+                chart
+                    .draw_series(std::iter::once(Circle::new(at, 3, colour.filled())))
+                    .map_err(plot_err)?;
+            }
+            return Ok(());
+        }
         for mark in order {
             let colour = if mark.meets_cap {
                 style::series_color(0)
@@ -226,6 +247,7 @@ mod tests {
             lost_margin: 0.0,
             cost: 0.0,
             p_cancel_rate_over_limit: None,
+            trials: 10,
         };
         Recommendation {
             sku: sku.into(),
@@ -237,6 +259,10 @@ mod tests {
             saving: 0.0,
             meets_risk_cap: meets,
             note: None,
+            decision: crate::analysis::tune::Decision::Decided,
+            screen_bound: None,
+            neighbours: Vec::new(),
+            trials: 10,
             curve: vec![at],
         }
     }
@@ -254,6 +280,7 @@ mod tests {
             trials: 10,
             seed: 1,
             currency: "USD".into(),
+            search: crate::analysis::tune::SearchReport::fixture(),
             skus: vec![
                 recommendation("A", 2.0, 0, Some(true)),
                 recommendation("B", 2.0, 0, Some(false)),
