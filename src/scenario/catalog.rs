@@ -141,12 +141,20 @@ pub fn parse_catalog(
     let components_column = columns.iter().position(|&c| c == Column::Components);
     let mut components_at = Vec::new();
     let mut seen = std::collections::HashMap::new();
+    // Lines are counted incrementally from the previous record (records come in order), so
+    // reading stays linear in the file's size.
+    let (mut counted_to, mut newlines) = (0usize, 0u64);
     for record in reader.records() {
         let record = record.map_err(csv_error)?;
         // The csv crate's position is where it started reading: before the blank and comment
         // lines it skipped. The record starts after them.
         let at = record_start(text, record.position().map_or(0, |p| p.byte() as usize));
-        let line = text[..at].matches('\n').count() as u64 + 1;
+        newlines += text.as_bytes()[counted_to..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        counted_to = at;
+        let line = newlines + 1;
         let error = |i: usize, message: String| {
             let offset = field_offset(text, at, i);
             ScenarioError::at(file, text, offset, header_key(&headers, i), message)
