@@ -169,9 +169,9 @@ impl RunAccumulator {
     /// Adds one trial of `scenario` given as the values of its `trials.csv` row after the
     /// trial number: every metric of every channel and of the total, reconciled units, events,
     /// then the Part 2 columns (revenue and cost per scope, the worst windowed cancel rate per
-    /// channel, polls, requests and API wait per poll link), so that `merge` can check a shard's
-    /// statistics against its rows. At least [`RunAccumulator::row_len`] values; later columns
-    /// are not read.
+    /// channel, polls, requests and API wait per poll link, the monitoring measures, shrunk
+    /// units), so that `merge` can check a shard's statistics against its rows. At least
+    /// [`RunAccumulator::row_len`] values; later columns are not read.
     pub fn push_row(&mut self, scenario: &Scenario, row: &[f64]) {
         let width = Metric::ALL.len();
         let channels = self.channels.len();

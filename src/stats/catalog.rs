@@ -162,10 +162,9 @@ struct SkuSums {
     reported: u64,
     any_oversell: u64,
     /// Units lost to shrink.
-    #[serde(default)]
     shrunk: u64,
-    /// Sum of the low-stock alert times of the trials that reported the SKU.
-    #[serde(default)]
+    /// Sum of the low-stock alert times of the trials that reported the SKU (no default: a
+    /// partial result without it is refused, not read as 0).
     low_stock: u128,
 }
 
@@ -290,8 +289,9 @@ impl Part2Accumulator {
 
     /// Adds one trial given as the Part 2 columns of its `trials.csv` row: revenue and cost
     /// per scope, the worst windowed rate per channel, polls, requests and API wait per poll
-    /// link, then alerts, disabled and low-stock alert seconds when the scenario reports them.
-    /// Per-SKU sums and feed queues are not in the row and stay as they are.
+    /// link, then alerts, disabled and low-stock alert seconds when the scenario reports them,
+    /// then the units lost to shrink when some SKU shrinks (the last column). Per-SKU sums and
+    /// feed queues are not in the row and stay as they are.
     pub fn push_values(&mut self, row: &[f64]) {
         let scopes = self.revenue.len();
         for s in 0..scopes {
@@ -308,11 +308,15 @@ impl Part2Accumulator {
             requests.push(links[3 * i + 1]);
             wait.push(links[3 * i + 2]);
         }
+        let mut at = 3 * self.links.len();
         if let Some(monitoring) = &mut self.monitoring {
-            let at = 3 * self.links.len();
             for (acc, &value) in monitoring.iter_mut().zip(&links[at..at + 3]) {
                 acc.push(value);
             }
+            at += 3;
+        }
+        if let Some(shrunk) = &mut self.shrunk {
+            shrunk.push(links[at]);
         }
     }
 
@@ -323,7 +327,8 @@ impl Part2Accumulator {
             .filter(|link| matches!(link.transport, Transport::Poll { .. }))
             .count();
         let monitoring = if reports_monitoring(scenario) { 3 } else { 0 };
-        2 * (channels + 1) + channels + 3 * polls + monitoring
+        let shrink = usize::from(reports_shrink(scenario));
+        2 * (channels + 1) + channels + 3 * polls + monitoring + shrink
     }
 
     /// Whether everything a trials.csv row holds agrees (all but the per-SKU sums and the feed
@@ -334,6 +339,7 @@ impl Part2Accumulator {
             && self.worst_window == rebuilt.worst_window
             && self.links == rebuilt.links
             && self.monitoring == rebuilt.monitoring
+            && self.shrunk == rebuilt.shrunk
     }
 
     /// Adds everything `other` (of the same scenario) saw.

@@ -1,7 +1,8 @@
 //! `merge` checks the Part 2 statistics of a shard (money, windowed cancel rates, links, feed
-//! queues, monitoring, per-SKU sums) against themselves and against the run's statistics: each
-//! edit below, written with a fresh checksum and internally consistent measures (built with the
-//! library's own accumulator), is refused with exit 2 naming the file and the field.
+//! queues, monitoring, shrunk units, per-SKU sums) against themselves and against the run's
+//! statistics: each edit below, written with a fresh checksum and internally consistent
+//! measures (built with the library's own accumulator), is refused with exit 2 naming the file
+//! and the field.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -66,6 +67,51 @@ fn lag_alert() -> &'static Shards {
     SHARDS.get_or_init(|| make("scenarios/silent-webhook-death/lag-alert.toml", "lag-alert"))
 }
 
+/// Three SKUs on a record node with `[monitoring] low_stock_days = 0.25` (a threshold of 6
+/// units), no shrink: A is low at 3h and B at 5h in every trial, C never (horizon 12h).
+fn low_stock() -> &'static Shards {
+    const SCENARIO: &str = r#"
+name = "low stock per sku"
+horizon = "12h"
+[catalog]
+file = "skus.csv"
+[stock]
+price = 1
+[nodes.hub]
+record = true
+[channels.shop]
+node = "hub"
+share = 0
+[channels.kiosk]
+node = "hub"
+[monitoring]
+low_stock_days = 0.25
+[[scheduled_orders]]
+at = "3h"
+channel = "shop"
+sku = "A"
+qty = 4
+[[scheduled_orders]]
+at = "5h"
+channel = "shop"
+sku = "B"
+qty = 15
+"#;
+    static SHARDS: OnceLock<Shards> = OnceLock::new();
+    SHARDS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("skus.csv"),
+            "sku,orders_per_day,initial,share_kiosk,buffer_kiosk\n\
+             A,24,10,1,1000\nB,24,20,1,1000\nC,24,50,1,1000\n",
+        )
+        .unwrap();
+        let file = dir.path().join("low-stock.toml");
+        std::fs::write(&file, SCENARIO).unwrap();
+        make(file.to_str().unwrap(), "low-stock")
+    })
+}
+
 /// The shards in a fresh folder, shard 1's content changed by `edit` and resealed; `merge`
 /// must exit 2 with every part of `says` in its message and write nothing.
 fn refused(shards: &Shards, edit: impl FnOnce(&mut Value), says: &[&str]) {
@@ -98,7 +144,8 @@ fn refused_as(shards: &Shards, seal: impl FnOnce(&mut Value) -> String, says: &[
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{says:?}: {stderr}");
-    assert!(stderr.contains("1-of-3.json: stats."), "{stderr}");
+    // `stats.<field>` for the statistics alone, `stats:` against the trial rows.
+    assert!(stderr.contains("1-of-3.json: stats"), "{stderr}");
     for part in says {
         assert!(stderr.contains(part), "`{part}` not in: {stderr}");
     }
@@ -484,4 +531,142 @@ fn the_largest_sums_are_refused_not_overflowed() {
         },
         &["skus"],
     );
+}
+
+fn shrunk_units(c: &Value) -> u128 {
+    sum(&c["stats"]["part2"]["shrunk"]) / 1_000_000
+}
+
+#[test]
+fn shrunk_units_are_checked_like_the_other_measures() {
+    refused(
+        catalog(),
+        |c| part2(c)["shrunk"] = Value::Null,
+        &["part2.shrunk: absent where some SKU of the scenario shrinks"],
+    );
+    refused(
+        low_stock(),
+        |c| part2(c)["shrunk"] = acc(&[0.0; N], true),
+        &["part2.shrunk: present where no SKU of the scenario shrinks"],
+    );
+    // One value more than the shard's trials.
+    refused(
+        catalog(),
+        |c| part2(c)["shrunk"] = acc(&[1.0; N + 1], true),
+        &["part2.shrunk (shrunk_units).n: 11 values where the shard ran 10 trials"],
+    );
+    // The histogram's one bucket no longer holds the sum.
+    refused(
+        catalog(),
+        |c| {
+            let more = sum(&c["stats"]["part2"]["shrunk"]) + 1_000_000;
+            part2(c)["shrunk"]["sum"] = more.to_string().into();
+        },
+        &["part2.shrunk (shrunk_units).sum"],
+    );
+    // All the shard's shrunk units in its first trial: the same sum, not the trial rows' last
+    // column.
+    refused(
+        catalog(),
+        |c| {
+            let mut values = [0.0; N];
+            values[0] = shrunk_units(c) as f64;
+            part2(c)["shrunk"] = acc(&values, true);
+        },
+        &["stats: differ from the statistics of the trial rows"],
+    );
+}
+
+#[test]
+fn per_sku_shrunk_units_are_the_runs() {
+    refused(
+        catalog(),
+        |c| {
+            let k = sku(c, |s| s["shrunk"].as_u64().unwrap() > 0);
+            let v = &mut part2(c)["skus"][k]["shrunk"];
+            *v = (v.as_u64().unwrap() + 1).into();
+        },
+        &[
+            "skus: ",
+            " shrunk units over the SKUs, ",
+            " in the run (shrunk)",
+        ],
+    );
+    refused(
+        low_stock(),
+        |c| part2(c)["skus"][2]["shrunk"] = 1.into(),
+        &["skus[2] (C).shrunk: 1 units, but the SKU does not shrink"],
+    );
+}
+
+#[test]
+fn per_sku_low_stock_alerts_are_possible() {
+    // Without `low_stock_days`, each reporting trial counts the horizon.
+    refused(
+        catalog(),
+        |c| {
+            let k = sku(c, |s| s["reported"].as_u64().unwrap() > 0);
+            let v = &mut part2(c)["skus"][k]["low_stock"];
+            *v = (v.as_u64().unwrap() - 1_000_000).into();
+        },
+        &[
+            ").low_stock: ",
+            "is not the horizon in each of the",
+            "no [monitoring] low_stock_days",
+        ],
+    );
+    // A's alerts before the run's first of each trial (3h).
+    refused(
+        low_stock(),
+        |c| part2(c)["skus"][0]["low_stock"] = 0.into(),
+        &["skus[0] (A).low_stock: 0 is not between the earliest first low-stock alerts of 10"],
+    );
+    // A's alerts after the horizon in each trial.
+    refused(
+        low_stock(),
+        |c| {
+            let after = (N as u64 + 1) * 12 * 3600 * 1_000_000;
+            part2(c)["skus"][0]["low_stock"] = after.into();
+        },
+        &["skus[0] (A).low_stock: ", "and the horizon in each"],
+    );
+}
+
+/// The per-SKU shrunk units and low-stock alerts are in every partial result: a missing one is
+/// refused by field, not read as 0.
+#[test]
+fn per_sku_shrunk_units_and_alerts_are_not_optional() {
+    for field in ["shrunk", "low_stock"] {
+        let shards = catalog();
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("shards");
+        std::fs::create_dir(&folder).unwrap();
+        for (name, bytes) in &shards.0 {
+            std::fs::write(folder.join(name), bytes).unwrap();
+        }
+        let path = folder.join("1-of-3.json");
+        let mut file: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let sku = file["content"]["stats"]["part2"]["skus"][20]
+            .as_object_mut()
+            .unwrap();
+        sku.remove(field).unwrap();
+        // The gift set's (it shrinks nothing, so a default of 0 would read the same). Not
+        // resealed: the file is parsed before its checksum is checked.
+        std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_oversell"))
+            .arg("merge")
+            .arg(&folder)
+            .arg("--out")
+            .arg(dir.path().join("m"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("1-of-3.json is not a partial result")
+                && stderr.contains("content.stats.part2.skus[20]")
+                && stderr.contains(&format!("missing field `{field}`")),
+            "{stderr}"
+        );
+    }
 }

@@ -1,10 +1,11 @@
 //! Whether the Part 2 statistics of a shard could have come from its trials: every measure
 //! present and consistent alone (see [`ValueAccumulator::check`]), and the measures consistent
 //! with each other and with the run's per-scope statistics (money adds up over channels and
-//! over SKUs, the per-SKU oversells are the run's, a poll cannot wait for tokens without an API
-//! bucket, ...). `merge` refuses a partial result that fails, naming the field.
+//! over SKUs, the per-SKU oversells and shrunk units are the run's, a poll cannot wait for
+//! tokens without an API bucket, ...). `merge` refuses a partial result that fails, naming
+//! the field.
 
-use super::{Part2Accumulator, SCALE, reports_monitoring};
+use super::{Part2Accumulator, SCALE, reports_low_stock, reports_monitoring, reports_shrink};
 use crate::scenario::{Scenario, Transport};
 use crate::stats::metric::Metric;
 use crate::stats::stream::ValueAccumulator;
@@ -108,6 +109,21 @@ impl Part2Accumulator {
                 }
             ));
         }
+        if self.shrunk.is_some() != reports_shrink(scenario) {
+            return Err(format!(
+                "shrunk: {} where {}",
+                if self.shrunk.is_some() {
+                    "present"
+                } else {
+                    "absent"
+                },
+                if reports_shrink(scenario) {
+                    "some SKU of the scenario shrinks"
+                } else {
+                    "no SKU of the scenario shrinks"
+                }
+            ));
+        }
         let skus = if scenario.catalog.is_catalog() {
             scenario.catalog.skus.len()
         } else {
@@ -142,6 +158,9 @@ impl Part2Accumulator {
                 low_stock,
                 false,
             ));
+        }
+        if let Some(shrunk) = &self.shrunk {
+            named.push(("shrunk (shrunk_units)".into(), shrunk, true));
         }
         for (i, (n, items, wait, mean_wait)) in self.feeds.iter().enumerate() {
             let feed = format!("feeds[{i}] ({})", scenario.nodes[*n].name.escape_debug());
@@ -349,8 +368,8 @@ impl Part2Accumulator {
     }
 
     /// Each SKU's sums are possible for the trials that reported it, and together they are the
-    /// run's: oversold orders exactly, penalty, lost margin and exposure up to rounding, the
-    /// trials with an oversell, and the first stockout no later than any SKU's.
+    /// run's: oversold orders and shrunk units exactly, penalty, lost margin and exposure up to
+    /// rounding, the trials with an oversell, and the first stockout no later than any SKU's.
     fn check_skus(
         &self,
         scenario: &Scenario,
@@ -423,13 +442,53 @@ impl Part2Accumulator {
             // The trials that did not report the SKU count as stocking out at the horizon.
             let bound = sums.stockout + fixed_seconds(horizon, trials - sums.reported) + rounding;
             first_stockout_bound = first_stockout_bound.min(bound);
+            if sums.shrunk > 0 && sku.shrink_per_day <= 0.0 {
+                return bad(
+                    "shrunk",
+                    format!("{} units, but the SKU does not shrink", sums.shrunk),
+                );
+            }
+            self.check_sku_alerts(scenario, sums)
+                .or_else(|why| bad("low_stock", why))?;
         }
-        self.check_sku_totals(trials, total, first_stockout_bound)
+        self.check_sku_totals(scenario, trials, total, first_stockout_bound)
+    }
+
+    /// A SKU's low-stock alerts come between the run's first alert of the trial and the horizon
+    /// (the horizon itself when never), so without `low_stock_days` each is the horizon. The
+    /// run's first alerts need no bound from the SKUs' beyond this one: in the trials that did
+    /// not report a SKU they are at most the horizon anyway (see `check_monitoring`).
+    fn check_sku_alerts(&self, scenario: &Scenario, sums: &super::SkuSums) -> Result<(), String> {
+        let all_horizon = fixed_seconds(scenario.horizon, sums.reported);
+        if !reports_low_stock(scenario) {
+            if sums.low_stock != all_horizon {
+                return Err(format!(
+                    "{} is not the horizon in each of the {} trials that reported the SKU, as \
+                     the scenario has no [monitoring] low_stock_days",
+                    sums.low_stock, sums.reported
+                ));
+            }
+            return Ok(());
+        }
+        let rounding = u128::from(sums.reported);
+        // The run's first alert of a trial is the earliest of its SKUs'.
+        let earliest = (self.monitoring.as_ref())
+            .map_or(0, |[_, _, first]| first.smallest_sum(sums.reported))
+            .saturating_sub(rounding);
+        if sums.low_stock > all_horizon + rounding || sums.low_stock < earliest {
+            return Err(format!(
+                "{} is not between the earliest first low-stock alerts of {} trials ({earliest}) \
+                 and the horizon in each",
+                sums.low_stock, sums.reported
+            ));
+        }
+        Ok(())
     }
 
     /// The SKUs' sums against the run's totals.
     fn check_sku_totals(
         &self,
+        scenario: &Scenario,
         trials: u64,
         total: &ScopeFacts,
         first_stockout_bound: u128,
@@ -443,6 +502,14 @@ impl Part2Accumulator {
             return Err(format!(
                 "skus: {oversold} oversold orders over the SKUs, {} in the run (total.oversold)",
                 total.sum(Metric::Oversold) / SCALE as u128
+            ));
+        }
+        let shrunk = sum(|s| u128::from(s.shrunk));
+        let run_shrunk = self.shrunk.as_ref().map_or(0, |acc| acc.sum);
+        if reports_shrink(scenario) && shrunk.saturating_mul(SCALE as u128) != run_shrunk {
+            return Err(format!(
+                "skus: {shrunk} shrunk units over the SKUs, {} in the run (shrunk)",
+                run_shrunk / SCALE as u128
             ));
         }
         let terms = sum(|s| u128::from(s.reported)).saturating_add(u128::from(trials));
