@@ -294,7 +294,7 @@ pub struct ServeArgs {
     pub port: u16,
     /// Time the Monte Carlo of one slider move may take, milliseconds; each stack's trial count
     /// is fitted to it at start-up (a short timed run of each stack).
-    #[arg(long, value_name = "MS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(10..=10_000))]
+    #[arg(long, value_name = "MS", default_value_t = crate::commands::serve::DEFAULT_BUDGET_MS, value_parser = clap::value_parser!(u64).range(10..=10_000))]
     pub budget_ms: u64,
     /// A fixed number of trials per request instead of the fitted one.
     #[arg(long, value_name = "N", value_parser = parse_trials, allow_hyphen_values = true)]
@@ -330,6 +330,9 @@ pub enum BenchWorkload {
     /// The cost of one trial against trials (reference), catalog size at the same total demand
     /// (200, 2,000, 20,000 SKUs) and horizon (7, 28, 112 days); single-threaded.
     Scaling,
+    /// The live page (`oversell serve`): 200 slider moves answered one after another with the
+    /// trial counts fitted to the default budget; median, 95th percentile and slowest answer.
+    Serve,
     /// All of them, one after the other.
     All,
 }

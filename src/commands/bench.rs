@@ -4,6 +4,7 @@
 //! `DIR/bench/bench.json` and the scaling chart.
 
 mod scaling;
+mod serve;
 mod workloads;
 
 use std::io::Write;
@@ -20,6 +21,7 @@ use crate::scenario::Source;
 use crate::sim::Plan;
 use crate::stats::RunAccumulator;
 pub use scaling::Scaling;
+pub use serve::{ServeBench, time_serve};
 use workloads::FOUR_WEEKS;
 pub use workloads::{TuneMeasurement, TuneWorkload, time_tune};
 
@@ -98,6 +100,8 @@ pub struct BenchReport {
     pub tune: Option<TuneBench>,
     /// The cost of a trial against trials, catalog size and horizon, when measured.
     pub scaling: Option<Scaling>,
+    /// The live page's answer times, when measured.
+    pub serve: Option<ServeBench>,
 }
 
 /// Trials per measurement of the catalog workload when `--trials` is not given.
@@ -114,7 +118,9 @@ const TUNE_TRIALS: u64 = 500;
 /// Runs the measurements of the chosen workloads and prints them (and with `--out`, writes them).
 pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     let workload = args.workload;
-    if let (Some(file), BenchWorkload::Catalog | BenchWorkload::Tune) = (&args.file, workload) {
+    if let (Some(file), BenchWorkload::Catalog | BenchWorkload::Tune | BenchWorkload::Serve) =
+        (&args.file, workload)
+    {
         return Err(InputError::flag(
             format!("--workload {}", workload_name(workload)),
             format!(
@@ -133,6 +139,7 @@ pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         workloads: Vec::new(),
         tune: None,
         scaling: None,
+        serve: None,
     };
     let reference = Source::load(args.file.as_deref())?;
     if wants(BenchWorkload::Reference) {
@@ -151,6 +158,11 @@ pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     }
     if wants(BenchWorkload::Tune) {
         report.tune = Some(bench_tune(args)?);
+    }
+    if wants(BenchWorkload::Serve) {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let threads = args.threads.map_or(cores, usize::from);
+        report.serve = Some(time_serve(threads, args.seed)?);
     }
     if wants(BenchWorkload::Scaling) {
         let seed = args.seed.unwrap_or(reference.scenario.monte_carlo.seed);
@@ -180,6 +192,7 @@ fn workload_name(workload: BenchWorkload) -> &'static str {
         BenchWorkload::Catalog => "catalog",
         BenchWorkload::Tune => "tune",
         BenchWorkload::Scaling => "scaling",
+        BenchWorkload::Serve => "serve",
         BenchWorkload::All => "all",
     }
 }
@@ -295,6 +308,23 @@ fn print_report(report: &BenchReport, out: &mut dyn Write) -> anyhow::Result<()>
             out,
             "speed-up of {} threads over 1: {:.2}x",
             tune.parallel.threads, tune.speedup
+        )?;
+    }
+    if let Some(serve) = &report.serve {
+        let trials: Vec<String> = (serve.trials.iter())
+            .map(|(stack, n)| format!("{stack} {n}"))
+            .collect();
+        writeln!(
+            out,
+            "serve workload: {} slider moves on {} thread(s), trials fitted to {} ms ({}): \
+             p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+            serve.moves,
+            serve.threads,
+            serve.budget_ms,
+            trials.join(", "),
+            serve.p50_ms,
+            serve.p95_ms,
+            serve.max_ms
         )?;
     }
     if let Some(scaling) = &report.scaling {

@@ -22,7 +22,9 @@ const MAX_IN_FLIGHT: usize = 16;
 /// How often the accept loop looks for a signal.
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 /// The seed when `--seed` is not given: the one of every scenario in scenarios/.
-const DEFAULT_SEED: u64 = 2026;
+pub const DEFAULT_SEED: u64 = 2026;
+/// The budget when `--budget-ms` is not given, milliseconds.
+pub const DEFAULT_BUDGET_MS: u64 = 120;
 
 /// Fits the trial counts, listens, and answers until SIGINT or SIGTERM.
 pub fn serve(args: &ServeArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
