@@ -23,7 +23,7 @@ pub use super::event::{Event, Payload};
 use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome, TrialOutcome};
 use super::plan::Plan;
 use super::queue::EventQueue;
-use super::rng::{SYSTEM_STREAM, TrialRng, named_stream, sku_stream, trial_rng};
+use super::rng::{SYSTEM_STREAM, SkuStreams, TrialRng, named_stream, trial_rng};
 pub use super::runaway::Runaway;
 use super::workload::Workload;
 use crate::scenario::Transport;
@@ -778,10 +778,14 @@ impl StreamIds {
         let catalog = s.catalog.is_catalog();
         let per_stream = |purpose: &str| -> Vec<u64> {
             let mut ids = Vec::with_capacity(s.catalog.skus.len() * s.channels.len());
+            // A catalog's prefix (purpose, channel) is hashed once per channel, not per SKU.
+            let prefixes: Vec<SkuStreams> = (s.channels.iter())
+                .map(|channel| SkuStreams::new(purpose, &channel.name))
+                .collect();
             for sku in &s.catalog.skus {
-                for channel in &s.channels {
+                for (channel, prefix) in s.channels.iter().zip(&prefixes) {
                     ids.push(if catalog {
-                        sku_stream(purpose, &channel.name, &sku.name)
+                        prefix.of(&sku.name)
                     } else {
                         named_stream(purpose, &channel.name)
                     });

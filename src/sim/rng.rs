@@ -30,30 +30,55 @@ pub fn trial_rng(seed: u64, trial: u64, stream: u64) -> TrialRng {
     Xoshiro256PlusPlus::from_seed(bytes)
 }
 
+/// FNV-1a's offset basis: the hash of nothing.
+const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a of `h` continued over `bytes`: stable across versions and platforms, unlike std's
+/// hasher, and streaming, so a common prefix is hashed once.
+#[inline]
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The hash of `part` followed by a zero byte, continuing `h`.
+#[inline]
+fn fnv_part(h: u64, part: &str) -> u64 {
+    fnv(fnv(h, part.as_bytes()), &[0])
+}
+
 /// A stable stream id for a named purpose (`"demand"`, `"penalty"`) of a named channel, so that
 /// two scenarios with a channel of the same name draw the same demand (common random numbers).
 pub fn named_stream(purpose: &str, name: &str) -> u64 {
-    // FNV-1a: stable across versions and platforms, unlike std's hasher.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in purpose.bytes().chain([0]).chain(name.bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h | 1 // never SYSTEM_STREAM
+    fnv(fnv_part(FNV_BASIS, purpose), name.as_bytes()) | 1 // never SYSTEM_STREAM
 }
 
 /// The stream for a purpose (`"demand"`, `"penalty"`) of one SKU on one channel of a catalog,
-/// so that adding or removing a SKU leaves every other SKU's draws unchanged.
+/// so that adding or removing a SKU leaves every other SKU's draws unchanged. The engine builds
+/// them with [`SkuStreams`], which gives the same ids.
+#[cfg(test)]
 pub fn sku_stream(purpose: &str, channel: &str, sku: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in (purpose.bytes().chain([0]))
-        .chain(channel.bytes().chain([0]))
-        .chain(sku.bytes())
-    {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    SkuStreams::new(purpose, channel).of(sku)
+}
+
+/// The streams of one purpose on one channel, for many SKUs: the prefix is hashed once.
+#[derive(Debug, Clone, Copy)]
+pub struct SkuStreams(u64);
+
+impl SkuStreams {
+    /// The streams of `purpose` on `channel`.
+    pub fn new(purpose: &str, channel: &str) -> SkuStreams {
+        SkuStreams(fnv_part(fnv_part(FNV_BASIS, purpose), channel))
     }
-    h | 1
+
+    /// The stream of `sku`: the same as [`sku_stream`].
+    #[inline]
+    pub fn of(self, sku: &str) -> u64 {
+        fnv(self.0, sku.as_bytes()) | 1
+    }
 }
 
 #[cfg(test)]
@@ -75,5 +100,10 @@ mod tests {
             named_stream("penalty", "amazon")
         );
         assert_eq!(named_stream("demand", "amazon"), 14134690100166527739);
+        assert_eq!(
+            sku_stream("demand", "amazon", "TEE-M"),
+            SkuStreams::new("demand", "amazon").of("TEE-M")
+        );
+        assert_eq!(sku_stream("demand", "amazon", "TEE-M"), 9646012118497675499);
     }
 }

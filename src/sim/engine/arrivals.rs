@@ -18,12 +18,15 @@ impl Engine<'_> {
         let segments = &self.plan.segments[c];
         let k = stream / self.channels;
         let cursor = &mut self.segment_cursor[stream];
-        let next = if self.plan.scenario.catalog.skus[k].demand_cv > 0.0 {
-            let days = &self.day_factors[k * self.days..(k + 1) * self.days];
-            crate::sim::demand::next_arrival_daily(segments, cursor, self.now, need, days)
-        } else {
-            crate::sim::demand::next_arrival(segments, cursor, self.now, need)
-        };
+        // `day_factors` is empty when no SKU has a `demand_cv`: most arrivals then never read
+        // the SKU's (large, cold) scenario record.
+        let next =
+            if !self.day_factors.is_empty() && self.plan.scenario.catalog.skus[k].demand_cv > 0.0 {
+                let days = &self.day_factors[k * self.days..(k + 1) * self.days];
+                crate::sim::demand::next_arrival_daily(segments, cursor, self.now, need, days)
+            } else {
+                crate::sim::demand::next_arrival(segments, cursor, self.now, need)
+            };
         if let Some(at) = next {
             let event = Event::Demand {
                 channel: c as u32,

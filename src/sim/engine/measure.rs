@@ -211,16 +211,18 @@ impl Engine<'_> {
             .filter(|&k| !self.plan.is_bundle(k))
             .map(|k| self.physical[k])
             .sum();
+        // One pass over the SKUs for every channel (each channel's sums still in SKU order).
+        let mut money = vec![(0.0, 0.0); self.channels];
+        for (k, sku) in s.catalog.skus.iter().enumerate() {
+            let counts = &m.counts[k * self.channels..(k + 1) * self.channels];
+            for ((lost_margin, revenue), counts) in money.iter_mut().zip(counts) {
+                *lost_margin += counts.withheld_units as f64 * sku.unit_margin;
+                *revenue += counts.fulfilled_units as f64 * sku.price;
+            }
+        }
         for (c, channel) in s.channels.iter().enumerate() {
             let out = &mut self.out.channels[c];
-            let (mut lost_margin, mut revenue) = (0.0, 0.0);
-            for (k, sku) in s.catalog.skus.iter().enumerate() {
-                let counts = &m.counts[k * self.channels + c];
-                lost_margin += counts.withheld_units as f64 * sku.unit_margin;
-                revenue += counts.fulfilled_units as f64 * sku.price;
-            }
-            out.lost_margin = lost_margin;
-            out.revenue = revenue;
+            (out.lost_margin, out.revenue) = money[c];
             out.worst_window_cancel_rate = if m.windowed[c] {
                 worst_window_rate(
                     &m.accepted_at[c],
