@@ -13,20 +13,20 @@ mod levels;
 mod measure;
 mod monitor;
 mod polls;
+mod processing;
 mod ship;
 mod snapshot;
+mod start;
+mod stock;
 mod webhooks;
 
-use rand::RngExt;
-
 pub use super::event::{Event, Payload};
-use super::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome, TrialOutcome};
+use super::outcome::TrialOutcome;
 use super::plan::Plan;
 use super::queue::EventQueue;
 use super::rng::{SYSTEM_STREAM, SkuStreams, TrialRng, named_stream, trial_rng};
 pub use super::runaway::Runaway;
 use super::workload::Workload;
-use crate::scenario::Transport;
 use levels::Levels;
 use measure::Measures;
 use monitor::Monitor;
@@ -264,119 +264,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn reset(&mut self, seed: u64, trial: u64) {
-        let s = &self.plan.scenario;
-        self.queue.clear();
-        self.now = 0.0;
-        for (k, sku) in s.catalog.skus.iter().enumerate() {
-            self.physical[k] = sku.initial;
-            let views = &mut self.views[k * self.nodes..(k + 1) * self.nodes];
-            for (view, node) in views.iter_mut().zip(&s.nodes) {
-                *view = node.initial.unwrap_or(sku.initial);
-            }
-        }
-        self.derive_all_bundles();
-        self.committed.fill(0);
-        self.orders.clear();
-        self.order_logs.iter_mut().for_each(Vec::clear);
-        self.last_applied.fill(f64::NEG_INFINITY);
-        self.waiting.iter_mut().for_each(|w| w.clear());
-        self.busy.fill(0);
-        for n in 0..self.nodes {
-            if self.plan.queues[n].bulk {
-                let rng = &mut self.queue_rngs[n];
-                *rng = trial_rng(seed, trial, self.streams.queue[n]);
-                self.workloads[n].reset(rng);
-            }
-        }
-        self.reorder_open.fill(false);
-        self.link_messages.fill(0);
-        self.levels.reset(self.plan, &self.views, self.nodes);
-        self.polls.reset(self.plan);
-        self.measures.reset();
-        self.monitor.reset();
-        self.segment_cursor.fill(0);
-        self.rng = trial_rng(seed, trial, SYSTEM_STREAM);
-        let ids = &self.streams;
-        for (rng, &id) in self.demand_rngs.iter_mut().zip(&ids.demand) {
-            *rng = trial_rng(seed, trial, id);
-        }
-        (self.seed, self.trial) = (seed, trial);
-        self.penalty_seeded.fill(false);
-        self.ship_seeded.fill(false);
-        // Every SKU is checked at the first recount (a node's `initial` may differ from stock).
-        self.recount_dirty.fill(true);
-        self.recount_list.clear();
-        self.recount_list.extend(0..self.physical.len() as u32);
-        for (rng, &id) in self.shrink_rngs.iter_mut().zip(&ids.shrink) {
-            *rng = trial_rng(seed, trial, id);
-        }
-        if !self.day_factors.is_empty() {
-            self.draw_day_factors(seed, trial);
-        }
-        self.out.channels.clear();
-        self.out
-            .channels
-            .resize(s.channels.len(), ChannelOutcome::default());
-        self.out.links.clear();
-        self.out.links.resize(s.links.len(), LinkOutcome::default());
-        self.out.feeds.clear();
-        self.out.feeds.resize(s.nodes.len(), FeedOutcome::default());
-        self.out.queues.clear();
-        self.out
-            .queues
-            .resize(s.nodes.len(), QueueOutcome::default());
-        self.out.skus.clear();
-        self.out.any_exposure_seconds = 0.0;
-        self.out.first_stockout_seconds = f64::NAN;
-        self.out.reconciled_units = 0;
-        self.out.received_units = 0;
-        self.out.shrunk_units = 0;
-        self.out.events = 0;
-        self.out.alerts = 0;
-        self.out.disabled_seconds = 0.0;
-        self.out.low_stock_alert_seconds = f64::NAN;
-    }
-
-    /// Schedules what is known at time 0, in docs/model.md's order: scheduled orders, receipts,
-    /// reconciliation, polls, demand streams; then background streams and the reorder check.
-    fn schedule_start(&mut self) {
-        let plan = self.plan;
-        let s = &plan.scenario;
-        for (i, order) in s.scheduled_orders.iter().enumerate() {
-            self.schedule(order.at, Event::Scheduled { index: i as u32 });
-        }
-        for (i, receipt) in s.stock.receipts.iter().enumerate() {
-            self.schedule(receipt.at, Event::Receipt { index: i as u32 });
-        }
-        if let Some(reconcile) = &s.reconcile {
-            self.schedule(reconcile.first, Event::Reconcile);
-        }
-        for (l, link) in s.links.iter().enumerate() {
-            if let Transport::Poll { every, phase, .. } = link.transport {
-                let first = phase.unwrap_or_else(|| every * self.rng.random::<f64>());
-                self.schedule(first, Event::Poll { link: l as u32 });
-            }
-        }
-        for stream in 0..self.segment_cursor.len() {
-            if plan.sells[stream].scale > 0.0 {
-                self.schedule_demand(stream);
-            }
-        }
-        for k in 0..self.shrink_rngs.len() {
-            self.schedule_shrink(k);
-        }
-        for (n, node) in s.nodes.iter().enumerate() {
-            if node.processing.is_some() && !plan.queues[n].bulk {
-                self.schedule_background(n);
-            }
-        }
-        for k in 0..plan.skus() {
-            self.check_reorder(k);
-            self.check_low_stock(k);
-        }
-    }
-
     /// Schedules `event` at `time` unless that is at or beyond the horizon.
     #[inline]
     fn schedule(&mut self, time: f64, event: Event) {
@@ -576,82 +463,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// An order reaches node `n` over a link: it waits for a server or is applied at once.
-    fn arrive(&mut self, n: usize, order: u32) {
-        let seen = &mut self.orders[order as usize].seen;
-        if *seen & (1 << n) != 0 {
-            return;
-        }
-        *seen |= 1 << n;
-        if self.plan.scenario.nodes[n].processing.is_some() {
-            self.enqueue(n, order);
-        } else {
-            self.apply_order(n, order);
-        }
-    }
-
-    /// An item (an order, or `BACKGROUND`) joins node `n`'s queue, or goes straight to a free
-    /// server when nobody is waiting.
-    #[inline]
-    fn enqueue(&mut self, n: usize, item: u32) {
-        let queue = &self.plan.queues[n];
-        if queue.bulk {
-            self.enqueue_bulk(n, item);
-        } else if self.waiting[n].is_empty() && self.busy[n] < queue.servers {
-            self.serve(n, item, self.now);
-        } else {
-            self.waiting[n].push_back((item, self.now));
-        }
-    }
-
-    /// An order joins node `n`'s queue advanced in bulk: the background orders that came
-    /// before it are taken in, then it takes the server that frees first, and its service end
-    /// is known at once (FIFO: nothing arriving later changes it).
-    #[inline]
-    fn enqueue_bulk(&mut self, n: usize, order: u32) {
-        let service = &self.plan.queues[n].service;
-        let (workload, rng) = (&mut self.workloads[n], &mut self.queue_rngs[n]);
-        workload.catch_up(self.now, service, rng);
-        let work = service.sample(rng);
-        let start = workload.admit(self.now, work);
-        let out = &mut self.out.queues[n];
-        out.orders += 1;
-        out.wait_seconds += start - self.now;
-        let event = Event::ServiceEnd {
-            node: n as u32,
-            item: order,
-        };
-        self.schedule(start + work, event);
-    }
-
-    /// Serves waiting items while node `n` has free servers.
-    fn start_service(&mut self, n: usize) {
-        let servers = self.plan.queues[n].servers;
-        while self.busy[n] < servers {
-            let Some((item, since)) = self.waiting[n].pop_front() else {
-                break;
-            };
-            self.serve(n, item, since);
-        }
-    }
-
-    /// A free server of node `n` starts on `item`, which joined the queue at `since`.
-    #[inline]
-    fn serve(&mut self, n: usize, item: u32, since: f64) {
-        self.busy[n] += 1;
-        if item != BACKGROUND {
-            let out = &mut self.out.queues[n];
-            out.orders += 1;
-            out.wait_seconds += self.now - since;
-        }
-        let service = self.plan.queues[n].service.sample(&mut self.rng);
-        let event = Event::ServiceEnd {
-            node: n as u32,
-            item,
-        };
-        self.schedule(self.now + service, event);
-    }
-
     /// Sets SKU `k`'s view at node `n` to `value` (a change): level batches in flight to `n`
     /// keep the value they carry, and the levels polls watching `n` note the SKU.
     fn set_view(&mut self, n: usize, k: usize, value: i64) {
@@ -662,34 +473,6 @@ impl<'a> Engine<'a> {
         self.levels.mark_dirty(self.plan, n, k);
         self.touch(k);
         self.bundle_views_follow(n, k);
-    }
-
-    /// `qty` units of SKU `k` arrive: its physical stock and the record's view rise.
-    fn receive(&mut self, k: usize, qty: i64) {
-        self.physical[k] += qty;
-        self.out.received_units += qty.unsigned_abs();
-        self.touch(k);
-        self.physical_changed(k);
-        if let Some(record) = self.plan.scenario.record
-            && qty != 0
-        {
-            let value = self.views[self.at(k, record)] + qty;
-            self.set_view(record, k, value);
-            self.view_changed(record, k, None);
-        }
-    }
-
-    fn check_reorder(&mut self, k: usize) {
-        let s = &self.plan.scenario;
-        let (Some(policy), Some(record)) = (&s.catalog.skus[k].reorder, s.record) else {
-            return;
-        };
-        if !self.reorder_open[k] && self.views[self.at(k, record)] <= policy.point {
-            self.reorder_open[k] = true;
-            let lead = policy.lead_time.sample(&mut self.rng);
-            let event = Event::ReorderArrival { sku: k as u32 };
-            self.schedule(self.now + lead, event);
-        }
     }
 
     /// Demand stream `stream`'s penalty generator, seeded at its first use in the trial.
@@ -712,39 +495,6 @@ impl<'a> Engine<'a> {
             self.ship_rngs[stream] = trial_rng(self.seed, self.trial, id);
         }
         &mut self.ship_rngs[stream]
-    }
-
-    /// Every view of every SKU is set to its stock. Only SKUs whose stock or views changed since
-    /// the last recount can differ, so only those are looked at, in SKU order as the model says.
-    fn reconcile(&mut self) {
-        let mut list = std::mem::take(&mut self.recount_list);
-        list.sort_unstable();
-        for &k in &list {
-            self.recount_dirty[k as usize] = false;
-        }
-        for &k in &list {
-            let k = k as usize;
-            // A bundle's views follow its components'.
-            if self.plan.is_bundle(k) {
-                continue;
-            }
-            for n in 0..self.nodes {
-                let physical = self.physical[k];
-                let gap = self.views[self.at(k, n)] - physical;
-                self.out.reconciled_units += gap.unsigned_abs();
-                if gap != 0 {
-                    self.set_view(n, k, physical);
-                    self.view_changed(n, k, None);
-                }
-            }
-        }
-        // SKUs changed while recounting were noted again in the (emptied) list; keep its memory.
-        list.clear();
-        list.append(&mut self.recount_list);
-        self.recount_list = list;
-        if let Some(reconcile) = &self.plan.scenario.reconcile {
-            self.schedule(self.now + reconcile.every, Event::Reconcile);
-        }
     }
 }
 
