@@ -160,9 +160,7 @@ pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
         report.tune = Some(bench_tune(args)?);
     }
     if wants(BenchWorkload::Serve) {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let threads = args.threads.map_or(cores, usize::from);
-        report.serve = Some(time_serve(threads, args.seed)?);
+        report.serve = Some(time_serve(threads(args), args.seed)?);
     }
     if wants(BenchWorkload::Scaling) {
         let seed = args.seed.unwrap_or(reference.scenario.monte_carlo.seed);
@@ -185,6 +183,16 @@ pub fn bench(args: &BenchArgs, stdout: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Logical cores available.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Threads of the parallel measurements: `--threads`, else every core.
+fn threads(args: &BenchArgs) -> usize {
+    args.threads.map_or_else(cores, usize::from)
+}
+
 /// The workload's name on the command line.
 fn workload_name(workload: BenchWorkload) -> &'static str {
     match workload {
@@ -205,8 +213,7 @@ fn bench_tune(args: &BenchArgs) -> anyhow::Result<TuneBench> {
         trials: args.trials.unwrap_or(TUNE_TRIALS),
         seed: args.seed.unwrap_or(2026),
     };
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = args.threads.map_or(cores, usize::from);
+    let threads = threads(args);
     let single = time_tune(workload, 1)?;
     let parallel = time_tune(workload, threads)?;
     Ok(TuneBench {
@@ -230,8 +237,7 @@ fn bench_one(
     reset_peak_memory();
     let plan = Plan::new(source.scenario);
     let seed = args.seed.unwrap_or(plan.scenario.monte_carlo.seed);
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = args.threads.map_or(cores, usize::from);
+    let threads = threads(args);
     let measure = |threads| {
         measure(
             &plan,
@@ -250,7 +256,7 @@ fn bench_one(
         skus: plan.scenario.catalog.skus.len().max(1),
         horizon_seconds: plan.scenario.horizon,
         cpu: cpu_model(),
-        cores,
+        cores: cores(),
         speedup: single.seconds / parallel.seconds,
         single,
         parallel,
