@@ -13,6 +13,7 @@ mod levels;
 mod measure;
 mod monitor;
 mod polls;
+mod pristine;
 mod processing;
 mod ship;
 mod snapshot;
@@ -31,6 +32,7 @@ use levels::Levels;
 use measure::Measures;
 use monitor::Monitor;
 use polls::Polls;
+use pristine::Start;
 pub use snapshot::{Snapshot, listed_units, listing_units};
 
 /// Marks a background order (another SKU) in a processing queue.
@@ -124,6 +126,18 @@ pub struct Engine<'a> {
     /// (only when some SKU has a `demand_cv`).
     days: usize,
     day_factors: Vec<f64>,
+    /// Per demand stream and per SKU that shrinks: its stream id and the largest first draw
+    /// that can give an arrival before the horizon (`start::first_before`), side by side so that
+    /// the start of a trial reads them in one sweep.
+    first_demand: Vec<(u64, f64)>,
+    first_shrink: Vec<(u64, f64)>,
+    /// Per SKU: its price and unit margin (the horizon's money sums).
+    money: Vec<(f64, f64)>,
+    /// Per SKU, a bit set once the trial changes the SKU's state: the SKUs the next trial
+    /// restores and the horizon's sums visit (`pristine.rs`).
+    active: Vec<u64>,
+    /// The per-SKU state at time 0.
+    start: Start,
     out: TrialOutcome,
 }
 
@@ -134,7 +148,7 @@ impl<'a> Engine<'a> {
         let (nodes, links, channels) = (s.nodes.len(), s.links.len(), s.channels.len());
         let skus = plan.skus();
         let streams = skus * channels;
-        Engine {
+        let mut engine = Engine {
             plan,
             horizon: s.horizon,
             queue: EventQueue::with_buckets(s.horizon, queue_buckets(s)),
@@ -187,8 +201,20 @@ impl<'a> Engine<'a> {
             } else {
                 Vec::new()
             },
+            first_demand: Vec::new(),
+            first_shrink: Vec::new(),
+            money: (s.catalog.skus.iter())
+                .map(|sku| (sku.price, sku.unit_margin))
+                .collect(),
+            active: vec![0; skus.div_ceil(64)],
+            start: Start::default(),
             out: TrialOutcome::default(),
-        }
+        };
+        let cv = !engine.day_factors.is_empty();
+        engine.first_demand = start::first_demand(plan, &engine.streams.demand, cv);
+        engine.first_shrink = start::first_shrink(plan, &engine.streams.shrink);
+        engine.capture_start();
+        engine
     }
 
     /// Runs trial `trial` of a run seeded with `seed` and returns what it measured, or
@@ -207,7 +233,6 @@ impl<'a> Engine<'a> {
     ) -> Result<TrialOutcome, Runaway> {
         self.reset(seed, trial);
         self.schedule_start();
-        self.refresh_all();
         let max_events = self.plan.scenario.monte_carlo.max_events;
         while let Some((time, event)) = self.queue.pop() {
             if self.out.events == max_events {
@@ -391,6 +416,7 @@ impl<'a> Engine<'a> {
     fn sell(&mut self, c: usize, k: usize, qty: u32) {
         let q = i64::from(qty);
         self.sale_qty = qty;
+        self.activate(k);
         let listed = self.listed(c, k);
         let physical = self.physical[k];
         let out = &mut self.out.channels[c];

@@ -2,7 +2,7 @@
 //! `(s, i, stream)`, with a portable generator (xoshiro256++) and a fixed seed expansion
 //! (SplitMix64), so results do not depend on threads, work order, machine or `rand` defaults.
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The generator every trial draws from.
@@ -19,15 +19,97 @@ fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// SplitMix64's increment: the seed expansion's word `i` is `mix64(state + (i + 1) * GAMMA)`.
+const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The part of every stream's seed that depends on the run and the trial only: the generator of
+/// `stream` is seeded from `mix64(trial_key(seed, trial) ^ stream)`.
+#[inline]
+pub fn trial_key(seed: u64, trial: u64) -> u64 {
+    mix64(mix64(seed) ^ trial)
+}
+
 /// The generator of `stream` in trial `trial` of a run seeded with `seed`.
 pub fn trial_rng(seed: u64, trial: u64, stream: u64) -> TrialRng {
-    let mut state = mix64(mix64(mix64(seed) ^ trial) ^ stream);
+    let mut state = mix64(trial_key(seed, trial) ^ stream);
     let mut bytes = [0u8; 32];
     for chunk in bytes.chunks_exact_mut(8) {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        state = state.wrapping_add(GAMMA);
         chunk.copy_from_slice(&mix64(state).to_le_bytes());
     }
     Xoshiro256PlusPlus::from_seed(bytes)
+}
+
+/// The outputs of `trial_rng(seed, trial, stream)`, without building that generator for the
+/// first one: xoshiro256++'s first output is `rotl(s0 + s3, 23) + s0`, so two of the four seed
+/// words give it. The generator is built (and its first output skipped) only if a second output
+/// is asked for. A trial asks every demand and shrink stream of a catalog for its first draw to
+/// learn whether it has any arrival before the horizon; most of a long tail's have none, and
+/// then this costs a third of seeding them.
+pub struct FirstDraw {
+    /// The first output, until it is taken (`None` also when it must come from the generator).
+    first: Option<u64>,
+    seed: u64,
+    trial: u64,
+    stream: u64,
+    /// Whether the first output was computed here (the generator then skips it).
+    computed: bool,
+    rest: Option<TrialRng>,
+}
+
+impl FirstDraw {
+    /// The outputs of stream `stream` of trial `trial`; `key` is `trial_key(seed, trial)`.
+    #[inline]
+    pub fn new(key: u64, seed: u64, trial: u64, stream: u64) -> FirstDraw {
+        let state = mix64(key ^ stream);
+        let s0 = mix64(state.wrapping_add(GAMMA));
+        let s3 = mix64(state.wrapping_add(GAMMA.wrapping_mul(4)));
+        // An all-zero seed is replaced by a fixed one (`from_seed`); leave that case to the
+        // generator itself.
+        let first =
+            (s0 != 0 || s3 != 0).then(|| s0.wrapping_add(s3).rotate_left(23).wrapping_add(s0));
+        FirstDraw {
+            first,
+            seed,
+            trial,
+            stream,
+            computed: first.is_some(),
+            rest: None,
+        }
+    }
+}
+
+impl rand::TryRng for FirstDraw {
+    type Error = std::convert::Infallible;
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        if let Some(first) = self.first.take() {
+            return Ok(first);
+        }
+        let rng = self.rest.get_or_insert_with(|| {
+            let mut rng = trial_rng(self.seed, self.trial, self.stream);
+            // The first output was handed out already, unless it was left to the generator.
+            if self.computed {
+                rng.next_u64();
+            }
+            rng
+        });
+        Ok(rng.next_u64())
+    }
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        // As xoshiro256++ does: the upper bits of a 64-bit output.
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let bytes = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        Ok(())
+    }
 }
 
 /// FNV-1a's offset basis: the hash of nothing.
@@ -85,6 +167,25 @@ impl SkuStreams {
 mod tests {
     use super::*;
     use rand::Rng;
+    use rand_distr::{Distribution, Exp1};
+
+    #[test]
+    fn first_draw_gives_the_generators_outputs() {
+        for (seed, trial, stream) in [(2026, 0, 1), (7, 12_345, SYSTEM_STREAM), (0, 0, 0)]
+            .into_iter()
+            .chain((0..200).map(|i| (2026, i, sku_stream("demand", "amazon", &format!("S{i}")))))
+        {
+            let key = trial_key(seed, trial);
+            let mut rng = trial_rng(seed, trial, stream);
+            let mut lazy = FirstDraw::new(key, seed, trial, stream);
+            for _ in 0..4 {
+                assert_eq!(lazy.next_u64(), rng.next_u64(), "{seed} {trial} {stream}");
+            }
+            let a: f64 = Exp1.sample(&mut trial_rng(seed, trial, stream));
+            let b: f64 = Exp1.sample(&mut FirstDraw::new(key, seed, trial, stream));
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
+    }
 
     #[test]
     fn streams_are_pinned() {

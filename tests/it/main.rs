@@ -24,6 +24,7 @@ mod import;
 mod interrupt;
 mod invariants;
 mod invariants_failures;
+mod lazy_reset;
 mod merge_catalog;
 mod merge_fuzz;
 mod merge_part2;

@@ -70,6 +70,11 @@ pub(super) struct Levels {
     free_items: Vec<u32>,
     /// Words of a batch's member bitset.
     words: usize,
+    /// The dirty sets and last carried values at time 0 (a node's own `initial` can make views
+    /// disagree from the start), what every trial starts from.
+    start_dirty: Vec<Vec<bool>>,
+    start_dirty_list: Vec<Vec<u32>>,
+    start_last_carried: Vec<Vec<i64>>,
 }
 
 impl Levels {
@@ -102,11 +107,15 @@ impl Levels {
             feed_queued_at: Vec::new(),
             free_items: Vec::new(),
             words: skus.div_ceil(64),
+            start_dirty: Vec::new(),
+            start_dirty_list: Vec::new(),
+            start_last_carried: Vec::new(),
         }
     }
 
-    /// Back to time 0: `views` are the initial views (`sku * nodes + node`).
-    pub(super) fn reset(&mut self, plan: &Plan, views: &[i64], nodes: usize) {
+    /// Works out the dirty sets and last carried values at time 0 from `views`, the views at
+    /// time 0 (`sku * nodes + node`), and keeps them as every trial's start.
+    pub(super) fn capture_start(&mut self, plan: &Plan, views: &[i64], nodes: usize) {
         for (l, dirty) in self.dirty.iter_mut().enumerate() {
             dirty.fill(false);
             self.dirty_list[l].clear();
@@ -122,6 +131,45 @@ impl Levels {
             for (k, carried) in self.last_carried[l].iter_mut().enumerate() {
                 *carried = views[k * nodes + from];
             }
+        }
+        self.start_dirty.clone_from(&self.dirty);
+        self.start_dirty_list.clone_from(&self.dirty_list);
+        self.start_last_carried.clone_from(&self.last_carried);
+    }
+
+    /// The SKUs dirty at time 0 on some link.
+    pub(super) fn dirty_at_start(&self) -> impl Iterator<Item = u32> + '_ {
+        self.start_dirty_list.iter().flatten().copied()
+    }
+
+    /// SKU `k`'s dirty flags and last carried values back to time 0.
+    pub(super) fn restore(&mut self, k: usize) {
+        for (dirty, start) in self.dirty.iter_mut().zip(&self.start_dirty) {
+            if let Some(flag) = dirty.get_mut(k) {
+                *flag = start[k];
+            }
+        }
+        for (carried, start) in self.last_carried.iter_mut().zip(&self.start_last_carried) {
+            if let Some(value) = carried.get_mut(k) {
+                *value = start[k];
+            }
+        }
+    }
+
+    /// Whether SKU `k`'s dirty flags and last carried values are those of time 0.
+    #[cfg(debug_assertions)]
+    pub(super) fn at_start(&self, k: usize) -> bool {
+        (self.dirty.iter().zip(&self.start_dirty)).all(|(d, s)| d.get(k) == s.get(k))
+            && (self.last_carried.iter().zip(&self.start_last_carried))
+                .all(|(c, s)| c.get(k) == s.get(k))
+    }
+
+    /// Back to time 0, but for the per-SKU state of [`Levels::restore`]: the dirty lists are
+    /// those of time 0 (their SKUs' flags are restored with every SKU the trial changed).
+    pub(super) fn reset(&mut self) {
+        for (list, start) in self.dirty_list.iter_mut().zip(&self.start_dirty_list) {
+            list.clear();
+            list.extend_from_slice(start);
         }
         self.last_full.fill(f64::NEG_INFINITY);
         self.free_batches.clear();
@@ -320,6 +368,7 @@ impl Engine<'_> {
         for &(k, value) in &entries {
             let k = k as usize;
             if ordered && !full {
+                self.activate(k);
                 let last = &mut self.last_applied[l * skus + k];
                 if sent < *last {
                     continue;

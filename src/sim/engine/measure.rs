@@ -3,6 +3,7 @@
 //! outcome handed out at the horizon.
 
 use super::Engine;
+use super::pristine::bits;
 use crate::sim::outcome::{SkuOutcome, TrialOutcome};
 use crate::sim::plan::Plan;
 use crate::sim::window::worst_window_rate;
@@ -43,6 +44,11 @@ pub(super) struct Measures {
     windowed: Vec<bool>,
     accepted_at: Vec<Vec<f64>>,
     oversold_at: Vec<Vec<f64>>,
+    /// Exposure and first stockouts at time 0 (deterministic: the engine works them out once),
+    /// what a SKU a trial changed is restored to.
+    start_exposure: Vec<Exposure>,
+    start_sku_exposure: Vec<Exposure>,
+    start_first_stockout: Vec<f64>,
 }
 
 impl Measures {
@@ -63,20 +69,55 @@ impl Measures {
                 .collect(),
             accepted_at: vec![Vec::new(); channels],
             oversold_at: vec![Vec::new(); channels],
+            start_exposure: Vec::new(),
+            start_sku_exposure: Vec::new(),
+            start_first_stockout: Vec::new(),
         }
     }
 
+    /// Keeps the exposure and first stockouts worked out at time 0 as every trial's start.
+    pub(super) fn capture_start(&mut self) {
+        self.start_exposure.clone_from(&self.exposure);
+        self.start_sku_exposure.clone_from(&self.sku_exposure);
+        self.start_first_stockout.clone_from(&self.first_stockout);
+    }
+
+    /// Back to time 0 for the per-channel state; per SKU, see [`Measures::restore`].
     pub(super) fn reset(&mut self) {
-        self.counts.fill(Counts::default());
-        self.exposure.fill(Exposure::default());
-        self.sku_exposure.fill(Exposure::default());
-        self.sku_exposure_seconds.fill(0.0);
-        self.first_stockout.fill(f64::NAN);
-        self.shrunk.fill(0);
         self.touched.clear();
-        self.is_touched.fill(false);
         self.accepted_at.iter_mut().for_each(Vec::clear);
         self.oversold_at.iter_mut().for_each(Vec::clear);
+    }
+
+    /// SKU `k` (with `channels` channels) back to time 0.
+    pub(super) fn restore(&mut self, k: usize, channels: usize) {
+        let streams = k * channels..(k + 1) * channels;
+        self.counts[streams.clone()].fill(Counts::default());
+        self.exposure[streams.clone()].copy_from_slice(&self.start_exposure[streams]);
+        self.sku_exposure[k] = self.start_sku_exposure[k];
+        self.sku_exposure_seconds[k] = 0.0;
+        self.first_stockout[k] = self.start_first_stockout[k];
+        self.shrunk[k] = 0;
+        self.is_touched[k] = false;
+    }
+
+    /// Whether SKU `k`'s measures are those of time 0 (tests of the lazy reset).
+    #[cfg(debug_assertions)]
+    pub(super) fn at_start(&self, k: usize, channels: usize) -> bool {
+        let streams = k * channels..(k + 1) * channels;
+        let same = |a: &Exposure, b: &Exposure| {
+            a.exposed == b.exposed && a.since.to_bits() == b.since.to_bits()
+        };
+        (self.counts[streams.clone()].iter()).all(|c| {
+            c.oversold == 0 && c.withheld_units == 0 && c.fulfilled_units == 0 && c.penalty == 0.0
+        }) && (self.exposure[streams.clone()].iter())
+            .zip(&self.start_exposure[streams])
+            .all(|(a, b)| same(a, b))
+            && same(&self.sku_exposure[k], &self.start_sku_exposure[k])
+            && self.sku_exposure_seconds[k] == 0.0
+            && self.first_stockout[k].to_bits() == self.start_first_stockout[k].to_bits()
+            && self.shrunk[k] == 0
+            && !self.is_touched[k]
     }
 
     #[inline]
@@ -116,8 +157,9 @@ impl Measures {
 
 impl Engine<'_> {
     /// Notes that SKU `k`'s stock or a view of it changed in this event.
-    #[inline]
+    #[inline(always)]
     pub(super) fn touch(&mut self, k: usize) {
+        self.activate(k);
         let m = &mut self.measures;
         if !m.is_touched[k] {
             m.is_touched[k] = true;
@@ -187,16 +229,26 @@ impl Engine<'_> {
     /// Closes open exposures at the horizon, adds up money and windows, and hands out the
     /// outcome.
     pub(super) fn finish(&mut self) -> TrialOutcome {
+        #[cfg(debug_assertions)]
+        self.check_inactive();
         self.finish_monitor();
         let s = &self.plan.scenario;
         let horizon = s.horizon;
+        // SKUs the trial left alone are at their start, which adds nothing to these sums (SKUs
+        // that start out of stock are always active): only the active ones are visited, in SKU
+        // order, so every sum adds the same terms in the same order as a pass over all SKUs.
+        let active: Vec<usize> = bits(&self.active).collect();
         let m = &mut self.measures;
-        for (i, state) in m.exposure.iter().enumerate() {
-            if state.exposed {
-                self.out.channels[i % self.channels].exposure_seconds += horizon - state.since;
+        for &k in &active {
+            for c in 0..self.channels {
+                let state = &m.exposure[k * self.channels + c];
+                if state.exposed {
+                    self.out.channels[c].exposure_seconds += horizon - state.since;
+                }
             }
         }
-        for (k, state) in m.sku_exposure.iter().enumerate() {
+        for &k in &active {
+            let state = &m.sku_exposure[k];
             if state.exposed {
                 let seconds = horizon - state.since;
                 self.out.any_exposure_seconds += seconds;
@@ -207,17 +259,16 @@ impl Engine<'_> {
             self.out.first_stockout_seconds = horizon;
         }
         // A bundle's stock is its components': counted once, in theirs.
-        self.out.final_physical = (0..self.physical.len())
-            .filter(|&k| !self.plan.is_bundle(k))
-            .map(|k| self.physical[k])
-            .sum();
+        self.out.final_physical = self.total_physical();
+        let m = &self.measures;
         // One pass over the SKUs for every channel (each channel's sums still in SKU order).
         let mut money = vec![(0.0, 0.0); self.channels];
-        for (k, sku) in s.catalog.skus.iter().enumerate() {
+        for &k in &active {
+            let (price, unit_margin) = self.money[k];
             let counts = &m.counts[k * self.channels..(k + 1) * self.channels];
             for ((lost_margin, revenue), counts) in money.iter_mut().zip(counts) {
-                *lost_margin += counts.withheld_units as f64 * sku.unit_margin;
-                *revenue += counts.fulfilled_units as f64 * sku.price;
+                *lost_margin += counts.withheld_units as f64 * unit_margin;
+                *revenue += counts.fulfilled_units as f64 * price;
             }
         }
         for (c, channel) in s.channels.iter().enumerate() {
@@ -237,7 +288,8 @@ impl Engine<'_> {
             };
         }
         if s.catalog.is_catalog() {
-            for (k, sku) in s.catalog.skus.iter().enumerate() {
+            for &k in &active {
+                let unit_margin = self.money[k].1;
                 let mut row = SkuOutcome {
                     sku: k as u32,
                     exposure_seconds: m.sku_exposure_seconds[k],
@@ -249,7 +301,7 @@ impl Engine<'_> {
                 for counts in &m.counts[k * self.channels..(k + 1) * self.channels] {
                     row.oversold += counts.oversold;
                     row.penalty += counts.penalty;
-                    row.lost_margin += counts.withheld_units as f64 * sku.unit_margin;
+                    row.lost_margin += counts.withheld_units as f64 * unit_margin;
                 }
                 let stocked_out = !row.first_stockout_seconds.is_nan();
                 if !stocked_out {

@@ -78,7 +78,7 @@ impl Monitor {
         self.checking.fill(false);
         self.alerted.fill(false);
         self.failed_poll.fill(NO_DEBT);
-        self.low_at.fill(f64::NAN);
+        // `low_at` is per SKU: restored with every SKU the trial changed.
     }
 
     /// Whether link `l`'s subscription is deleted.
@@ -253,6 +253,7 @@ impl Engine<'_> {
             return;
         };
         if self.views[self.at(k, record)] as f64 <= threshold {
+            self.activate(k);
             self.monitor.low_at[k] = self.now;
             if self.out.low_stock_alert_seconds.is_nan() {
                 self.out.low_stock_alert_seconds = self.now;

@@ -2,30 +2,24 @@
 //! reseeded from `(seed, trial)`, then what is known at time 0 scheduled in the model's order.
 
 use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
 
 use super::Engine;
 use crate::scenario::Transport;
 use crate::sim::event::Event;
 use crate::sim::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome};
-use crate::sim::rng::{SYSTEM_STREAM, trial_rng};
+use crate::sim::plan::Plan;
+use crate::sim::rng::{FirstDraw, SYSTEM_STREAM, trial_key, trial_rng};
 
 impl Engine<'_> {
     pub(super) fn reset(&mut self, seed: u64, trial: u64) {
         let s = &self.plan.scenario;
         self.queue.clear();
         self.now = 0.0;
-        for (k, sku) in s.catalog.skus.iter().enumerate() {
-            self.physical[k] = sku.initial;
-            let views = &mut self.views[k * self.nodes..(k + 1) * self.nodes];
-            for (view, node) in views.iter_mut().zip(&s.nodes) {
-                *view = node.initial.unwrap_or(sku.initial);
-            }
-        }
-        self.derive_all_bundles();
-        self.committed.fill(0);
+        // Per SKU, only what the last trial changed differs from time 0 (`pristine.rs`).
+        self.restore_changed();
         self.orders.clear();
         self.order_logs.iter_mut().for_each(Vec::clear);
-        self.last_applied.fill(f64::NEG_INFINITY);
         self.waiting.iter_mut().for_each(|w| w.clear());
         self.busy.fill(0);
         for n in 0..self.nodes {
@@ -35,28 +29,17 @@ impl Engine<'_> {
                 self.workloads[n].reset(rng);
             }
         }
-        self.reorder_open.fill(false);
         self.link_messages.fill(0);
-        self.levels.reset(self.plan, &self.views, self.nodes);
+        self.levels.reset();
         self.polls.reset(self.plan);
         self.measures.reset();
         self.monitor.reset();
-        self.segment_cursor.fill(0);
         self.rng = trial_rng(seed, trial, SYSTEM_STREAM);
-        let ids = &self.streams;
-        for (rng, &id) in self.demand_rngs.iter_mut().zip(&ids.demand) {
-            *rng = trial_rng(seed, trial, id);
-        }
         (self.seed, self.trial) = (seed, trial);
-        self.penalty_seeded.fill(false);
-        self.ship_seeded.fill(false);
-        // Every SKU is checked at the first recount (a node's `initial` may differ from stock).
-        self.recount_dirty.fill(true);
+        // The first recount looks at the SKUs whose views differ from their stock at time 0
+        // (a node's own `initial`), and at those changed since.
         self.recount_list.clear();
-        self.recount_list.extend(0..self.physical.len() as u32);
-        for (rng, &id) in self.shrink_rngs.iter_mut().zip(&ids.shrink) {
-            *rng = trial_rng(seed, trial, id);
-        }
+        self.recount_list.extend_from_slice(&self.start.recount);
         if !self.day_factors.is_empty() {
             self.draw_day_factors(seed, trial);
         }
@@ -74,7 +57,7 @@ impl Engine<'_> {
             .resize(s.nodes.len(), QueueOutcome::default());
         self.out.skus.clear();
         self.out.any_exposure_seconds = 0.0;
-        self.out.first_stockout_seconds = f64::NAN;
+        self.out.first_stockout_seconds = self.start.first_stockout_seconds;
         self.out.reconciled_units = 0;
         self.out.received_units = 0;
         self.out.shrunk_units = 0;
@@ -104,22 +87,92 @@ impl Engine<'_> {
                 self.schedule(first, Event::Poll { link: l as u32 });
             }
         }
+        let key = trial_key(self.seed, self.trial);
         for stream in 0..self.segment_cursor.len() {
-            if plan.sells[stream].scale > 0.0 {
+            if self.first_before(key, self.first_demand[stream]) {
+                let id = self.streams.demand[stream];
+                self.demand_rngs[stream] = trial_rng(self.seed, self.trial, id);
+                self.activate(stream / self.channels);
                 self.schedule_demand(stream);
             }
         }
-        for k in 0..self.shrink_rngs.len() {
-            self.schedule_shrink(k);
+        for k in 0..self.first_shrink.len() {
+            if self.first_before(key, self.first_shrink[k]) {
+                let id = self.streams.shrink[k];
+                self.shrink_rngs[k] = trial_rng(self.seed, self.trial, id);
+                self.schedule_shrink(k);
+            }
         }
         for (n, node) in s.nodes.iter().enumerate() {
             if node.processing.is_some() && !plan.queues[n].bulk {
                 self.schedule_background(n);
             }
         }
-        for k in 0..plan.skus() {
+        // Only SKUs at or below their reorder point or low-stock threshold at time 0 can act.
+        for i in 0..self.start.checks.len() {
+            let k = self.start.checks[i] as usize;
             self.check_reorder(k);
             self.check_low_stock(k);
         }
     }
+
+    /// Whether the stream `(id, limit)` (`first_demand`, `first_shrink`) may have an arrival
+    /// before the horizon: whether its first `Exp1` draw, made without seeding its generator, is
+    /// below `limit`. Exact: the limits exceed the draw that reaches the horizon by a margin far
+    /// above rounding, and a stream that may is then drawn by `schedule_demand` or
+    /// `schedule_shrink` as always, from the same first draw.
+    #[inline]
+    fn first_before(&self, key: u64, (id, limit): (u64, f64)) -> bool {
+        if limit == f64::INFINITY {
+            return true;
+        }
+        limit > 0.0 && {
+            let draw: f64 = Exp1.sample(&mut FirstDraw::new(key, self.seed, self.trial, id));
+            draw < limit
+        }
+    }
+}
+
+/// The margin of `first_before`'s limits over the exact ones (relative).
+const MARGIN: f64 = 1e-9;
+
+/// Per demand stream (`sku * channels + c`): its stream id and the largest first draw that can
+/// give an arrival before the horizon, the integral of its rate over the horizon (infinite for
+/// a SKU with a `demand_cv`, whose rate is known only once its days are drawn; negative for a
+/// stream that never sells).
+pub(super) fn first_demand(plan: &Plan, ids: &[u64], cv: bool) -> Vec<(u64, f64)> {
+    let s = &plan.scenario;
+    let channels = s.channels.len();
+    let need: Vec<f64> = (plan.segments.iter())
+        .map(|segments| segments.iter().map(|g| g.rate * (g.end - g.start)).sum())
+        .collect();
+    (0..ids.len())
+        .map(|stream| {
+            let scale = plan.sells[stream].scale;
+            let limit = if scale <= 0.0 {
+                -1.0
+            } else if cv && s.catalog.skus[stream / channels].demand_cv > 0.0 {
+                f64::INFINITY
+            } else {
+                need[stream % channels] * scale * (1.0 + MARGIN)
+            };
+            (ids[stream], limit)
+        })
+        .collect()
+}
+
+/// Per SKU that shrinks (empty when none does): its shrink stream id and the largest first draw
+/// that gives a shrink before the horizon (`horizon * shrink_per_day / 1 day`).
+pub(super) fn first_shrink(plan: &Plan, ids: &[u64]) -> Vec<(u64, f64)> {
+    let s = &plan.scenario;
+    (ids.iter().zip(&s.catalog.skus))
+        .map(|(&id, sku)| {
+            let per_day = sku.shrink_per_day;
+            let limit = match per_day > 0.0 {
+                true => s.horizon * per_day / 86_400.0 * (1.0 + MARGIN),
+                false => -1.0,
+            };
+            (id, limit)
+        })
+        .collect()
 }

@@ -26,6 +26,7 @@ impl Engine<'_> {
             return;
         };
         if !self.reorder_open[k] && self.views[self.at(k, record)] <= policy.point {
+            self.activate(k);
             self.reorder_open[k] = true;
             let lead = policy.lead_time.sample(&mut self.rng);
             let event = Event::ReorderArrival { sku: k as u32 };

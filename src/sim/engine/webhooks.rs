@@ -126,6 +126,7 @@ impl Engine<'_> {
         let link = &self.plan.scenario.links[l];
         let skus = self.plan.skus();
         if link.ordered {
+            self.activate(k);
             let last = &mut self.last_applied[l * skus + k];
             if sent < *last {
                 return;

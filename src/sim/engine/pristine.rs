@@ -1,0 +1,193 @@
+//! What every trial starts from, and what a trial changed. The per-SKU state at time 0 is
+//! deterministic (stock, views, dirty sets, exposure), so an engine works it out once; a trial
+//! notes every SKU it changes (`activate`), and the next trial restores only those. With demand
+//! and shrink streams whose first draw is made without seeding their generator
+//! (`sim::rng::FirstDraw`), a trial costs time in proportion to the SKUs that sell or change,
+//! not to the catalog: a long tail of SKUs that sell nothing in a trial costs a few
+//! instructions each (docs/model.md, "How fast").
+
+use super::Engine;
+
+/// The per-SKU state at time 0 and the SKUs every trial must look at.
+#[derive(Debug, Default)]
+pub(super) struct Start {
+    /// Per SKU: physical stock; per SKU and node: views.
+    physical: Vec<i64>,
+    views: Vec<i64>,
+    /// Per SKU: whether a view differs from the stock (the first recount looks at it), and
+    /// those SKUs.
+    recount_dirty: Vec<bool>,
+    pub(super) recount: Vec<u32>,
+    /// SKUs the checks at time 0 (reorder point, low-stock alert) act on.
+    pub(super) checks: Vec<u32>,
+    /// SKUs whose state at time 0 counts at the horizon or is changed by the start itself (out
+    /// of stock, views that disagree, the checks'): made active at the start of every trial.
+    special: Vec<u32>,
+    /// Physical units of every SKU but bundles at time 0.
+    final_physical: i64,
+    /// The trial's first stockout at time 0 (0 when a SKU starts out of stock, else NaN).
+    pub(super) first_stockout_seconds: f64,
+}
+
+/// The indices of the bits set in `words`, in increasing order.
+pub(super) fn bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    (words.iter().enumerate()).flat_map(|(w, &word)| {
+        let mut word = word;
+        std::iter::from_fn(move || {
+            (word != 0).then(|| {
+                let bit = word.trailing_zeros() as usize;
+                word &= word - 1;
+                w * 64 + bit
+            })
+        })
+    })
+}
+
+impl Engine<'_> {
+    /// Works out the state at time 0 and keeps it as every trial's start (once, when the
+    /// engine is built).
+    pub(super) fn capture_start(&mut self) {
+        let plan = self.plan;
+        let s = &plan.scenario;
+        let nodes = self.nodes;
+        for (k, sku) in s.catalog.skus.iter().enumerate() {
+            self.physical[k] = sku.initial;
+            let views = &mut self.views[k * nodes..(k + 1) * nodes];
+            for (view, node) in views.iter_mut().zip(&s.nodes) {
+                *view = node.initial.unwrap_or(sku.initial);
+            }
+        }
+        self.derive_all_bundles();
+        self.levels.capture_start(plan, &self.views, nodes);
+        self.now = 0.0;
+        self.out.first_stockout_seconds = f64::NAN;
+        self.refresh_all();
+        self.measures.capture_start();
+        let mut start = Start {
+            physical: self.physical.clone(),
+            views: self.views.clone(),
+            recount_dirty: vec![false; plan.skus()],
+            first_stockout_seconds: self.out.first_stockout_seconds,
+            ..Start::default()
+        };
+        let mut special = vec![false; plan.skus()];
+        for (k, special) in special.iter_mut().enumerate() {
+            let views = &self.views[k * nodes..(k + 1) * nodes];
+            // A view that differs from the stock: the first recount looks at it.
+            if views.iter().any(|&v| v != self.physical[k]) {
+                start.recount_dirty[k] = true;
+                start.recount.push(k as u32);
+                *special = true;
+            }
+            // Out of stock: exposed, stocked out from time 0.
+            if self.physical[k] <= 0 {
+                *special = true;
+            }
+            if let Some(record) = s.record {
+                let view = self.views[k * nodes + record];
+                let reorders =
+                    (s.catalog.skus[k].reorder.as_ref()).is_some_and(|r| view <= r.point);
+                if reorders || view as f64 <= plan.low_stock_at[k] {
+                    start.checks.push(k as u32);
+                    *special = true;
+                }
+            }
+            if !plan.is_bundle(k) {
+                start.final_physical += self.physical[k];
+            }
+        }
+        for k in self.levels.dirty_at_start() {
+            special[k as usize] = true;
+        }
+        start.special = (0..plan.skus() as u32)
+            .filter(|&k| special[k as usize])
+            .collect();
+        self.start = start;
+    }
+
+    /// Notes that the trial changes SKU `k`'s state (the next trial restores it).
+    #[inline(always)]
+    pub(super) fn activate(&mut self, k: usize) {
+        self.active[k / 64] |= 1 << (k % 64);
+    }
+
+    /// Every SKU the last trial changed back to time 0; then the SKUs every trial looks at
+    /// are active.
+    pub(super) fn restore_changed(&mut self) {
+        let mut active = std::mem::take(&mut self.active);
+        for k in bits(&active) {
+            self.restore(k);
+        }
+        active.fill(0);
+        self.active = active;
+        for i in 0..self.start.special.len() {
+            self.activate(self.start.special[i] as usize);
+        }
+    }
+
+    /// SKU `k` back to time 0.
+    fn restore(&mut self, k: usize) {
+        let (nodes, channels) = (self.nodes, self.channels);
+        let skus = self.physical.len();
+        self.physical[k] = self.start.physical[k];
+        let views = k * nodes..(k + 1) * nodes;
+        self.views[views.clone()].copy_from_slice(&self.start.views[views.clone()]);
+        self.committed[views].fill(0);
+        for l in 0..self.link_messages.len() {
+            self.last_applied[l * skus + k] = f64::NEG_INFINITY;
+        }
+        self.reorder_open[k] = false;
+        let streams = k * channels..(k + 1) * channels;
+        self.segment_cursor[streams.clone()].fill(0);
+        self.penalty_seeded[streams.clone()].fill(false);
+        self.ship_seeded[streams].fill(false);
+        self.recount_dirty[k] = self.start.recount_dirty[k];
+        self.measures.restore(k, channels);
+        self.monitor.low_at[k] = f64::NAN;
+        self.levels.restore(k);
+    }
+
+    /// Physical units of every SKU but bundles now: those at time 0 plus the changes of the
+    /// active SKUs.
+    pub(super) fn total_physical(&self) -> i64 {
+        let changed: i64 = (bits(&self.active))
+            .filter(|&k| !self.plan.is_bundle(k))
+            .map(|k| self.physical[k] - self.start.physical[k])
+            .sum();
+        self.start.final_physical + changed
+    }
+
+    /// Checks that every SKU the trial did not note as active is exactly at its start, and
+    /// that its start adds nothing to the horizon's sums (builds with debug assertions: every
+    /// test run).
+    #[cfg(debug_assertions)]
+    pub(super) fn check_inactive(&self) {
+        let (nodes, channels) = (self.nodes, self.channels);
+        let skus = self.physical.len();
+        let mut active = vec![false; skus];
+        bits(&self.active).for_each(|k| active[k] = true);
+        for k in (0..skus).filter(|&k| !active[k]) {
+            let views = k * nodes..(k + 1) * nodes;
+            let streams = k * channels..(k + 1) * channels;
+            let at_start = self.physical[k] == self.start.physical[k]
+                && self.views[views.clone()] == self.start.views[views.clone()]
+                && self.committed[views].iter().all(|&c| c == 0)
+                && (0..self.link_messages.len())
+                    .all(|l| self.last_applied[l * skus + k] == f64::NEG_INFINITY)
+                && !self.reorder_open[k]
+                && self.segment_cursor[streams.clone()].iter().all(|&c| c == 0)
+                && !self.penalty_seeded[streams.clone()].iter().any(|&s| s)
+                && !self.ship_seeded[streams].iter().any(|&s| s)
+                && self.recount_dirty[k] == self.start.recount_dirty[k]
+                && self.measures.at_start(k, channels)
+                && self.monitor.low_at[k].is_nan()
+                && self.levels.at_start(k)
+                && self.physical[k] > 0;
+            assert!(
+                at_start,
+                "SKU {k} changed in trial {} without being noted active",
+                self.trial
+            );
+        }
+    }
+}
