@@ -1,6 +1,8 @@
 //! Trials in parallel. Trial `i` draws only from generators seeded from `(seed, i)`, and results
 //! come back in trial order, so a run's numbers are the same for any number of threads.
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use crate::interrupt::Interrupted;
@@ -40,6 +42,58 @@ impl From<&Skipped> for anyhow::Error {
     }
 }
 
+/// One engine per worker thread, kept for the whole run: rayon splits every block into pieces
+/// and starts each with a fresh value of `map_init`, but an engine (its buffers, and a catalog's
+/// state at time 0, `sim::engine::pristine`) costs time in proportion to the catalog to build,
+/// so a piece borrows its thread's engine instead and hands it back when done. A trial's
+/// outcome does not depend on the trials its engine ran before (tests/it/lazy_reset.rs).
+struct Engines<'a> {
+    plan: &'a Plan,
+    slots: Vec<Mutex<Option<Engine<'a>>>>,
+}
+
+/// A thread's engine, borrowed by one piece of a block.
+struct Lease<'e, 'a> {
+    engines: &'e Engines<'a>,
+    slot: usize,
+    engine: Option<Engine<'a>>,
+}
+
+impl<'a> Engines<'a> {
+    fn new(plan: &'a Plan, threads: usize) -> Engines<'a> {
+        Engines {
+            plan,
+            slots: (0..threads.max(1)).map(|_| Mutex::new(None)).collect(),
+        }
+    }
+
+    /// The calling worker's engine (a new one the first time).
+    fn lease(&self) -> Lease<'_, 'a> {
+        let slot = rayon::current_thread_index().unwrap_or(0) % self.slots.len();
+        let kept = self.slots[slot].lock().map(|mut kept| kept.take());
+        let engine = kept.ok().flatten().unwrap_or_else(|| Engine::new(self.plan));
+        Lease {
+            engines: self,
+            slot,
+            engine: Some(engine),
+        }
+    }
+}
+
+impl<'a> Lease<'_, 'a> {
+    fn engine(&mut self) -> &mut Engine<'a> {
+        self.engine.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for Lease<'_, '_> {
+    fn drop(&mut self) {
+        if let Ok(mut kept) = self.engines.slots[self.slot].lock() {
+            *kept = self.engine.take();
+        }
+    }
+}
+
 /// Runs trial `trial` unless a signal has come.
 fn run_trial(engine: &mut Engine, seed: u64, trial: u64) -> Result<TrialOutcome, Skipped> {
     crate::interrupt::check().map_err(Skipped::Interrupted)?;
@@ -71,15 +125,16 @@ pub fn for_each_trial_in(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()?;
+    let engines = Engines::new(plan, config.threads);
     let block_at = |start: u64| start..(start + BLOCK).min(range.end);
     let run_block = |trials: std::ops::Range<u64>,
                      into: &mut Vec<Result<TrialOutcome, Skipped>>| {
         (0..(trials.end - trials.start) as usize)
             .into_par_iter()
             .map_init(
-                || Engine::new(plan),
-                |engine, i| {
-                    let outcome = run_trial(engine, config.seed, trials.start + i as u64);
+                || engines.lease(),
+                |lease, i| {
+                    let outcome = run_trial(lease.engine(), config.seed, trials.start + i as u64);
                     progress(1);
                     outcome
                 },

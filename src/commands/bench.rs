@@ -266,10 +266,20 @@ fn bench_one(
 
 /// Runs `config` on `plan` with the statistics a run keeps and times it.
 pub(crate) fn measure(plan: &Plan, config: RunConfig) -> anyhow::Result<Measurement> {
+    measure_with(plan, config, &|_| {}).map(|(measurement, _)| measurement)
+}
+
+/// As [`measure`], calling `progress` after every trial (from the worker that ran it); also
+/// returns when the measurement started.
+pub(crate) fn measure_with(
+    plan: &Plan,
+    config: RunConfig,
+    progress: &(dyn Fn(u64) + Sync),
+) -> anyhow::Result<(Measurement, Instant)> {
     let mut stats = RunAccumulator::new(&plan.scenario);
     let (mut events, mut orders) = (0u64, 0u64);
     let start = Instant::now();
-    for_each_trial(plan, config, &|_| {}, |_, outcome| {
+    for_each_trial(plan, config, progress, |_, outcome| {
         events += outcome.events;
         orders += outcome.channels.iter().map(|c| c.arrivals).sum::<u64>();
         stats.push(&plan.scenario, outcome);
@@ -277,7 +287,7 @@ pub(crate) fn measure(plan: &Plan, config: RunConfig) -> anyhow::Result<Measurem
     })?;
     let seconds = start.elapsed().as_secs_f64();
     let per_core = |n: u64| n as f64 / seconds / config.threads as f64;
-    Ok(Measurement {
+    let measurement = Measurement {
         threads: config.threads,
         trials: config.trials,
         seconds,
@@ -286,7 +296,8 @@ pub(crate) fn measure(plan: &Plan, config: RunConfig) -> anyhow::Result<Measurem
         events_per_second_per_core: per_core(events),
         orders_per_second_per_core: per_core(orders),
         trials_per_second: config.trials as f64 / seconds,
-    })
+    };
+    Ok((measurement, start))
 }
 
 fn print_report(report: &BenchReport, out: &mut dyn Write) -> anyhow::Result<()> {

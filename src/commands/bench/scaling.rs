@@ -5,7 +5,10 @@
 
 use serde::Serialize;
 
-use super::measure;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use super::measure_with;
 use super::workloads::{FOUR_WEEKS, four_weeks_with, long_tail_catalog};
 use crate::montecarlo::RunConfig;
 use crate::report::charts::bench_scaling::{BenchScaling, CostPanel, CostPoint};
@@ -22,7 +25,7 @@ const CATALOG_ORDERS_PER_DAY: f64 = 1_500.0;
 /// Horizons of the horizon series, days.
 const HORIZON_DAYS: [u32; 3] = [7, 28, 112];
 /// Trials per point of the catalog and horizon series.
-const CATALOG_TRIALS: u64 = 12;
+const CATALOG_TRIALS: u64 = 20;
 
 /// One measured point.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -33,8 +36,13 @@ pub struct ScalingPoint {
     pub trials: u64,
     /// Wall-clock time of all of them, seconds.
     pub seconds: f64,
-    /// Wall-clock time per trial, milliseconds.
+    /// Wall-clock time of one trial once the engine is built, milliseconds: from the end of the
+    /// first trial to the end of the last, over the trials in between.
     pub ms_per_trial: f64,
+    /// Wall-clock time of what a run does once before its trials (building the engine: its
+    /// buffers, a catalog's state at time 0, the statistics), milliseconds: the time to the end
+    /// of the first trial less one trial's.
+    pub setup_ms: f64,
     /// Events handled per trial.
     pub events_per_trial: f64,
     /// Orders that arrived at channels per trial.
@@ -83,19 +91,26 @@ pub fn scaling(reference: &Scenario, seed: u64) -> anyhow::Result<Scaling> {
     })
 }
 
+/// Runs `trials` (at least 2) single-threaded, noting when each ends.
 fn point(plan: &Plan, x: f64, trials: u64, seed: u64) -> anyhow::Result<ScalingPoint> {
     let config = RunConfig {
         trials,
         seed,
         threads: 1,
     };
-    let m = measure(plan, config)?;
+    let ends = Mutex::new(Vec::with_capacity(trials as usize));
+    let note_end = |_: u64| ends.lock().expect("not poisoned").push(Instant::now());
+    let (m, start) = measure_with(plan, config, &note_end)?;
+    let ends = ends.into_inner().expect("not poisoned");
+    let (first, last) = (ends[0], ends[ends.len() - 1]);
+    let ms_per_trial = 1e3 * (last - first).as_secs_f64() / (ends.len() - 1) as f64;
     let per_trial = |n: u64| n as f64 / trials as f64;
     Ok(ScalingPoint {
         x,
         trials,
         seconds: m.seconds,
-        ms_per_trial: 1e3 * m.seconds / trials as f64,
+        ms_per_trial,
+        setup_ms: (1e3 * (first - start).as_secs_f64() - ms_per_trial).max(0.0),
         events_per_trial: per_trial(m.events),
         orders_per_trial: per_trial(m.orders),
     })
@@ -150,6 +165,7 @@ mod tests {
                 trials: 10,
                 seconds: ms / 100.0,
                 ms_per_trial: ms,
+                setup_ms: 1.0,
                 events_per_trial: 100.0,
                 orders_per_trial: 10.0,
             })
