@@ -71,7 +71,10 @@ impl<'a> Engines<'a> {
     fn lease(&self) -> Lease<'_, 'a> {
         let slot = rayon::current_thread_index().unwrap_or(0) % self.slots.len();
         let kept = self.slots[slot].lock().map(|mut kept| kept.take());
-        let engine = kept.ok().flatten().unwrap_or_else(|| Engine::new(self.plan));
+        let engine = kept
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Engine::new(self.plan));
         Lease {
             engines: self,
             slot,

@@ -73,7 +73,7 @@ pub struct Engine<'a> {
     orders: Vec<Order>,
     /// Each node's applied orders, in order of application (for order polls).
     order_logs: Vec<Vec<u32>>,
-    /// Per link and SKU (`link * skus + sku`): the send time of the last level message applied
+    /// Per SKU and link (`sku * links + link`): the send time of the last level message applied
     /// (for `ordered`).
     last_applied: Vec<f64>,
     /// Per node queued event by event: items waiting for a server, with when they joined.

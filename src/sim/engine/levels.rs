@@ -13,7 +13,6 @@ use std::collections::VecDeque;
 
 use super::Engine;
 use super::monitor::NO_DEBT;
-use crate::scenario::{Sync, Transport};
 use crate::sim::event::Event;
 use crate::sim::plan::Plan;
 
@@ -50,11 +49,15 @@ enum FeedItem {
 
 /// Level batches, dirty sets and feed queues of one engine.
 pub(super) struct Levels {
-    /// Per link (levels polls): whether each SKU is in the dirty set, and the set as a list.
-    dirty: Vec<Vec<bool>>,
+    /// Per SKU and link (`sku * links + link`, levels polls): whether the SKU is in the link's
+    /// dirty set; per link, the set as a list.
+    dirty: Vec<bool>,
     dirty_list: Vec<Vec<u32>>,
-    /// Per link (changed sync): the value the link last carried for each SKU.
-    last_carried: Vec<Vec<i64>>,
+    /// Per SKU and link (changed sync): the value the link last carried.
+    last_carried: Vec<i64>,
+    /// Links, and per link its `from` node.
+    links: usize,
+    from: Vec<usize>,
     /// Per link (full sync): the send time of the last batch applied (for `ordered`).
     last_full: Vec<f64>,
     batches: Vec<Batch>,
@@ -70,33 +73,21 @@ pub(super) struct Levels {
     free_items: Vec<u32>,
     /// Words of a batch's member bitset.
     words: usize,
-    /// The dirty sets and last carried values at time 0 (a node's own `initial` can make views
-    /// disagree from the start), what every trial starts from.
-    start_dirty: Vec<Vec<bool>>,
+    /// The dirty sets at time 0 (a node's own `initial` can make views disagree from the
+    /// start), what every trial starts from.
     start_dirty_list: Vec<Vec<u32>>,
-    start_last_carried: Vec<Vec<i64>>,
 }
 
 impl Levels {
     pub(super) fn new(plan: &Plan) -> Levels {
         let s = &plan.scenario;
-        let skus = plan.skus();
-        let per_link = |wanted: &dyn Fn(Sync) -> bool| -> Vec<usize> {
-            (0..s.links.len())
-                .map(|l| match s.links[l].transport {
-                    Transport::Poll { sync, .. } if !plan.carried[l].is_empty() && wanted(sync) => {
-                        skus
-                    }
-                    _ => 0,
-                })
-                .collect()
-        };
-        let polled = per_link(&|_| true);
-        let changed = per_link(&|sync| sync == Sync::Changed);
+        let (skus, links) = (plan.skus(), s.links.len());
         Levels {
-            dirty: polled.iter().map(|&n| vec![false; n]).collect(),
-            dirty_list: vec![Vec::new(); s.links.len()],
-            last_carried: changed.iter().map(|&n| vec![0; n]).collect(),
+            dirty: vec![false; skus * links],
+            dirty_list: vec![Vec::new(); links],
+            last_carried: vec![0; skus * links],
+            links,
+            from: s.links.iter().map(|l| l.from).collect(),
             last_full: vec![f64::NEG_INFINITY; s.links.len()],
             batches: Vec::new(),
             free_batches: Vec::new(),
@@ -107,34 +98,31 @@ impl Levels {
             feed_queued_at: Vec::new(),
             free_items: Vec::new(),
             words: skus.div_ceil(64),
-            start_dirty: Vec::new(),
             start_dirty_list: Vec::new(),
-            start_last_carried: Vec::new(),
         }
     }
 
     /// Works out the dirty sets and last carried values at time 0 from `views`, the views at
     /// time 0 (`sku * nodes + node`), and keeps them as every trial's start.
     pub(super) fn capture_start(&mut self, plan: &Plan, views: &[i64], nodes: usize) {
-        for (l, dirty) in self.dirty.iter_mut().enumerate() {
-            dirty.fill(false);
-            self.dirty_list[l].clear();
+        for k in 0..plan.skus() {
+            self.restore(k, views, nodes);
+        }
+        self.start_dirty_list = vec![Vec::new(); self.links];
+        for (l, list) in self.start_dirty_list.iter_mut().enumerate() {
+            if plan.carried[l].is_empty() {
+                continue;
+            }
             let (from, to) = (plan.scenario.links[l].from, plan.scenario.links[l].to);
             // Views that already disagree at time 0 (a node's own `initial`) are dirty: the
             // first poll must write them.
-            for (k, dirty) in dirty.iter_mut().enumerate() {
-                if views[k * nodes + from] != views[k * nodes + to] {
-                    *dirty = true;
-                    self.dirty_list[l].push(k as u32);
-                }
-            }
-            for (k, carried) in self.last_carried[l].iter_mut().enumerate() {
-                *carried = views[k * nodes + from];
-            }
+            list.extend(
+                (0..plan.skus() as u32).filter(|&k| {
+                    views[k as usize * nodes + from] != views[k as usize * nodes + to]
+                }),
+            );
         }
-        self.start_dirty.clone_from(&self.dirty);
-        self.start_dirty_list.clone_from(&self.dirty_list);
-        self.start_last_carried.clone_from(&self.last_carried);
+        self.reset();
     }
 
     /// The SKUs dirty at time 0 on some link.
@@ -142,34 +130,41 @@ impl Levels {
         self.start_dirty_list.iter().flatten().copied()
     }
 
-    /// SKU `k`'s dirty flags and last carried values back to time 0.
-    pub(super) fn restore(&mut self, k: usize) {
-        for (dirty, start) in self.dirty.iter_mut().zip(&self.start_dirty) {
-            if let Some(flag) = dirty.get_mut(k) {
-                *flag = start[k];
-            }
-        }
-        for (carried, start) in self.last_carried.iter_mut().zip(&self.start_last_carried) {
-            if let Some(value) = carried.get_mut(k) {
-                *value = start[k];
-            }
+    /// SKU `k`'s dirty flags (out of every set) and last carried values (its views at time 0,
+    /// `start_views`) back to time 0; [`Levels::reset`] then puts the SKUs dirty at time 0 back.
+    #[inline]
+    pub(super) fn restore(&mut self, k: usize, start_views: &[i64], nodes: usize) {
+        let links = self.links;
+        self.dirty[k * links..(k + 1) * links].fill(false);
+        for (l, &from) in self.from.iter().enumerate() {
+            self.last_carried[k * links + l] = start_views[k * nodes + from];
         }
     }
 
     /// Whether SKU `k`'s dirty flags and last carried values are those of time 0.
     #[cfg(debug_assertions)]
-    pub(super) fn at_start(&self, k: usize) -> bool {
-        (self.dirty.iter().zip(&self.start_dirty)).all(|(d, s)| d.get(k) == s.get(k))
-            && (self.last_carried.iter().zip(&self.start_last_carried))
-                .all(|(c, s)| c.get(k) == s.get(k))
+    pub(super) fn at_start(&self, k: usize, start_views: &[i64], nodes: usize) -> bool {
+        let links = self.links;
+        (0..links).all(|l| {
+            let dirty = self.start_dirty_list[l].contains(&(k as u32));
+            self.dirty[k * links + l] == dirty
+                && self.last_carried[k * links + l] == start_views[k * nodes + self.from[l]]
+        })
     }
 
-    /// Back to time 0, but for the per-SKU state of [`Levels::restore`]: the dirty lists are
-    /// those of time 0 (their SKUs' flags are restored with every SKU the trial changed).
+    /// Back to time 0, but for the per-SKU state of [`Levels::restore`]: the dirty sets are
+    /// those of time 0.
     pub(super) fn reset(&mut self) {
-        for (list, start) in self.dirty_list.iter_mut().zip(&self.start_dirty_list) {
+        let links = self.links;
+        for (l, (list, start)) in (self.dirty_list.iter_mut())
+            .zip(&self.start_dirty_list)
+            .enumerate()
+        {
             list.clear();
             list.extend_from_slice(start);
+            for &k in start {
+                self.dirty[k as usize * links + l] = true;
+            }
         }
         self.last_full.fill(f64::NEG_INFINITY);
         self.free_batches.clear();
@@ -201,8 +196,8 @@ impl Levels {
     #[inline]
     pub(super) fn mark_dirty(&mut self, plan: &Plan, n: usize, k: usize) {
         for &l in &plan.dirty_links_of[n] {
-            if !self.dirty[l][k] {
-                self.dirty[l][k] = true;
+            if !self.dirty[k * self.links + l] {
+                self.dirty[k * self.links + l] = true;
                 self.dirty_list[l].push(k as u32);
             }
         }
@@ -258,9 +253,10 @@ impl Engine<'_> {
         let mut list = std::mem::take(&mut self.levels.dirty_list[l]);
         for &k in &list {
             let k = k as usize;
-            self.levels.dirty[l][k] = false;
+            let at = k * self.levels.links + l;
+            self.levels.dirty[at] = false;
             let value = self.carried(l, k);
-            if self.plan.carried[l][k] && value != self.levels.last_carried[l][k] {
+            if self.plan.carried[l][k] && value != self.levels.last_carried[at] {
                 self.levels.batches[b as usize].entries.push((k as u32, 0));
             }
         }
@@ -277,7 +273,7 @@ impl Engine<'_> {
         for entry in &mut entries {
             let k = entry.0 as usize;
             entry.1 = self.carried(l, k);
-            self.levels.last_carried[l][k] = entry.1;
+            self.levels.last_carried[k * self.levels.links + l] = entry.1;
         }
         self.levels.batches[b as usize].entries = entries;
     }
@@ -298,7 +294,7 @@ impl Engine<'_> {
                 batch.entries.push((k as u32, value));
                 true
             } else {
-                self.levels.dirty[l][k] = false;
+                self.levels.dirty[k * self.levels.links + l] = false;
                 false
             }
         });
@@ -363,13 +359,13 @@ impl Engine<'_> {
                 self.levels.last_full[l] = sent;
             }
         }
-        let skus = self.plan.skus();
+        let links = self.plan.scenario.links.len();
         let entries = std::mem::take(&mut self.levels.batches[b as usize].entries);
         for &(k, value) in &entries {
             let k = k as usize;
             if ordered && !full {
                 self.activate(k);
-                let last = &mut self.last_applied[l * skus + k];
+                let last = &mut self.last_applied[k * links + l];
                 if sent < *last {
                     continue;
                 }

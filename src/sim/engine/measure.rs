@@ -16,6 +16,32 @@ struct Exposure {
     since: f64,
 }
 
+/// What a trial measures of one SKU.
+#[derive(Debug, Clone, Copy)]
+struct SkuMeasures {
+    exposure: Exposure,
+    /// Seconds exposed on some channel.
+    exposure_seconds: f64,
+    /// When it first ran out of stock, seconds (NaN: not yet).
+    first_stockout: f64,
+    /// Units lost to shrink.
+    shrunk: u64,
+    /// Whether the current event touched it.
+    touched: bool,
+}
+
+impl Default for SkuMeasures {
+    fn default() -> SkuMeasures {
+        SkuMeasures {
+            exposure: Exposure::default(),
+            exposure_seconds: 0.0,
+            first_stockout: f64::NAN,
+            shrunk: 0,
+            touched: false,
+        }
+    }
+}
+
 /// Per SKU and channel counts for the money measures.
 #[derive(Debug, Clone, Copy, Default)]
 struct Counts {
@@ -30,15 +56,11 @@ pub(super) struct Measures {
     /// Per SKU and channel (`sku * channels + c`).
     counts: Vec<Counts>,
     exposure: Vec<Exposure>,
-    /// Per SKU.
-    sku_exposure: Vec<Exposure>,
-    sku_exposure_seconds: Vec<f64>,
-    first_stockout: Vec<f64>,
-    /// Units lost to shrink.
-    shrunk: Vec<u64>,
-    /// SKUs whose stock or views changed during the current event, and a flag per SKU.
+    /// Per SKU: its exposure, first stockout, shrink and whether the event touched it, side by
+    /// side (one cache line).
+    skus: Vec<SkuMeasures>,
+    /// SKUs whose stock or views changed during the current event (each flagged `touched`).
     touched: Vec<u32>,
-    is_touched: Vec<bool>,
     /// Per channel with a window shorter than the horizon: acceptance times of its accepted
     /// and of its oversold orders.
     windowed: Vec<bool>,
@@ -47,8 +69,7 @@ pub(super) struct Measures {
     /// Exposure and first stockouts at time 0 (deterministic: the engine works them out once),
     /// what a SKU a trial changed is restored to.
     start_exposure: Vec<Exposure>,
-    start_sku_exposure: Vec<Exposure>,
-    start_first_stockout: Vec<f64>,
+    start_skus: Vec<SkuMeasures>,
 }
 
 impl Measures {
@@ -58,28 +79,22 @@ impl Measures {
         Measures {
             counts: vec![Counts::default(); skus * channels],
             exposure: vec![Exposure::default(); skus * channels],
-            sku_exposure: vec![Exposure::default(); skus],
-            sku_exposure_seconds: vec![0.0; skus],
-            first_stockout: vec![f64::NAN; skus],
-            shrunk: vec![0; skus],
+            skus: vec![SkuMeasures::default(); skus],
             touched: Vec::new(),
-            is_touched: vec![false; skus],
             windowed: (s.channels.iter())
                 .map(|c| c.cancel_rate_window < s.horizon)
                 .collect(),
             accepted_at: vec![Vec::new(); channels],
             oversold_at: vec![Vec::new(); channels],
             start_exposure: Vec::new(),
-            start_sku_exposure: Vec::new(),
-            start_first_stockout: Vec::new(),
+            start_skus: Vec::new(),
         }
     }
 
     /// Keeps the exposure and first stockouts worked out at time 0 as every trial's start.
     pub(super) fn capture_start(&mut self) {
         self.start_exposure.clone_from(&self.exposure);
-        self.start_sku_exposure.clone_from(&self.sku_exposure);
-        self.start_first_stockout.clone_from(&self.first_stockout);
+        self.start_skus.clone_from(&self.skus);
     }
 
     /// Back to time 0 for the per-channel state; per SKU, see [`Measures::restore`].
@@ -89,16 +104,21 @@ impl Measures {
         self.oversold_at.iter_mut().for_each(Vec::clear);
     }
 
-    /// SKU `k` (with `channels` channels) back to time 0.
+    /// SKU `k` (with `channels` channels) back to the measures of a SKU in stock at time 0;
+    /// [`Measures::restore_start`] then gives a SKU out of stock at time 0 its own.
+    #[inline]
     pub(super) fn restore(&mut self, k: usize, channels: usize) {
         let streams = k * channels..(k + 1) * channels;
         self.counts[streams.clone()].fill(Counts::default());
+        self.exposure[streams].fill(Exposure::default());
+        self.skus[k] = SkuMeasures::default();
+    }
+
+    /// SKU `k`'s exposure and first stockout at time 0.
+    pub(super) fn restore_start(&mut self, k: usize, channels: usize) {
+        let streams = k * channels..(k + 1) * channels;
         self.exposure[streams.clone()].copy_from_slice(&self.start_exposure[streams]);
-        self.sku_exposure[k] = self.start_sku_exposure[k];
-        self.sku_exposure_seconds[k] = 0.0;
-        self.first_stockout[k] = self.start_first_stockout[k];
-        self.shrunk[k] = 0;
-        self.is_touched[k] = false;
+        self.skus[k] = self.start_skus[k];
     }
 
     /// Whether SKU `k`'s measures are those of time 0 (tests of the lazy reset).
@@ -113,11 +133,12 @@ impl Measures {
         }) && (self.exposure[streams.clone()].iter())
             .zip(&self.start_exposure[streams])
             .all(|(a, b)| same(a, b))
-            && same(&self.sku_exposure[k], &self.start_sku_exposure[k])
-            && self.sku_exposure_seconds[k] == 0.0
-            && self.first_stockout[k].to_bits() == self.start_first_stockout[k].to_bits()
-            && self.shrunk[k] == 0
-            && !self.is_touched[k]
+            && (self.skus[k].exposure_seconds == 0.0)
+            && same(&self.skus[k].exposure, &self.start_skus[k].exposure)
+            && (self.skus[k].first_stockout.to_bits()
+                == self.start_skus[k].first_stockout.to_bits())
+            && self.skus[k].shrunk == 0
+            && !self.skus[k].touched
     }
 
     #[inline]
@@ -140,7 +161,7 @@ impl Measures {
     /// A unit of SKU `k` was lost to shrink.
     #[inline]
     pub(super) fn shrunk(&mut self, k: usize) {
-        self.shrunk[k] += 1;
+        self.skus[k].shrunk += 1;
     }
 
     /// An order was accepted on channel `c` at `now` (oversold or not), for the windows.
@@ -161,8 +182,8 @@ impl Engine<'_> {
     pub(super) fn touch(&mut self, k: usize) {
         self.activate(k);
         let m = &mut self.measures;
-        if !m.is_touched[k] {
-            m.is_touched[k] = true;
+        if !m.skus[k].touched {
+            m.skus[k].touched = true;
             m.touched.push(k as u32);
         }
         if !self.recount_dirty[k] {
@@ -174,7 +195,7 @@ impl Engine<'_> {
     /// Brings exposure and first stockouts up to date for the SKUs this event touched.
     pub(super) fn refresh_touched(&mut self) {
         while let Some(k) = self.measures.touched.pop() {
-            self.measures.is_touched[k as usize] = false;
+            self.measures.skus[k as usize].touched = false;
             self.refresh_sku(k as usize);
         }
     }
@@ -185,14 +206,17 @@ impl Engine<'_> {
             self.refresh_sku(k);
         }
         self.measures.touched.clear();
-        self.measures.is_touched.fill(false);
+        self.measures
+            .skus
+            .iter_mut()
+            .for_each(|m| m.touched = false);
     }
 
     fn refresh_sku(&mut self, k: usize) {
         let now = self.now;
         let out_of_stock = self.physical[k] <= 0;
-        if out_of_stock && self.measures.first_stockout[k].is_nan() {
-            self.measures.first_stockout[k] = now;
+        if out_of_stock && self.measures.skus[k].first_stockout.is_nan() {
+            self.measures.skus[k].first_stockout = now;
             if self.out.first_stockout_seconds.is_nan() {
                 self.out.first_stockout_seconds = now;
             }
@@ -212,14 +236,14 @@ impl Engine<'_> {
                 };
             }
         }
-        let state = &mut self.measures.sku_exposure[k];
-        if any != state.exposed {
+        let sku = &mut self.measures.skus[k];
+        if any != sku.exposure.exposed {
             if !any {
-                let seconds = now - state.since;
+                let seconds = now - sku.exposure.since;
                 self.out.any_exposure_seconds += seconds;
-                self.measures.sku_exposure_seconds[k] += seconds;
+                sku.exposure_seconds += seconds;
             }
-            *state = Exposure {
+            sku.exposure = Exposure {
                 exposed: any,
                 since: now,
             };
@@ -248,11 +272,11 @@ impl Engine<'_> {
             }
         }
         for &k in &active {
-            let state = &m.sku_exposure[k];
+            let state = m.skus[k].exposure;
             if state.exposed {
                 let seconds = horizon - state.since;
                 self.out.any_exposure_seconds += seconds;
-                m.sku_exposure_seconds[k] += seconds;
+                m.skus[k].exposure_seconds += seconds;
             }
         }
         if self.out.first_stockout_seconds.is_nan() {
@@ -292,9 +316,9 @@ impl Engine<'_> {
                 let unit_margin = self.money[k].1;
                 let mut row = SkuOutcome {
                     sku: k as u32,
-                    exposure_seconds: m.sku_exposure_seconds[k],
-                    first_stockout_seconds: m.first_stockout[k],
-                    shrunk_units: m.shrunk[k],
+                    exposure_seconds: m.skus[k].exposure_seconds,
+                    first_stockout_seconds: m.skus[k].first_stockout,
+                    shrunk_units: m.skus[k].shrunk,
                     low_stock_alert_seconds: self.monitor.low_at[k],
                     ..SkuOutcome::default()
                 };

@@ -121,21 +121,21 @@ impl Engine<'_> {
         active.fill(0);
         self.active = active;
         for i in 0..self.start.special.len() {
-            self.activate(self.start.special[i] as usize);
+            let k = self.start.special[i] as usize;
+            self.activate(k);
+            self.measures.restore_start(k, self.channels);
         }
     }
 
     /// SKU `k` back to time 0.
     fn restore(&mut self, k: usize) {
         let (nodes, channels) = (self.nodes, self.channels);
-        let skus = self.physical.len();
         self.physical[k] = self.start.physical[k];
         let views = k * nodes..(k + 1) * nodes;
         self.views[views.clone()].copy_from_slice(&self.start.views[views.clone()]);
         self.committed[views].fill(0);
-        for l in 0..self.link_messages.len() {
-            self.last_applied[l * skus + k] = f64::NEG_INFINITY;
-        }
+        let links = self.link_messages.len();
+        self.last_applied[k * links..(k + 1) * links].fill(f64::NEG_INFINITY);
         self.reorder_open[k] = false;
         let streams = k * channels..(k + 1) * channels;
         self.segment_cursor[streams.clone()].fill(0);
@@ -144,7 +144,7 @@ impl Engine<'_> {
         self.recount_dirty[k] = self.start.recount_dirty[k];
         self.measures.restore(k, channels);
         self.monitor.low_at[k] = f64::NAN;
-        self.levels.restore(k);
+        self.levels.restore(k, &self.start.views, nodes);
     }
 
     /// Physical units of every SKU but bundles now: those at time 0 plus the changes of the
@@ -163,7 +163,7 @@ impl Engine<'_> {
     #[cfg(debug_assertions)]
     pub(super) fn check_inactive(&self) {
         let (nodes, channels) = (self.nodes, self.channels);
-        let skus = self.physical.len();
+        let (skus, links) = (self.physical.len(), self.link_messages.len());
         let mut active = vec![false; skus];
         bits(&self.active).for_each(|k| active[k] = true);
         for k in (0..skus).filter(|&k| !active[k]) {
@@ -172,8 +172,8 @@ impl Engine<'_> {
             let at_start = self.physical[k] == self.start.physical[k]
                 && self.views[views.clone()] == self.start.views[views.clone()]
                 && self.committed[views].iter().all(|&c| c == 0)
-                && (0..self.link_messages.len())
-                    .all(|l| self.last_applied[l * skus + k] == f64::NEG_INFINITY)
+                && (self.last_applied[k * links..(k + 1) * links].iter())
+                    .all(|&t| t == f64::NEG_INFINITY)
                 && !self.reorder_open[k]
                 && self.segment_cursor[streams.clone()].iter().all(|&c| c == 0)
                 && !self.penalty_seeded[streams.clone()].iter().any(|&s| s)
@@ -181,7 +181,7 @@ impl Engine<'_> {
                 && self.recount_dirty[k] == self.start.recount_dirty[k]
                 && self.measures.at_start(k, channels)
                 && self.monitor.low_at[k].is_nan()
-                && self.levels.at_start(k)
+                && self.levels.at_start(k, &self.start.views, nodes)
                 && self.physical[k] > 0;
             assert!(
                 at_start,
