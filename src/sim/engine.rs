@@ -53,6 +53,16 @@ struct Order {
     ship_at: f64,
 }
 
+/// What a trial changes of a demand stream, side by side.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct StreamState {
+    /// The rate segment its next search starts from.
+    segment: usize,
+    /// Whether its penalty and `ship_after` generators were seeded this trial.
+    penalty_seeded: bool,
+    ship_seeded: bool,
+}
+
 /// Runs trials of one plan, reusing its memory.
 pub struct Engine<'a> {
     plan: &'a Plan,
@@ -98,21 +108,19 @@ pub struct Engine<'a> {
     measures: Measures,
     /// Disabled webhooks, debts and alerts.
     monitor: Monitor,
-    /// Per demand stream (`sku * channels + channel`): the segment the next search starts from.
-    segment_cursor: Vec<usize>,
+    /// Per demand stream (`sku * channels + channel`): where its searches stand this trial.
+    stream_state: Vec<StreamState>,
     rng: TrialRng,
     /// The stream ids of every generator but the system's, hashed from names once per engine
     /// instead of once per trial.
     streams: StreamIds,
     demand_rngs: Vec<TrialRng>,
     /// Per demand stream: penalty draws, seeded when the stream first oversells (most never
-    /// do), and whether it has been this trial.
+    /// do; `StreamState::penalty_seeded`).
     penalty_rngs: Vec<TrialRng>,
-    penalty_seeded: Vec<bool>,
     /// Per demand stream: `ship_after` draws (only with `ship_after`), seeded at the stream's
-    /// first accepted order, and whether it has been this trial.
+    /// first accepted order (`StreamState::ship_seeded`).
     ship_rngs: Vec<TrialRng>,
-    ship_seeded: Vec<bool>,
     /// The trial's seed and index (for generators seeded when first used).
     seed: u64,
     trial: u64,
@@ -174,18 +182,16 @@ impl<'a> Engine<'a> {
             polls: Polls::new(plan),
             measures: Measures::new(plan),
             monitor: Monitor::new(plan),
-            segment_cursor: vec![0; streams],
+            stream_state: vec![StreamState::default(); streams],
             rng: trial_rng(0, 0, SYSTEM_STREAM),
             streams: StreamIds::new(plan),
             demand_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
-            penalty_seeded: vec![false; streams],
             ship_rngs: if s.stock.ship_after.is_some() {
                 vec![trial_rng(0, 0, SYSTEM_STREAM); streams]
             } else {
                 Vec::new()
             },
-            ship_seeded: vec![false; streams],
             seed: 0,
             trial: 0,
             recount_dirty: vec![false; skus],
@@ -397,7 +403,7 @@ impl<'a> Engine<'a> {
         if !sells.listed {
             return 0;
         }
-        listing_units(&sells.listing, self.views[self.at(k, sells.node)])
+        listing_units(&sells.listing, self.views[self.at(k, sells.node as usize)])
     }
 
     /// What levels link `l` carries of SKU `k` now: `from`'s view, plus its committed units
@@ -439,14 +445,14 @@ impl<'a> Engine<'a> {
             self.take_physical(k, q);
         } else {
             out.oversold += 1;
-            let dist = self.plan.sells[stream].penalty;
+            let dist = self.plan.penalty[stream];
             let penalty = dist.sample(self.penalty_rng(stream));
             self.out.channels[c].penalty += penalty;
             self.measures.oversold(stream, penalty);
         }
         self.measures.accepted(c, self.now, physical < q);
         self.touch(k);
-        let node = self.plan.sells[stream].node;
+        let node = self.plan.sells[stream].node as usize;
         let order = self.orders.len() as u32;
         let ship_at = self.ship_time(stream);
         self.orders.push(Order {
@@ -504,8 +510,8 @@ impl<'a> Engine<'a> {
     /// Demand stream `stream`'s penalty generator, seeded at its first use in the trial.
     #[inline]
     fn penalty_rng(&mut self, stream: usize) -> &mut TrialRng {
-        if !self.penalty_seeded[stream] {
-            self.penalty_seeded[stream] = true;
+        if !self.stream_state[stream].penalty_seeded {
+            self.stream_state[stream].penalty_seeded = true;
             let id = self.streams.penalty[stream];
             self.penalty_rngs[stream] = trial_rng(self.seed, self.trial, id);
         }
@@ -515,8 +521,8 @@ impl<'a> Engine<'a> {
     /// Demand stream `stream`'s `ship_after` generator, seeded at its first use in the trial.
     #[inline]
     fn ship_rng(&mut self, stream: usize) -> &mut TrialRng {
-        if !self.ship_seeded[stream] {
-            self.ship_seeded[stream] = true;
+        if !self.stream_state[stream].ship_seeded {
+            self.stream_state[stream].ship_seeded = true;
             let id = self.streams.ship[stream];
             self.ship_rngs[stream] = trial_rng(self.seed, self.trial, id);
         }

@@ -19,13 +19,22 @@ pub struct Plan {
     pub order_webhooks_from: Vec<Vec<usize>>,
     /// Per node: its processing queue, flattened for the event loop.
     pub queues: Vec<QueuePlan>,
-    /// Per SKU and channel (`sku * channels + c`): how the SKU sells there.
+    /// Per SKU and channel (`sku * channels + c`): how the SKU is listed there (64 bytes, read
+    /// at every sale), its share of the channel's demand (1 exactly for a scenario without a
+    /// catalog) and the cost of an oversold order (currency).
     pub sells: Vec<SkuSells>,
+    pub scale: Vec<f64>,
+    pub penalty: Vec<Dist>,
+    /// Per SKU: the reorder point (`i64::MIN` without a reorder policy), read at every change of
+    /// the record's view.
+    pub reorder_point: Vec<i64>,
     /// Per node: the levels poll links whose dirty sets a change of a view there marks (full
     /// sync: `from` and `to`; changed sync: `from`).
     pub dirty_links_of: Vec<Vec<usize>>,
-    /// Per link: for a levels poll, which SKUs it carries (indexed by SKU); empty otherwise.
-    pub carried: Vec<Vec<bool>>,
+    /// Per link: whether it is a levels poll; per SKU and link (`sku * links + link`), whether
+    /// a levels poll carries the SKU (see [`Plan::carries`]).
+    pub level_poll: Vec<bool>,
+    pub carried: Vec<bool>,
     /// Per link: how many SKUs a full levels poll carries.
     pub full_count: Vec<u64>,
     /// Per link: whether it publishes on-hand (view plus committed units).
@@ -40,20 +49,18 @@ pub struct Plan {
     pub low_stock_at: Vec<f64>,
 }
 
-/// One SKU on one channel, as the event loop reads it.
+/// How one SKU is listed on one channel, as every sale reads it: 64 bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct SkuSells {
     /// The channel's node.
-    pub node: usize,
+    pub node: u32,
     /// Whether the channel lists the SKU (`listed_<c>`).
     pub listed: bool,
     /// The listing rule's parameters.
     pub listing: Listing,
-    /// The SKU's share of the channel's demand (1 exactly for a scenario without a catalog).
-    pub scale: f64,
-    /// Cost of an oversold order, currency.
-    pub penalty: Dist,
 }
+
+const _: () = assert!(std::mem::size_of::<SkuSells>() == 64);
 
 /// A node's processing queue as the event loop reads it.
 #[derive(Debug, Clone, Copy)]
@@ -102,8 +109,19 @@ impl Plan {
             .collect();
         let level_webhooks_from = webhooks_from(Carries::Levels);
         let order_webhooks_from = webhooks_from(Carries::Orders);
-        let sells = sells(&scenario);
-        let (dirty_links_of, carried, full_count) = level_polls(&scenario);
+        let (sells, scale, penalty) = sells(&scenario);
+        let reorder_point = (scenario.catalog.skus.iter())
+            .map(|sku| sku.reorder.as_ref().map_or(i64::MIN, |r| r.point))
+            .collect();
+        let (dirty_links_of, carried_by_link, full_count) = level_polls(&scenario);
+        let level_poll = carried_by_link.iter().map(|c| !c.is_empty()).collect();
+        let links = scenario.links.len();
+        let mut carried = vec![false; scenario.catalog.skus.len() * links];
+        for (l, by_sku) in carried_by_link.iter().enumerate() {
+            for (k, &c) in by_sku.iter().enumerate() {
+                carried[k * links + l] = c;
+            }
+        }
         let on_hand = (scenario.links.iter())
             .map(|l| l.publishes == Publishes::OnHand)
             .collect();
@@ -131,6 +149,10 @@ impl Plan {
             order_webhooks_from,
             queues,
             sells,
+            scale,
+            penalty,
+            reorder_point,
+            level_poll,
             dirty_links_of,
             carried,
             full_count,
@@ -158,6 +180,12 @@ impl Plan {
         self.scenario.catalog.skus.len()
     }
 
+    /// Whether levels poll `l` carries SKU `k` (false for a link that is not a levels poll).
+    #[inline]
+    pub fn carries(&self, l: usize, k: usize) -> bool {
+        self.carried[k * self.scenario.links.len() + l]
+    }
+
     /// Whether SKU `k` is a bundle.
     #[inline]
     pub fn is_bundle(&self, k: usize) -> bool {
@@ -183,9 +211,11 @@ fn low_stock_at(s: &Scenario) -> Vec<f64> {
         .collect()
 }
 
-fn sells(s: &Scenario) -> Vec<SkuSells> {
+fn sells(s: &Scenario) -> (Vec<SkuSells>, Vec<f64>, Vec<Dist>) {
     let catalog = s.catalog.is_catalog();
-    let mut sells = Vec::with_capacity(s.catalog.skus.len() * s.channels.len());
+    let streams = s.catalog.skus.len() * s.channels.len();
+    let mut sells = Vec::with_capacity(streams);
+    let (mut scales, mut penalties) = (Vec::with_capacity(streams), Vec::with_capacity(streams));
     for sku in &s.catalog.skus {
         for (channel, own) in s.channels.iter().zip(&sku.channels) {
             let scale = if !catalog {
@@ -197,15 +227,15 @@ fn sells(s: &Scenario) -> Vec<SkuSells> {
                 0.0
             };
             sells.push(SkuSells {
-                node: channel.node,
+                node: channel.node as u32,
                 listed: own.listed,
                 listing: own.listing,
-                scale,
-                penalty: own.penalty,
             });
+            scales.push(scale);
+            penalties.push(own.penalty);
         }
     }
-    sells
+    (sells, scales, penalties)
 }
 
 /// Per node, the levels poll links to mark dirty; per link, the SKUs a levels poll carries and

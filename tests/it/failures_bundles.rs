@@ -167,7 +167,7 @@ fn polls_carry_no_bundle_and_a_bundle_takes_its_components_units() {
     let plan = plan();
     // The full poll into amazon carries A and B: not C (off amazon), no bundle.
     assert_eq!(plan.full_count[0], 2);
-    assert!(plan.carried[0][0] && !plan.carried[0][2] && !plan.carried[0][3]);
+    assert!(plan.carries(0, 0) && !plan.carries(0, 2) && !plan.carries(0, 3));
     assert!(plan.is_bundle(3) && plan.is_bundle(4) && !plan.is_bundle(0));
     assert_eq!(plan.units[3], [(0, 2), (1, 1)]);
 }

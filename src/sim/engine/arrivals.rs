@@ -11,13 +11,13 @@ impl Engine<'_> {
     pub(super) fn schedule_demand(&mut self, stream: usize) {
         let c = stream % self.channels;
         let mut need: f64 = Exp1.sample(&mut self.demand_rngs[stream]);
-        let scale = self.plan.sells[stream].scale;
+        let scale = self.plan.scale[stream];
         if scale != 1.0 {
             need /= scale;
         }
         let segments = &self.plan.segments[c];
         let k = stream / self.channels;
-        let cursor = &mut self.segment_cursor[stream];
+        let cursor = &mut self.stream_state[stream].segment;
         // `day_factors` is empty when no SKU has a `demand_cv`: most arrivals then never read
         // the SKU's (large, cold) scenario record.
         let next =

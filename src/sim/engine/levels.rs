@@ -110,7 +110,7 @@ impl Levels {
         }
         self.start_dirty_list = vec![Vec::new(); self.links];
         for (l, list) in self.start_dirty_list.iter_mut().enumerate() {
-            if plan.carried[l].is_empty() {
+            if !plan.level_poll[l] {
                 continue;
             }
             let (from, to) = (plan.scenario.links[l].from, plan.scenario.links[l].to);
@@ -185,7 +185,7 @@ impl Levels {
         for &b in &self.inflight_into[n] {
             let batch = &mut self.batches[b as usize];
             let (word, bit) = (k / 64, 1u64 << (k % 64));
-            if plan.carried[batch.link as usize][k] && batch.member[word] & bit == 0 {
+            if plan.carries(batch.link as usize, k) && batch.member[word] & bit == 0 {
                 batch.member[word] |= bit;
                 batch.entries.push((k as u32, before));
             }
@@ -256,7 +256,7 @@ impl Engine<'_> {
             let at = k * self.levels.links + l;
             self.levels.dirty[at] = false;
             let value = self.carried(l, k);
-            if self.plan.carried[l][k] && value != self.levels.last_carried[at] {
+            if self.plan.carries(l, k) && value != self.levels.last_carried[at] {
                 self.levels.batches[b as usize].entries.push((k as u32, 0));
             }
         }
@@ -288,7 +288,7 @@ impl Engine<'_> {
             let k = k as usize;
             let value = self.carried(l, k);
             let differs = value != self.views[k * self.nodes + to];
-            if self.plan.carried[l][k] && differs {
+            if self.plan.carries(l, k) && differs {
                 let batch = &mut self.levels.batches[b as usize];
                 batch.member[k / 64] |= 1 << (k % 64);
                 batch.entries.push((k as u32, value));

@@ -6,7 +6,7 @@
 //! not to the catalog: a long tail of SKUs that sell nothing in a trial costs a few
 //! instructions each (docs/model.md, "How fast").
 
-use super::Engine;
+use super::{Engine, StreamState};
 
 /// The per-SKU state at time 0 and the SKUs every trial must look at.
 #[derive(Debug, Default)]
@@ -138,9 +138,7 @@ impl Engine<'_> {
         self.last_applied[k * links..(k + 1) * links].fill(f64::NEG_INFINITY);
         self.reorder_open[k] = false;
         let streams = k * channels..(k + 1) * channels;
-        self.segment_cursor[streams.clone()].fill(0);
-        self.penalty_seeded[streams.clone()].fill(false);
-        self.ship_seeded[streams].fill(false);
+        self.stream_state[streams].fill(StreamState::default());
         self.recount_dirty[k] = self.start.recount_dirty[k];
         self.measures.restore(k, channels);
         self.monitor.low_at[k] = f64::NAN;
@@ -175,9 +173,7 @@ impl Engine<'_> {
                 && (self.last_applied[k * links..(k + 1) * links].iter())
                     .all(|&t| t == f64::NEG_INFINITY)
                 && !self.reorder_open[k]
-                && self.segment_cursor[streams.clone()].iter().all(|&c| c == 0)
-                && !self.penalty_seeded[streams.clone()].iter().any(|&s| s)
-                && !self.ship_seeded[streams].iter().any(|&s| s)
+                && (self.stream_state[streams].iter()).all(|&s| s == StreamState::default())
                 && self.recount_dirty[k] == self.start.recount_dirty[k]
                 && self.measures.at_start(k, channels)
                 && self.monitor.low_at[k].is_nan()

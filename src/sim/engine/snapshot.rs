@@ -74,7 +74,7 @@ impl Snapshot<'_> {
         if !sells.listed {
             return 0;
         }
-        listing_units(&sells.listing, self.view_of(k, sells.node))
+        listing_units(&sells.listing, self.view_of(k, sells.node as usize))
     }
 
     /// Units channel `c` lists now.
@@ -83,7 +83,7 @@ impl Snapshot<'_> {
         if !sells.listed {
             return 0;
         }
-        listing_units(&sells.listing, self.views[sells.node])
+        listing_units(&sells.listing, self.views[sells.node as usize])
     }
 
     /// What `event`, the one just handled, carried: an order's units (a sale, an order message

@@ -88,7 +88,7 @@ impl Engine<'_> {
             }
         }
         let key = trial_key(self.seed, self.trial);
-        for stream in 0..self.segment_cursor.len() {
+        for stream in 0..self.stream_state.len() {
             if self.first_before(key, self.first_demand[stream]) {
                 let id = self.streams.demand[stream];
                 self.demand_rngs[stream] = trial_rng(self.seed, self.trial, id);
@@ -148,7 +148,7 @@ pub(super) fn first_demand(plan: &Plan, ids: &[u64], cv: bool) -> Vec<(u64, f64)
         .collect();
     (0..ids.len())
         .map(|stream| {
-            let scale = plan.sells[stream].scale;
+            let scale = plan.scale[stream];
             let limit = if scale <= 0.0 {
                 -1.0
             } else if cv && s.catalog.skus[stream / channels].demand_cv > 0.0 {

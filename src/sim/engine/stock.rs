@@ -22,10 +22,14 @@ impl Engine<'_> {
 
     pub(super) fn check_reorder(&mut self, k: usize) {
         let s = &self.plan.scenario;
-        let (Some(policy), Some(record)) = (&s.catalog.skus[k].reorder, s.record) else {
+        let Some(record) = s.record else {
             return;
         };
-        if !self.reorder_open[k] && self.views[self.at(k, record)] <= policy.point {
+        // `reorder_point` is `i64::MIN` for a SKU without a policy: never at or below it.
+        if !self.reorder_open[k] && self.views[self.at(k, record)] <= self.plan.reorder_point[k] {
+            let Some(policy) = &s.catalog.skus[k].reorder else {
+                return;
+            };
             self.activate(k);
             self.reorder_open[k] = true;
             let lead = policy.lead_time.sample(&mut self.rng);
