@@ -55,9 +55,8 @@ pub fn rate_segments(scenario: &Scenario, c: usize) -> Vec<Segment> {
         .collect()
 }
 
-/// The expected number of arrivals over the horizon: the integral of the rate (tests compare the
-/// loader's estimate with it).
-#[cfg(test)]
+/// The expected number of arrivals over the horizon: the integral of the rate (the engine's
+/// first-draw limits; tests compare the loader's estimate with it).
 pub fn expected_arrivals(segments: &[Segment]) -> f64 {
     segments.iter().map(|s| s.rate * (s.end - s.start)).sum()
 }

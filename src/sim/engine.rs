@@ -144,6 +144,8 @@ pub struct Engine<'a> {
     /// Per SKU, a bit set once the trial changes the SKU's state: the SKUs the next trial
     /// restores and the horizon's sums visit (`pristine.rs`).
     active: Vec<u64>,
+    /// The active SKUs as a list, at the horizon (its memory kept between trials).
+    active_list: Vec<usize>,
     /// The per-SKU state at time 0.
     start: Start,
     out: TrialOutcome,
@@ -213,6 +215,7 @@ impl<'a> Engine<'a> {
                 .map(|sku| (sku.price, sku.unit_margin))
                 .collect(),
             active: vec![0; skus.div_ceil(64)],
+            active_list: Vec::new(),
             start: Start::default(),
             out: TrialOutcome::default(),
         };

@@ -261,7 +261,9 @@ impl Engine<'_> {
         // SKUs the trial left alone are at their start, which adds nothing to these sums (SKUs
         // that start out of stock are always active): only the active ones are visited, in SKU
         // order, so every sum adds the same terms in the same order as a pass over all SKUs.
-        let active: Vec<usize> = bits(&self.active).collect();
+        let mut active = std::mem::take(&mut self.active_list);
+        active.clear();
+        active.extend(bits(&self.active));
         let m = &mut self.measures;
         for &k in &active {
             for c in 0..self.channels {
@@ -345,6 +347,7 @@ impl Engine<'_> {
                 }
             }
         }
+        self.active_list = active;
         self.out.clone()
     }
 }

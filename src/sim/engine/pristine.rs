@@ -85,9 +85,7 @@ impl Engine<'_> {
             }
             if let Some(record) = s.record {
                 let view = self.views[k * nodes + record];
-                let reorders =
-                    (s.catalog.skus[k].reorder.as_ref()).is_some_and(|r| view <= r.point);
-                if reorders || view as f64 <= plan.low_stock_at[k] {
+                if view <= plan.reorder_point[k] || view as f64 <= plan.low_stock_at[k] {
                     start.checks.push(k as u32);
                     *special = true;
                 }

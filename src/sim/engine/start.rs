@@ -6,6 +6,7 @@ use rand_distr::{Distribution, Exp1};
 
 use super::Engine;
 use crate::scenario::Transport;
+use crate::sim::demand::expected_arrivals;
 use crate::sim::event::Event;
 use crate::sim::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome};
 use crate::sim::plan::Plan;
@@ -143,9 +144,7 @@ const MARGIN: f64 = 1e-9;
 pub(super) fn first_demand(plan: &Plan, ids: &[u64], cv: bool) -> Vec<(u64, f64)> {
     let s = &plan.scenario;
     let channels = s.channels.len();
-    let need: Vec<f64> = (plan.segments.iter())
-        .map(|segments| segments.iter().map(|g| g.rate * (g.end - g.start)).sum())
-        .collect();
+    let need: Vec<f64> = plan.segments.iter().map(|g| expected_arrivals(g)).collect();
     (0..ids.len())
         .map(|stream| {
             let scale = plan.scale[stream];
