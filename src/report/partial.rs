@@ -231,24 +231,8 @@ impl Partial {
             ))
         })?;
         let sum = content_checksum(&partial.content).map_err(|e| at("content", e.to_string()))?;
-        if sum != partial.checksum {
-            return Err(at(
-                "checksum",
-                format!(
-                    "the content's SHA-256 is {sum}, not {}: the file was changed after it was \
-                     written",
-                    partial.checksum
-                ),
-            ));
-        }
+        check_written(&at, &sum, &partial.checksum, &partial.content.version)?;
         let mut c = partial.content;
-        let version = env!("CARGO_PKG_VERSION");
-        if c.version != version {
-            return Err(at(
-                "version",
-                format!("written by oversell {}, this is {version}", c.version),
-            ));
-        }
         if sha256_hex(c.scenario_text.as_bytes()) != c.scenario_sha256 {
             return Err(at(
                 "scenario_sha256",
@@ -331,6 +315,34 @@ fn content_checksum(content: &PartialContent) -> anyhow::Result<String> {
 }
 
 /// The text of the partial result at `path`, refused beyond `cap` bytes (read no further).
+/// Checks what every partial result (of `run` or `tune`) carries: `sum`, the SHA-256 of its
+/// content as read, against `written`, the one written beside it, and `version`, the version
+/// of oversell that wrote it, against this one. `at` names the file and field of an error.
+pub(crate) fn check_written(
+    at: &dyn Fn(&str, String) -> MergeError,
+    sum: &str,
+    written: &str,
+    version: &str,
+) -> Result<(), MergeError> {
+    if sum != written {
+        return Err(at(
+            "checksum",
+            format!(
+                "the content's SHA-256 is {sum}, not {written}: the file was changed after it was \
+                 written"
+            ),
+        ));
+    }
+    let this = env!("CARGO_PKG_VERSION");
+    if version != this {
+        return Err(at(
+            "version",
+            format!("written by oversell {version}, this is {this}"),
+        ));
+    }
+    Ok(())
+}
+
 fn read_text(path: &Path, cap: usize) -> Result<String, MergeError> {
     let bytes = read_capped(path, cap)
         .map_err(|e| MergeError(format!("cannot read {}: {e}", path.display())))?

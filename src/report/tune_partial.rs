@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::output::sha256_hex;
-use super::partial::MergeError;
+use super::partial::{MergeError, check_written};
 use crate::analysis::tune::{Recommendation, TuneSpec};
 use crate::scenario::read_capped;
 
@@ -116,24 +116,8 @@ impl TunePartial {
             ))
         })?;
         let sum = checksum(&partial.tune).map_err(|e| at("tune", e.to_string()))?;
-        if sum != partial.checksum {
-            return Err(at(
-                "checksum",
-                format!(
-                    "the content's SHA-256 is {sum}, not {}: the file was changed after it was \
-                     written",
-                    partial.checksum
-                ),
-            ));
-        }
+        check_written(&at, &sum, &partial.checksum, &partial.tune.version)?;
         let c = partial.tune;
-        let version = env!("CARGO_PKG_VERSION");
-        if c.version != version {
-            return Err(at(
-                "version",
-                format!("written by oversell {}, this is {version}", c.version),
-            ));
-        }
         if sha256_hex(c.scenario_text.as_bytes()) != c.scenario_sha256 {
             return Err(at(
                 "scenario_sha256",
