@@ -17,7 +17,37 @@ use crate::scenario::{Scenario, expected_events};
 use crate::sim::Plan;
 use crate::stats::{Metric, RunAccumulator, RunSummary, ScopeSummary};
 pub use params::{MAX_BODY_BYTES, MAX_URL_BYTES, Query};
+
 use stacks::{Defaults, Knobs, STACK_FILES, StackFile};
+
+/// The slider moves `bench --workload serve` and the HTTP latency test replay: the stacks
+/// they visit, eight moves each in turn.
+pub const LATENCY_STACKS: [&str; 5] = [
+    "polling-15m",
+    "erp-hourly",
+    "safety-stock",
+    "on-hand",
+    "catalog-20",
+];
+
+/// One slider (or two) moved; a move a stack has no knob for is refused and not counted, as
+/// the page greys that slider out.
+pub const LATENCY_MOVES: [&str; 14] = [
+    "poll=1800",
+    "poll=300",
+    "poll=3600",
+    "webhook=120",
+    "webhook=10",
+    "feed=600",
+    "feed=60",
+    "buffer=2",
+    "buffer=5",
+    "demand=1.5",
+    "demand=0.5",
+    "demand=2",
+    "poll=600&buffer=1",
+    "demand=1.2&feed=300",
+];
 
 /// Fewest trials a request runs, whatever the budget: below this the intervals say little.
 pub const MIN_TRIALS: u64 = 10;

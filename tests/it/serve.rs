@@ -658,28 +658,10 @@ fn latency_of_200_slider_moves() {
         }
     }
     let server = Server { child, address };
-    let stacks = [
-        "polling-15m",
-        "erp-hourly",
-        "safety-stock",
-        "on-hand",
-        "catalog-20",
-    ];
-    let moves = [
-        "poll=1800",
-        "poll=300",
-        "poll=3600",
-        "webhook=120",
-        "webhook=10",
-        "feed=600",
-        "feed=60",
-        "buffer=2",
-        "buffer=5",
-        "demand=1.5",
-        "demand=0.5",
-        "demand=2",
-        "poll=600&buffer=1",
-    ];
+    let (stacks, moves) = (
+        oversell::serve::LATENCY_STACKS,
+        oversell::serve::LATENCY_MOVES,
+    );
     let mut times = Vec::new();
     let mut served_ms = Vec::new();
     // The moves a stack has no knob for (a webhook of erp-hourly) are refused and not counted:

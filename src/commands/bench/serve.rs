@@ -8,38 +8,10 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::commands::serve::{DEFAULT_BUDGET_MS, DEFAULT_SEED};
-use crate::serve::{App, Settings};
+use crate::serve::{App, LATENCY_MOVES, LATENCY_STACKS, Settings};
 
 /// Slider moves measured.
 pub const MOVES: usize = 200;
-
-/// The stacks the moves visit, eight moves each in turn.
-const STACKS: [&str; 5] = [
-    "polling-15m",
-    "erp-hourly",
-    "safety-stock",
-    "on-hand",
-    "catalog-20",
-];
-
-/// One slider (or two) moved; a move a stack has no knob for is refused and not counted, as
-/// the page greys that slider out.
-const MOVE_QUERIES: [&str; 14] = [
-    "poll=1800",
-    "poll=300",
-    "poll=3600",
-    "webhook=120",
-    "webhook=10",
-    "feed=600",
-    "feed=60",
-    "buffer=2",
-    "buffer=5",
-    "demand=1.5",
-    "demand=0.5",
-    "demand=2",
-    "poll=600&buffer=1",
-    "demand=1.2&feed=300",
-];
 
 /// The latency of the slider moves, milliseconds.
 #[derive(Debug, Clone, Serialize)]
@@ -73,10 +45,10 @@ pub fn time_serve(threads: usize, seed: Option<u64>) -> anyhow::Result<ServeBenc
         if times.len() == MOVES || i > 10 * MOVES {
             break;
         }
-        let stack = STACKS[(i / 8) % STACKS.len()];
+        let stack = LATENCY_STACKS[(i / 8) % LATENCY_STACKS.len()];
         let url = format!(
             "/api/run?stack={stack}&{}",
-            MOVE_QUERIES[i % MOVE_QUERIES.len()]
+            LATENCY_MOVES[i % LATENCY_MOVES.len()]
         );
         let started = Instant::now();
         let reply = app.handle("GET", &url, &[]);
@@ -92,7 +64,7 @@ pub fn time_serve(threads: usize, seed: Option<u64>) -> anyhow::Result<ServeBenc
     }
     times.sort_by(f64::total_cmp);
     let at = |p: f64| times[((times.len() as f64 * p).ceil() as usize).saturating_sub(1)];
-    let trials = STACKS
+    let trials = LATENCY_STACKS
         .iter()
         .filter_map(|name| {
             (app.stacks.iter())
