@@ -53,6 +53,47 @@ struct Order {
     ship_at: f64,
 }
 
+/// A demand stream as every one of its arrivals reads it: its generator, its share of the
+/// channel's demand and what the trial changed of it, in one cache line (a large catalog's
+/// streams do not fit in the cache, and most arrivals are the first of their stream in a while).
+#[derive(Debug, Clone)]
+#[repr(align(64))]
+struct DemandStream {
+    rng: TrialRng,
+    /// `plan.scale`.
+    scale: f64,
+    state: StreamState,
+}
+
+const _: () = assert!(std::mem::size_of::<DemandStream>() == 64);
+
+/// Per SKU, what most events that touch the SKU read or write, and what restores it, in one
+/// cache line: a large catalog's SKUs do not fit in the cache, and a sale of a SKU that has not
+/// sold for a while would otherwise miss in a table for each of these.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
+struct SkuState {
+    /// Physical units on hand, now and at time 0.
+    physical: i64,
+    start_physical: i64,
+    /// `plan.reorder_point` and `plan.low_stock_at`.
+    reorder_point: i64,
+    low_stock_at: f64,
+    /// When its low-stock alert was raised this trial (NaN: not yet).
+    low_at: f64,
+    /// Its price and unit margin (the horizon's money sums).
+    price: f64,
+    unit_margin: f64,
+    /// Whether its stock or a view changed since the last recount (a SKU that did not has
+    /// every view equal to its stock, so the recount skips it), and at time 0.
+    recount_dirty: bool,
+    start_recount_dirty: bool,
+    /// Whether a reorder is open.
+    reorder_open: bool,
+}
+
+const _: () = assert!(std::mem::size_of::<SkuState>() == 64);
+
 /// What a trial changes of a demand stream, side by side.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct StreamState {
@@ -74,8 +115,8 @@ pub struct Engine<'a> {
     /// Nodes and channels of the scenario (strides of the flat vectors).
     nodes: usize,
     channels: usize,
-    /// Physical units on hand, per SKU.
-    physical: Vec<i64>,
+    /// Per SKU: stock, thresholds, money and flags (`SkuState`).
+    sku: Vec<SkuState>,
     /// Views, `sku * nodes + node`, units.
     views: Vec<i64>,
     /// Committed units (applied, not yet shipped or cancelled), `sku * nodes + node`.
@@ -94,8 +135,6 @@ pub struct Engine<'a> {
     /// generator of its background orders and service times.
     workloads: Vec<Workload>,
     queue_rngs: Vec<TrialRng>,
-    /// Per SKU: whether a reorder is open.
-    reorder_open: Vec<bool>,
     /// Per link: messages attempted and polls made, this trial (to name a runaway's links).
     link_messages: Vec<u64>,
     /// Units of the last order that arrived at a channel (for tracing).
@@ -108,13 +147,13 @@ pub struct Engine<'a> {
     measures: Measures,
     /// Disabled webhooks, debts and alerts.
     monitor: Monitor,
-    /// Per demand stream (`sku * channels + channel`): where its searches stand this trial.
-    stream_state: Vec<StreamState>,
+    /// Per demand stream (`sku * channels + channel`): its generator (seeded when the stream
+    /// has an arrival before the horizon), scale and where its searches stand this trial.
+    demand: Vec<DemandStream>,
     rng: TrialRng,
     /// The stream ids of every generator but the system's, hashed from names once per engine
     /// instead of once per trial.
     streams: StreamIds,
-    demand_rngs: Vec<TrialRng>,
     /// Per demand stream: penalty draws, seeded when the stream first oversells (most never
     /// do; `StreamState::penalty_seeded`).
     penalty_rngs: Vec<TrialRng>,
@@ -124,9 +163,8 @@ pub struct Engine<'a> {
     /// The trial's seed and index (for generators seeded when first used).
     seed: u64,
     trial: u64,
-    /// Per SKU: whether its stock or a view changed since the last recount (a SKU that did not
-    /// has every view equal to its stock, so the recount skips it), and those SKUs as a list.
-    recount_dirty: Vec<bool>,
+    /// The SKUs whose stock or a view changed since the last recount
+    /// (`SkuState::recount_dirty`).
     recount_list: Vec<u32>,
     /// Per SKU: shrink draws (only when some SKU shrinks).
     shrink_rngs: Vec<TrialRng>,
@@ -139,13 +177,13 @@ pub struct Engine<'a> {
     /// the start of a trial reads them in one sweep.
     first_demand: Vec<(u64, f64)>,
     first_shrink: Vec<(u64, f64)>,
-    /// Per SKU: its price and unit margin (the horizon's money sums).
-    money: Vec<(f64, f64)>,
     /// Per SKU, a bit set once the trial changes the SKU's state: the SKUs the next trial
     /// restores and the horizon's sums visit (`pristine.rs`).
     active: Vec<u64>,
-    /// The active SKUs as a list, at the horizon (its memory kept between trials).
+    /// The active SKUs as a list, and per channel the lost margin and revenue, at the horizon
+    /// (their memory kept between trials).
     active_list: Vec<usize>,
+    money_sums: Vec<(f64, f64)>,
     /// The per-SKU state at time 0.
     start: Start,
     out: TrialOutcome,
@@ -165,7 +203,20 @@ impl<'a> Engine<'a> {
             now: 0.0,
             nodes,
             channels,
-            physical: vec![0; skus],
+            sku: (s.catalog.skus.iter().enumerate())
+                .map(|(k, sku)| SkuState {
+                    physical: 0,
+                    start_physical: 0,
+                    reorder_point: plan.reorder_point[k],
+                    low_stock_at: plan.low_stock_at[k],
+                    low_at: f64::NAN,
+                    price: sku.price,
+                    unit_margin: sku.unit_margin,
+                    recount_dirty: false,
+                    start_recount_dirty: false,
+                    reorder_open: false,
+                })
+                .collect(),
             views: vec![0; skus * nodes],
             committed: vec![0; skus * nodes],
             orders: Vec::new(),
@@ -177,17 +228,21 @@ impl<'a> Engine<'a> {
                 .map(|q| Workload::new(q.servers, q.background_per_hour))
                 .collect(),
             queue_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); nodes],
-            reorder_open: vec![false; skus],
             link_messages: vec![0; links],
             sale_qty: 0,
             levels: Levels::new(plan),
             polls: Polls::new(plan),
             measures: Measures::new(plan),
             monitor: Monitor::new(plan),
-            stream_state: vec![StreamState::default(); streams],
+            demand: (plan.scale.iter())
+                .map(|&scale| DemandStream {
+                    rng: trial_rng(0, 0, SYSTEM_STREAM),
+                    scale,
+                    state: StreamState::default(),
+                })
+                .collect(),
             rng: trial_rng(0, 0, SYSTEM_STREAM),
             streams: StreamIds::new(plan),
-            demand_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
             ship_rngs: if s.stock.ship_after.is_some() {
                 vec![trial_rng(0, 0, SYSTEM_STREAM); streams]
@@ -196,7 +251,6 @@ impl<'a> Engine<'a> {
             },
             seed: 0,
             trial: 0,
-            recount_dirty: vec![false; skus],
             recount_list: Vec::new(),
             shrink_rngs: if s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0) {
                 vec![trial_rng(0, 0, SYSTEM_STREAM); skus]
@@ -211,11 +265,9 @@ impl<'a> Engine<'a> {
             },
             first_demand: Vec::new(),
             first_shrink: Vec::new(),
-            money: (s.catalog.skus.iter())
-                .map(|sku| (sku.price, sku.unit_margin))
-                .collect(),
             active: vec![0; skus.div_ceil(64)],
             active_list: Vec::new(),
+            money_sums: Vec::new(),
             start: Start::default(),
             out: TrialOutcome::default(),
         };
@@ -285,11 +337,11 @@ impl<'a> Engine<'a> {
 
     fn snapshot(&self) -> Snapshot<'_> {
         Snapshot {
-            physical: self.physical[0],
+            physical: self.sku[0].physical,
             views: &self.views[..self.nodes],
             channels: &self.out.channels,
             plan: self.plan,
-            all_physical: &self.physical,
+            all_skus: &self.sku,
             all_views: &self.views,
             all_committed: &self.committed,
             orders: &self.orders,
@@ -312,7 +364,7 @@ impl<'a> Engine<'a> {
             Event::Demand { channel, sku } => {
                 let (c, k) = (channel as usize, sku as usize);
                 let stream = k * self.channels + c;
-                let qty = s.channels[c].qty.sample(&mut self.demand_rngs[stream]);
+                let qty = s.channels[c].qty.sample(&mut self.demand[stream].rng);
                 self.sell(c, k, qty);
                 self.schedule_demand(stream);
             }
@@ -327,7 +379,7 @@ impl<'a> Engine<'a> {
             }
             Event::ReorderArrival { sku } => {
                 let k = sku as usize;
-                self.reorder_open[k] = false;
+                self.sku[k].reorder_open = false;
                 let reorder = &s.catalog.skus[k].reorder;
                 let qty = reorder.as_ref().map_or(0, |r| r.qty);
                 self.receive(k, qty);
@@ -402,11 +454,10 @@ impl<'a> Engine<'a> {
     /// Units channel `c` lists of SKU `k` now, by the listing rule (docs/model.md, "Listing").
     #[inline]
     fn listed(&self, c: usize, k: usize) -> i64 {
-        let sells = &self.plan.sells[k * self.channels + c];
-        if !sells.listed {
-            return 0;
+        match self.plan.listing(k * self.channels + c) {
+            Some((node, listing)) => listing_units(listing, self.views[self.at(k, node)]),
+            None => 0,
         }
-        listing_units(&sells.listing, self.views[self.at(k, sells.node as usize)])
     }
 
     /// What levels link `l` carries of SKU `k` now: `from`'s view, plus its committed units
@@ -427,7 +478,7 @@ impl<'a> Engine<'a> {
         self.sale_qty = qty;
         self.activate(k);
         let listed = self.listed(c, k);
-        let physical = self.physical[k];
+        let physical = self.sku[k].physical;
         let out = &mut self.out.channels[c];
         out.arrivals += 1;
         if listed < q {
@@ -475,14 +526,13 @@ impl<'a> Engine<'a> {
     fn apply_order(&mut self, n: usize, order: u32) {
         let Order { qty, sku, .. } = self.orders[order as usize];
         let plan = self.plan;
-        let units = &plan.units[sku as usize];
-        for &(k, per) in units {
+        for (k, per) in plan.units_of(sku as usize) {
             let value = self.views[self.at(k, n)] - i64::from(qty) * per;
             self.set_view(n, k, value);
         }
         let committed = self.commit(n, order);
         self.order_logs[n].push(order);
-        for &(k, _) in units {
+        for (k, _) in plan.units_of(sku as usize) {
             // On-hand (view plus committed) is unchanged when the units were committed.
             self.send_levels(n, k, None, true, !committed);
             if plan.scenario.record == Some(n) {
@@ -513,8 +563,8 @@ impl<'a> Engine<'a> {
     /// Demand stream `stream`'s penalty generator, seeded at its first use in the trial.
     #[inline]
     fn penalty_rng(&mut self, stream: usize) -> &mut TrialRng {
-        if !self.stream_state[stream].penalty_seeded {
-            self.stream_state[stream].penalty_seeded = true;
+        if !self.demand[stream].state.penalty_seeded {
+            self.demand[stream].state.penalty_seeded = true;
             let id = self.streams.penalty[stream];
             self.penalty_rngs[stream] = trial_rng(self.seed, self.trial, id);
         }
@@ -524,8 +574,8 @@ impl<'a> Engine<'a> {
     /// Demand stream `stream`'s `ship_after` generator, seeded at its first use in the trial.
     #[inline]
     fn ship_rng(&mut self, stream: usize) -> &mut TrialRng {
-        if !self.stream_state[stream].ship_seeded {
-            self.stream_state[stream].ship_seeded = true;
+        if !self.demand[stream].state.ship_seeded {
+            self.demand[stream].state.ship_seeded = true;
             let id = self.streams.ship[stream];
             self.ship_rngs[stream] = trial_rng(self.seed, self.trial, id);
         }

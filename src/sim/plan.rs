@@ -19,9 +19,10 @@ pub struct Plan {
     pub order_webhooks_from: Vec<Vec<usize>>,
     /// Per node: its processing queue, flattened for the event loop.
     pub queues: Vec<QueuePlan>,
-    /// Per SKU and channel (`sku * channels + c`): how the SKU is listed there (64 bytes, read
-    /// at every sale), its share of the channel's demand (1 exactly for a scenario without a
-    /// catalog) and the cost of an oversold order (currency).
+    /// Per SKU and channel (`sku * channels + c`): how the SKU is listed there (8 bytes, read
+    /// at every sale: a large catalog's do not fit in the cache otherwise), its share of the
+    /// channel's demand (1 exactly for a scenario without a catalog) and the cost of an oversold
+    /// order (currency).
     pub sells: Vec<SkuSells>,
     pub scale: Vec<f64>,
     pub penalty: Vec<Dist>,
@@ -40,27 +41,56 @@ pub struct Plan {
     /// Per link: whether it publishes on-hand (view plus committed units).
     pub on_hand: Vec<bool>,
     /// Per SKU: the SKUs with stock an order of it takes units from, and how many per unit
-    /// ordered (itself once; a bundle's components).
+    /// ordered (itself once; a bundle's components). Read through [`Plan::units_of`].
     pub units: Vec<Vec<(usize, i64)>>,
-    /// Per SKU: the bundles that draw on it.
+    /// Per SKU: the bundles that draw on it. Read through [`Plan::bundles_of`].
     pub bundles_of: Vec<Vec<usize>>,
+    /// Whether the catalog has a bundle. Without one, a SKU's units are itself once and no
+    /// bundle draws on it: the event loop then reads neither table (two cold cache lines per
+    /// SKU a trial touches in a large catalog).
+    pub bundled: bool,
     /// Per SKU: the record's view at or below which it raises a low-stock alert, units (NaN:
     /// never).
     pub low_stock_at: Vec<f64>,
+    /// The distinct listing rules of `sells` (most catalogs list every SKU of a channel alike).
+    pub listings: Vec<Listing>,
 }
 
-/// How one SKU is listed on one channel, as every sale reads it: 64 bytes.
+/// How one SKU is listed on one channel, as every sale reads it: 8 bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct SkuSells {
     /// The channel's node.
     pub node: u32,
-    /// Whether the channel lists the SKU (`listed_<c>`).
-    pub listed: bool,
-    /// The listing rule's parameters.
-    pub listing: Listing,
+    /// Its listing rule, in `Plan::listings` ([`NOT_LISTED`] when the channel does not list the
+    /// SKU: `listed_<c> = false`).
+    pub listing: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<SkuSells>() == 64);
+/// `SkuSells::listing` of a SKU the channel does not list.
+pub const NOT_LISTED: u32 = u32::MAX;
+
+const _: () = assert!(std::mem::size_of::<SkuSells>() == 8);
+
+/// The `(sku, units per unit ordered)` pairs of [`Plan::units_of`].
+#[derive(Debug, Clone)]
+pub enum Units<'a> {
+    /// A SKU of a catalog without bundles: itself, once.
+    Itself(Option<usize>),
+    /// The plan's list.
+    Listed(std::slice::Iter<'a, (usize, i64)>),
+}
+
+impl Iterator for Units<'_> {
+    type Item = (usize, i64);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, i64)> {
+        match self {
+            Units::Itself(k) => k.take().map(|k| (k, 1)),
+            Units::Listed(iter) => iter.next().copied(),
+        }
+    }
+}
 
 /// A node's processing queue as the event loop reads it.
 #[derive(Debug, Clone, Copy)]
@@ -109,7 +139,7 @@ impl Plan {
             .collect();
         let level_webhooks_from = webhooks_from(Carries::Levels);
         let order_webhooks_from = webhooks_from(Carries::Orders);
-        let (sells, scale, penalty) = sells(&scenario);
+        let (sells, listings, scale, penalty) = sells(&scenario);
         let reorder_point = (scenario.catalog.skus.iter())
             .map(|sku| sku.reorder.as_ref().map_or(i64::MIN, |r| r.point))
             .collect();
@@ -140,6 +170,7 @@ impl Plan {
             }
         }
         Plan {
+            bundled: skus.iter().any(|sku| sku.is_bundle()),
             units,
             bundles_of,
             low_stock_at,
@@ -149,6 +180,7 @@ impl Plan {
             order_webhooks_from,
             queues,
             sells,
+            listings,
             scale,
             penalty,
             reorder_point,
@@ -186,6 +218,33 @@ impl Plan {
         self.carried[k * self.scenario.links.len() + l]
     }
 
+    /// The SKUs an order of SKU `k` takes units from, and how many per unit ordered.
+    #[inline]
+    pub fn units_of(&self, k: usize) -> Units<'_> {
+        match self.bundled {
+            true => Units::Listed(self.units[k].iter()),
+            false => Units::Itself(Some(k)),
+        }
+    }
+
+    /// The bundles that draw on SKU `k`.
+    #[inline]
+    pub fn bundles_of(&self, k: usize) -> &[usize] {
+        match self.bundled {
+            true => &self.bundles_of[k],
+            false => &[],
+        }
+    }
+
+    /// The listing rule of demand stream `stream` (`sku * channels + c`); `None` when the
+    /// channel does not list the SKU.
+    #[inline]
+    pub fn listing(&self, stream: usize) -> Option<(usize, &Listing)> {
+        let sells = self.sells[stream];
+        let listing = self.listings.get(sells.listing as usize)?;
+        Some((sells.node as usize, listing))
+    }
+
     /// Whether SKU `k` is a bundle.
     #[inline]
     pub fn is_bundle(&self, k: usize) -> bool {
@@ -211,10 +270,13 @@ fn low_stock_at(s: &Scenario) -> Vec<f64> {
         .collect()
 }
 
-fn sells(s: &Scenario) -> (Vec<SkuSells>, Vec<f64>, Vec<Dist>) {
+fn sells(s: &Scenario) -> (Vec<SkuSells>, Vec<Listing>, Vec<f64>, Vec<Dist>) {
     let catalog = s.catalog.is_catalog();
     let streams = s.catalog.skus.len() * s.channels.len();
     let mut sells = Vec::with_capacity(streams);
+    let mut listings = Vec::new();
+    // A listing's index by its parameters' bits (f64 has no `Hash`).
+    let mut index = std::collections::HashMap::new();
     let (mut scales, mut penalties) = (Vec::with_capacity(streams), Vec::with_capacity(streams));
     for sku in &s.catalog.skus {
         for (channel, own) in s.channels.iter().zip(&sku.channels) {
@@ -226,16 +288,29 @@ fn sells(s: &Scenario) -> (Vec<SkuSells>, Vec<f64>, Vec<Dist>) {
             } else {
                 0.0
             };
+            let l = own.listing;
+            let key = (
+                l.buffer,
+                l.list_percent.map(f64::to_bits),
+                l.out_of_stock_at,
+                l.max_listed,
+            );
+            let listing = match own.listed {
+                true => *index.entry(key).or_insert_with(|| {
+                    listings.push(l);
+                    (listings.len() - 1) as u32
+                }),
+                false => NOT_LISTED,
+            };
             sells.push(SkuSells {
                 node: channel.node as u32,
-                listed: own.listed,
-                listing: own.listing,
+                listing,
             });
             scales.push(scale);
             penalties.push(own.penalty);
         }
     }
-    (sells, scales, penalties)
+    (sells, listings, scales, penalties)
 }
 
 /// Per node, the levels poll links to mark dirty; per link, the SKUs a levels poll carries and

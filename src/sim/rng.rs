@@ -2,7 +2,7 @@
 //! `(s, i, stream)`, with a portable generator (xoshiro256++) and a fixed seed expansion
 //! (SplitMix64), so results do not depend on threads, work order, machine or `rand` defaults.
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The generator every trial draws from.
@@ -40,62 +40,55 @@ pub fn trial_rng(seed: u64, trial: u64, stream: u64) -> TrialRng {
     Xoshiro256PlusPlus::from_seed(bytes)
 }
 
-/// The outputs of `trial_rng(seed, trial, stream)`, without building that generator for the
-/// first one: xoshiro256++'s first output is `rotl(s0 + s3, 23) + s0`, so two of the four seed
-/// words give it. The generator is built (and its first output skipped) only if a second output
-/// is asked for. A trial asks every demand and shrink stream of a catalog for its first draw to
-/// learn whether it has any arrival before the horizon; most of a long tail's have none, and
-/// then this costs a third of seeding them.
-pub struct FirstDraw {
-    /// The first output, until it is taken (`None` also when it must come from the generator).
-    first: Option<u64>,
-    seed: u64,
-    trial: u64,
-    stream: u64,
-    /// Whether the first output was computed here (the generator then skips it).
-    computed: bool,
-    rest: Option<TrialRng>,
+/// The first output of `trial_rng(seed, trial, stream)` without building that generator:
+/// xoshiro256++'s first output is `rotl(s0 + s3, 23) + s0`, so two of the four seed words give
+/// it (a third of seeding). `key` is `trial_key(seed, trial)`. `None` for the all-zero seed,
+/// which `from_seed` replaces by a fixed one: that case is left to the generator.
+///
+/// A trial asks every demand and shrink stream of a catalog whether its first draw gives an
+/// arrival before the horizon; most of a long tail's do not, and never need their generator.
+#[inline]
+pub fn first_output(key: u64, stream: u64) -> Option<u64> {
+    let state = mix64(key ^ stream);
+    let s0 = mix64(state.wrapping_add(GAMMA));
+    let s3 = mix64(state.wrapping_add(GAMMA.wrapping_mul(4)));
+    (s0 != 0 || s3 != 0).then(|| s0.wrapping_add(s3).rotate_left(23).wrapping_add(s0))
 }
 
-impl FirstDraw {
-    /// The outputs of stream `stream` of trial `trial`; `key` is `trial_key(seed, trial)`.
+/// A generator that hands out one given output and notes whether a sampler asked for more
+/// (then it hands out zeros, and the sample is not the generator's).
+#[derive(Debug, Clone, Copy)]
+pub struct OneOutput {
+    value: Option<u64>,
+    wanted_more: bool,
+}
+
+impl OneOutput {
+    /// Hands out `value`, once.
     #[inline]
-    pub fn new(key: u64, seed: u64, trial: u64, stream: u64) -> FirstDraw {
-        let state = mix64(key ^ stream);
-        let s0 = mix64(state.wrapping_add(GAMMA));
-        let s3 = mix64(state.wrapping_add(GAMMA.wrapping_mul(4)));
-        // An all-zero seed is replaced by a fixed one (`from_seed`); leave that case to the
-        // generator itself.
-        let first =
-            (s0 != 0 || s3 != 0).then(|| s0.wrapping_add(s3).rotate_left(23).wrapping_add(s0));
-        FirstDraw {
-            first,
-            seed,
-            trial,
-            stream,
-            computed: first.is_some(),
-            rest: None,
+    pub fn new(value: u64) -> OneOutput {
+        OneOutput {
+            value: Some(value),
+            wanted_more: false,
         }
+    }
+
+    /// Whether a second output was asked for.
+    #[inline]
+    pub fn wanted_more(&self) -> bool {
+        self.wanted_more
     }
 }
 
-impl rand::TryRng for FirstDraw {
+impl rand::TryRng for OneOutput {
     type Error = std::convert::Infallible;
 
     #[inline]
     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        if let Some(first) = self.first.take() {
-            return Ok(first);
-        }
-        let rng = self.rest.get_or_insert_with(|| {
-            let mut rng = trial_rng(self.seed, self.trial, self.stream);
-            // The first output was handed out already, unless it was left to the generator.
-            if self.computed {
-                rng.next_u64();
-            }
-            rng
-        });
-        Ok(rng.next_u64())
+        Ok(self.value.take().unwrap_or_else(|| {
+            self.wanted_more = true;
+            0
+        }))
     }
 
     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
@@ -170,21 +163,37 @@ mod tests {
     use rand_distr::{Distribution, Exp1};
 
     #[test]
-    fn first_draw_gives_the_generators_outputs() {
+    fn the_first_output_is_the_generators() {
         for (seed, trial, stream) in [(2026, 0, 1), (7, 12_345, SYSTEM_STREAM), (0, 0, 0)]
             .into_iter()
             .chain((0..200).map(|i| (2026, i, sku_stream("demand", "amazon", &format!("S{i}")))))
         {
-            let key = trial_key(seed, trial);
-            let mut rng = trial_rng(seed, trial, stream);
-            let mut lazy = FirstDraw::new(key, seed, trial, stream);
-            for _ in 0..4 {
-                assert_eq!(lazy.next_u64(), rng.next_u64(), "{seed} {trial} {stream}");
-            }
-            let a: f64 = Exp1.sample(&mut trial_rng(seed, trial, stream));
-            let b: f64 = Exp1.sample(&mut FirstDraw::new(key, seed, trial, stream));
-            assert_eq!(a.to_bits(), b.to_bits());
+            let first = first_output(trial_key(seed, trial), stream);
+            assert_eq!(first, Some(trial_rng(seed, trial, stream).next_u64()));
         }
+    }
+
+    #[test]
+    fn one_output_gives_the_generators_sample_unless_it_wanted_more() {
+        // Exp1's ziggurat takes a second output about once in 80 draws: among 20,000 streams
+        // some must have wanted more, and every other sample is the generator's, bit for bit.
+        let mut wanted_more = 0;
+        for i in 0..20_000 {
+            let stream = sku_stream("demand", "amazon", &format!("S{i}"));
+            let first = first_output(trial_key(2026, 3), stream).expect("not the zero seed");
+            let mut one = OneOutput::new(first);
+            let lean: f64 = Exp1.sample(&mut one);
+            let full: f64 = Exp1.sample(&mut trial_rng(2026, 3, stream));
+            if one.wanted_more() {
+                wanted_more += 1;
+            } else {
+                assert_eq!(lean.to_bits(), full.to_bits(), "stream {stream}");
+            }
+        }
+        assert!(
+            (50..1_000).contains(&wanted_more),
+            "{wanted_more} wanted more"
+        );
     }
 
     #[test]

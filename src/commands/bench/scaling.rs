@@ -1,7 +1,8 @@
 //! How the cost of one trial grows: with the number of trials (the reference stack), with the
 //! size of the catalog at the same total demand (generated catalogs of 200, 2,000 and 20,000
 //! SKUs on the four-week stack, Amazon's feed on changed sync) and with the horizon (the four-week catalog over 7, 28 and 112
-//! days). Every point runs single-threaded with the statistics a run keeps.
+//! days). Every point runs single-threaded with the statistics a run keeps; the catalog sizes are
+//! measured in turn over several rounds, each point the median of its rounds.
 
 use serde::Serialize;
 
@@ -24,8 +25,12 @@ const CATALOG_SIZES: [usize; 3] = [200, 2_000, 20_000];
 const CATALOG_ORDERS_PER_DAY: f64 = 1_500.0;
 /// Horizons of the horizon series, days.
 const HORIZON_DAYS: [u32; 3] = [7, 28, 112];
-/// Trials per point of the catalog and horizon series.
+/// Trials per point of the catalog and horizon series (per round of the catalog series).
 const CATALOG_TRIALS: u64 = 20;
+/// Rounds of the catalog series: its sizes are measured in turn, round after round, and each
+/// point is the median of its rounds. A shared machine's speed drifts and stalls by 10% and more
+/// within seconds; sizes measured side by side, several times, see the same machine.
+const CATALOG_ROUNDS: usize = 5;
 
 /// One measured point.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -69,12 +74,19 @@ pub fn scaling(reference: &Scenario, seed: u64) -> anyhow::Result<Scaling> {
     let trials = (TRIAL_COUNTS.iter())
         .map(|&n| point(&plan, n as f64, n, seed))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut catalog_size = Vec::new();
-    for skus in CATALOG_SIZES {
-        let csv = long_tail_catalog(skus, CATALOG_ORDERS_PER_DAY);
-        let plan = Plan::new(four_weeks_with(&csv, "28d", true)?);
-        catalog_size.push(point(&plan, skus as f64, CATALOG_TRIALS, seed)?);
+    let plans = (CATALOG_SIZES.iter())
+        .map(|&skus| {
+            let csv = long_tail_catalog(skus, CATALOG_ORDERS_PER_DAY);
+            Ok(Plan::new(four_weeks_with(&csv, "28d", true)?))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut rounds = vec![Vec::new(); plans.len()];
+    for _ in 0..CATALOG_ROUNDS {
+        for ((plan, &skus), rounds) in plans.iter().zip(&CATALOG_SIZES).zip(&mut rounds) {
+            rounds.push(point(plan, skus as f64, CATALOG_TRIALS, seed)?);
+        }
     }
+    let catalog_size: Vec<ScalingPoint> = rounds.iter().map(|r| median_point(r)).collect();
     let skus_csv = std::path::Path::new(FOUR_WEEKS).with_file_name("skus.csv");
     let skus_csv = std::fs::read_to_string(skus_csv)?;
     let mut horizon = Vec::new();
@@ -114,6 +126,24 @@ fn point(plan: &Plan, x: f64, trials: u64, seed: u64) -> anyhow::Result<ScalingP
         events_per_trial: per_trial(m.events),
         orders_per_trial: per_trial(m.orders),
     })
+}
+
+/// The round with the median cost of a trial, its setup the median of the rounds', and the
+/// trials and seconds of all of them.
+fn median_point(rounds: &[ScalingPoint]) -> ScalingPoint {
+    let median = |value: fn(&ScalingPoint) -> f64| {
+        let mut values: Vec<f64> = rounds.iter().map(value).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let ms_per_trial = median(|p| p.ms_per_trial);
+    let mut point = *(rounds.iter())
+        .find(|p| p.ms_per_trial == ms_per_trial)
+        .expect("the median is one of the rounds");
+    point.setup_ms = median(|p| p.setup_ms);
+    point.trials = rounds.iter().map(|p| p.trials).sum();
+    point.seconds = rounds.iter().map(|p| p.seconds).sum();
+    point
 }
 
 /// The chart of `scaling`: one panel per series.
@@ -170,6 +200,16 @@ mod tests {
                 orders_per_trial: 10.0,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_point_of_rounds_is_their_median() {
+        let rounds = points([12.0, 10.0, 30.0]);
+        let point = median_point(&rounds);
+        assert_eq!(point.ms_per_trial, 12.0);
+        assert_eq!(point.x, rounds[0].x);
+        assert_eq!(point.trials, 30);
+        assert!((point.seconds - 0.52).abs() < 1e-12);
     }
 
     #[test]

@@ -10,14 +10,15 @@ impl Engine<'_> {
     /// Schedules the next arrival of demand stream `stream` (`sku * channels + channel`).
     pub(super) fn schedule_demand(&mut self, stream: usize) {
         let c = stream % self.channels;
-        let mut need: f64 = Exp1.sample(&mut self.demand_rngs[stream]);
-        let scale = self.plan.scale[stream];
+        let demand = &mut self.demand[stream];
+        let mut need: f64 = Exp1.sample(&mut demand.rng);
+        let scale = demand.scale;
         if scale != 1.0 {
             need /= scale;
         }
         let segments = &self.plan.segments[c];
         let k = stream / self.channels;
-        let cursor = &mut self.stream_state[stream].segment;
+        let cursor = &mut self.demand[stream].state.segment;
         // `day_factors` is empty when no SKU has a `demand_cv`: most arrivals then never read
         // the SKU's (large, cold) scenario record.
         let next =
@@ -65,8 +66,8 @@ impl Engine<'_> {
 
     /// A unit of SKU `k` vanishes from the shelf, if any is left; no view changes.
     pub(super) fn shrink(&mut self, k: usize) {
-        if self.physical[k] > 0 {
-            self.physical[k] -= 1;
+        if self.sku[k].physical > 0 {
+            self.sku[k].physical -= 1;
             self.out.shrunk_units += 1;
             self.measures.shrunk(k);
             self.touch(k);

@@ -18,8 +18,8 @@ impl Engine<'_> {
     /// SKU `k`'s physical stock changed: the bundles drawing on it follow.
     pub(super) fn physical_changed(&mut self, k: usize) {
         let plan = self.plan;
-        for &b in &plan.bundles_of[k] {
-            self.physical[b] = self.derived(b, |c| self.physical[c]);
+        for &b in plan.bundles_of(k) {
+            self.sku[b].physical = self.derived(b, |c| self.sku[c].physical);
             self.touch(b);
         }
     }
@@ -28,7 +28,7 @@ impl Engine<'_> {
     /// is checked for their low-stock alerts).
     pub(super) fn bundle_views_follow(&mut self, n: usize, k: usize) {
         let plan = self.plan;
-        for &b in &plan.bundles_of[k] {
+        for &b in plan.bundles_of(k) {
             let value = self.derived(b, |c| self.views[self.at(c, n)]);
             let at = self.at(b, n);
             if self.views[at] != value {
@@ -45,7 +45,7 @@ impl Engine<'_> {
     pub(super) fn derive_all_bundles(&mut self) {
         for b in 0..self.plan.skus() {
             if self.plan.is_bundle(b) {
-                self.physical[b] = self.derived(b, |c| self.physical[c]);
+                self.sku[b].physical = self.derived(b, |c| self.sku[c].physical);
                 for n in 0..self.nodes {
                     let at = self.at(b, n);
                     self.views[at] = self.derived(b, |c| self.views[self.at(c, n)]);
@@ -58,8 +58,8 @@ impl Engine<'_> {
     /// component's) drops.
     pub(super) fn take_physical(&mut self, k: usize, qty: i64) {
         let plan = self.plan;
-        for &(unit, per) in &plan.units[k] {
-            self.physical[unit] -= qty * per;
+        for (unit, per) in plan.units_of(k) {
+            self.sku[unit].physical -= qty * per;
             self.touch(unit);
             self.physical_changed(unit);
         }

@@ -47,17 +47,23 @@ enum FeedItem {
     Batch(u32),
 }
 
+/// `Levels::column` of a link that is not a levels poll.
+const NO_COLUMN: usize = usize::MAX;
+
 /// Level batches, dirty sets and feed queues of one engine.
 pub(super) struct Levels {
-    /// Per SKU and link (`sku * links + link`, levels polls): whether the SKU is in the link's
-    /// dirty set; per link, the set as a list.
+    /// Per SKU and levels poll (`at`): whether the SKU is in the poll's dirty set; per link,
+    /// the set as a list.
     dirty: Vec<bool>,
     dirty_list: Vec<Vec<u32>>,
-    /// Per SKU and link (changed sync): the value the link last carried.
+    /// Per SKU and levels poll (`at`, changed sync): the value the poll last carried.
     last_carried: Vec<i64>,
-    /// Links, and per link its `from` node.
-    links: usize,
-    from: Vec<usize>,
+    /// Levels polls (the stride of `dirty` and `last_carried`: only they have a column, so a
+    /// SKU's flags and values share a cache line), per link its column (`NO_COLUMN`: not a
+    /// levels poll) and per column its link's `from` node.
+    polls: usize,
+    column: Vec<usize>,
+    poll_from: Vec<usize>,
     /// Per link (full sync): the send time of the last batch applied (for `ordered`).
     last_full: Vec<f64>,
     batches: Vec<Batch>,
@@ -82,12 +88,19 @@ impl Levels {
     pub(super) fn new(plan: &Plan) -> Levels {
         let s = &plan.scenario;
         let (skus, links) = (plan.skus(), s.links.len());
+        let poll_links: Vec<usize> = (0..links).filter(|&l| plan.level_poll[l]).collect();
+        let mut column = vec![NO_COLUMN; links];
+        for (p, &l) in poll_links.iter().enumerate() {
+            column[l] = p;
+        }
+        let polls = poll_links.len();
         Levels {
-            dirty: vec![false; skus * links],
+            dirty: vec![false; skus * polls],
             dirty_list: vec![Vec::new(); links],
-            last_carried: vec![0; skus * links],
-            links,
-            from: s.links.iter().map(|l| l.from).collect(),
+            last_carried: vec![0; skus * polls],
+            polls,
+            column,
+            poll_from: poll_links.iter().map(|&l| s.links[l].from).collect(),
             last_full: vec![f64::NEG_INFINITY; s.links.len()],
             batches: Vec::new(),
             free_batches: Vec::new(),
@@ -108,7 +121,7 @@ impl Levels {
         for k in 0..plan.skus() {
             self.restore(k, views, nodes);
         }
-        self.start_dirty_list = vec![Vec::new(); self.links];
+        self.start_dirty_list = vec![Vec::new(); self.column.len()];
         for (l, list) in self.start_dirty_list.iter_mut().enumerate() {
             if !plan.level_poll[l] {
                 continue;
@@ -134,28 +147,37 @@ impl Levels {
     /// `start_views`) back to time 0; [`Levels::reset`] then puts the SKUs dirty at time 0 back.
     #[inline]
     pub(super) fn restore(&mut self, k: usize, start_views: &[i64], nodes: usize) {
-        let links = self.links;
-        self.dirty[k * links..(k + 1) * links].fill(false);
-        for (l, &from) in self.from.iter().enumerate() {
-            self.last_carried[k * links + l] = start_views[k * nodes + from];
+        let polls = self.polls;
+        self.dirty[k * polls..(k + 1) * polls].fill(false);
+        for (p, &from) in self.poll_from.iter().enumerate() {
+            self.last_carried[k * polls + p] = start_views[k * nodes + from];
         }
+    }
+
+    /// The index of SKU `k`'s flag and value for levels poll `l` in `dirty` and
+    /// `last_carried`.
+    #[inline]
+    fn at(&self, k: usize, l: usize) -> usize {
+        debug_assert!(self.column[l] != NO_COLUMN, "link {l} is not a levels poll");
+        k * self.polls + self.column[l]
     }
 
     /// Whether SKU `k`'s dirty flags and last carried values are those of time 0.
     #[cfg(debug_assertions)]
     pub(super) fn at_start(&self, k: usize, start_views: &[i64], nodes: usize) -> bool {
-        let links = self.links;
-        (0..links).all(|l| {
+        (0..self.column.len()).all(|l| {
+            let Some(&p) = self.column.get(l).filter(|&&p| p != NO_COLUMN) else {
+                return self.start_dirty_list[l].is_empty();
+            };
             let dirty = self.start_dirty_list[l].contains(&(k as u32));
-            self.dirty[k * links + l] == dirty
-                && self.last_carried[k * links + l] == start_views[k * nodes + self.from[l]]
+            self.dirty[self.at(k, l)] == dirty
+                && self.last_carried[self.at(k, l)] == start_views[k * nodes + self.poll_from[p]]
         })
     }
 
     /// Back to time 0, but for the per-SKU state of [`Levels::restore`]: the dirty sets are
     /// those of time 0.
     pub(super) fn reset(&mut self) {
-        let links = self.links;
         for (l, (list, start)) in (self.dirty_list.iter_mut())
             .zip(&self.start_dirty_list)
             .enumerate()
@@ -163,7 +185,7 @@ impl Levels {
             list.clear();
             list.extend_from_slice(start);
             for &k in start {
-                self.dirty[k as usize * links + l] = true;
+                self.dirty[k as usize * self.polls + self.column[l]] = true;
             }
         }
         self.last_full.fill(f64::NEG_INFINITY);
@@ -196,8 +218,9 @@ impl Levels {
     #[inline]
     pub(super) fn mark_dirty(&mut self, plan: &Plan, n: usize, k: usize) {
         for &l in &plan.dirty_links_of[n] {
-            if !self.dirty[k * self.links + l] {
-                self.dirty[k * self.links + l] = true;
+            let at = self.at(k, l);
+            if !self.dirty[at] {
+                self.dirty[at] = true;
                 self.dirty_list[l].push(k as u32);
             }
         }
@@ -253,7 +276,7 @@ impl Engine<'_> {
         let mut list = std::mem::take(&mut self.levels.dirty_list[l]);
         for &k in &list {
             let k = k as usize;
-            let at = k * self.levels.links + l;
+            let at = self.levels.at(k, l);
             self.levels.dirty[at] = false;
             let value = self.carried(l, k);
             if self.plan.carries(l, k) && value != self.levels.last_carried[at] {
@@ -273,7 +296,8 @@ impl Engine<'_> {
         for entry in &mut entries {
             let k = entry.0 as usize;
             entry.1 = self.carried(l, k);
-            self.levels.last_carried[k * self.levels.links + l] = entry.1;
+            let at = self.levels.at(k, l);
+            self.levels.last_carried[at] = entry.1;
         }
         self.levels.batches[b as usize].entries = entries;
     }
@@ -294,7 +318,8 @@ impl Engine<'_> {
                 batch.entries.push((k as u32, value));
                 true
             } else {
-                self.levels.dirty[k * self.levels.links + l] = false;
+                let at = self.levels.at(k, l);
+                self.levels.dirty[at] = false;
                 false
             }
         });

@@ -186,8 +186,8 @@ impl Engine<'_> {
             m.skus[k].touched = true;
             m.touched.push(k as u32);
         }
-        if !self.recount_dirty[k] {
-            self.recount_dirty[k] = true;
+        if !self.sku[k].recount_dirty {
+            self.sku[k].recount_dirty = true;
             self.recount_list.push(k as u32);
         }
     }
@@ -202,7 +202,7 @@ impl Engine<'_> {
 
     /// Brings every SKU's exposure up to date (at the start of a trial).
     pub(super) fn refresh_all(&mut self) {
-        for k in 0..self.physical.len() {
+        for k in 0..self.sku.len() {
             self.refresh_sku(k);
         }
         self.measures.touched.clear();
@@ -214,7 +214,11 @@ impl Engine<'_> {
 
     fn refresh_sku(&mut self, k: usize) {
         let now = self.now;
-        let out_of_stock = self.physical[k] <= 0;
+        let out_of_stock = self.sku[k].physical <= 0;
+        if !out_of_stock && !self.measures.skus[k].exposure.exposed {
+            // No channel is exposed (the SKU's flag is theirs or'ed), and none can become so.
+            return;
+        }
         if out_of_stock && self.measures.skus[k].first_stockout.is_nan() {
             self.measures.skus[k].first_stockout = now;
             if self.out.first_stockout_seconds.is_nan() {
@@ -261,42 +265,29 @@ impl Engine<'_> {
         // SKUs the trial left alone are at their start, which adds nothing to these sums (SKUs
         // that start out of stock are always active): only the active ones are visited, in SKU
         // order, so every sum adds the same terms in the same order as a pass over all SKUs.
+        // One pass does all of a SKU's sums and then restores it to time 0 for the next trial
+        // (`pristine.rs`), while its state is in the cache.
         let mut active = std::mem::take(&mut self.active_list);
         active.clear();
         active.extend(bits(&self.active));
-        let m = &mut self.measures;
-        for &k in &active {
-            for c in 0..self.channels {
-                let state = &m.exposure[k * self.channels + c];
-                if state.exposed {
-                    self.out.channels[c].exposure_seconds += horizon - state.since;
-                }
-            }
-        }
-        for &k in &active {
-            let state = m.skus[k].exposure;
-            if state.exposed {
-                let seconds = horizon - state.since;
-                self.out.any_exposure_seconds += seconds;
-                m.skus[k].exposure_seconds += seconds;
-            }
-        }
         if self.out.first_stockout_seconds.is_nan() {
             self.out.first_stockout_seconds = horizon;
         }
+        let mut money = std::mem::take(&mut self.money_sums);
+        money.clear();
+        money.resize(self.channels, (0.0, 0.0));
         // A bundle's stock is its components': counted once, in theirs.
-        self.out.final_physical = self.total_physical();
-        let m = &self.measures;
-        // One pass over the SKUs for every channel (each channel's sums still in SKU order).
-        let mut money = vec![(0.0, 0.0); self.channels];
+        let mut changed_physical = 0;
         for &k in &active {
-            let (price, unit_margin) = self.money[k];
-            let counts = &m.counts[k * self.channels..(k + 1) * self.channels];
-            for ((lost_margin, revenue), counts) in money.iter_mut().zip(counts) {
-                *lost_margin += counts.withheld_units as f64 * unit_margin;
-                *revenue += counts.fulfilled_units as f64 * price;
+            self.finish_sku(k, &mut money);
+            if !self.plan.bundled || !self.plan.is_bundle(k) {
+                changed_physical += self.sku[k].physical - self.sku[k].start_physical;
             }
+            self.restore(k);
         }
+        self.active.fill(0);
+        self.out.final_physical = self.start_final_physical() + changed_physical;
+        let m = &self.measures;
         for (c, channel) in s.channels.iter().enumerate() {
             let out = &mut self.out.channels[c];
             (out.lost_margin, out.revenue) = money[c];
@@ -313,41 +304,75 @@ impl Engine<'_> {
                 out.oversold as f64 / out.accepted as f64
             };
         }
-        if s.catalog.is_catalog() {
-            for &k in &active {
-                let unit_margin = self.money[k].1;
-                let mut row = SkuOutcome {
-                    sku: k as u32,
-                    exposure_seconds: m.skus[k].exposure_seconds,
-                    first_stockout_seconds: m.skus[k].first_stockout,
-                    shrunk_units: m.skus[k].shrunk,
-                    low_stock_alert_seconds: self.monitor.low_at[k],
-                    ..SkuOutcome::default()
-                };
-                for counts in &m.counts[k * self.channels..(k + 1) * self.channels] {
-                    row.oversold += counts.oversold;
-                    row.penalty += counts.penalty;
-                    row.lost_margin += counts.withheld_units as f64 * unit_margin;
-                }
-                let stocked_out = !row.first_stockout_seconds.is_nan();
-                if !stocked_out {
-                    row.first_stockout_seconds = horizon;
-                }
-                let alerted = !row.low_stock_alert_seconds.is_nan();
-                if !alerted {
-                    row.low_stock_alert_seconds = horizon;
-                }
-                if stocked_out
-                    || alerted
-                    || row.oversold > 0
-                    || row.lost_margin > 0.0
-                    || row.shrunk_units > 0
-                {
-                    self.out.skus.push(row);
-                }
-            }
-        }
+        self.money_sums = money;
         self.active_list = active;
         self.out.clone()
+    }
+
+    /// Adds SKU `k`'s open exposure, lost margin and revenue (`money`: per channel) to the
+    /// horizon's sums, and its row to the outcome's SKUs (catalogs).
+    fn finish_sku(&mut self, k: usize, money: &mut [(f64, f64)]) {
+        let (horizon, channels) = (self.horizon, self.channels);
+        let m = &mut self.measures;
+        let state = m.skus[k].exposure;
+        // A SKU exposed on a channel is exposed on some channel (`refresh_sku`).
+        if state.exposed {
+            for c in 0..channels {
+                let state = &m.exposure[k * channels + c];
+                if state.exposed {
+                    self.out.channels[c].exposure_seconds += horizon - state.since;
+                }
+            }
+            let seconds = horizon - state.since;
+            self.out.any_exposure_seconds += seconds;
+            m.skus[k].exposure_seconds += seconds;
+        }
+        debug_assert!(
+            state.exposed || (0..channels).all(|c| !m.exposure[k * channels + c].exposed),
+            "SKU {k} exposed on a channel but not on any"
+        );
+        let super::SkuState {
+            price,
+            unit_margin,
+            low_at,
+            ..
+        } = self.sku[k];
+        let counts = &m.counts[k * channels..(k + 1) * channels];
+        for ((lost_margin, revenue), counts) in money.iter_mut().zip(counts) {
+            *lost_margin += counts.withheld_units as f64 * unit_margin;
+            *revenue += counts.fulfilled_units as f64 * price;
+        }
+        if !self.plan.scenario.catalog.is_catalog() {
+            return;
+        }
+        let mut row = SkuOutcome {
+            sku: k as u32,
+            exposure_seconds: m.skus[k].exposure_seconds,
+            first_stockout_seconds: m.skus[k].first_stockout,
+            shrunk_units: m.skus[k].shrunk,
+            low_stock_alert_seconds: low_at,
+            ..SkuOutcome::default()
+        };
+        for counts in counts {
+            row.oversold += counts.oversold;
+            row.penalty += counts.penalty;
+            row.lost_margin += counts.withheld_units as f64 * unit_margin;
+        }
+        let stocked_out = !row.first_stockout_seconds.is_nan();
+        if !stocked_out {
+            row.first_stockout_seconds = horizon;
+        }
+        let alerted = !row.low_stock_alert_seconds.is_nan();
+        if !alerted {
+            row.low_stock_alert_seconds = horizon;
+        }
+        if stocked_out
+            || alerted
+            || row.oversold > 0
+            || row.lost_margin > 0.0
+            || row.shrunk_units > 0
+        {
+            self.out.skus.push(row);
+        }
     }
 }

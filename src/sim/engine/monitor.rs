@@ -47,8 +47,6 @@ pub(super) struct Monitor {
     alerted: Vec<bool>,
     /// Per poll link: the debt of its oldest failed poll since its last batch (`NO_DEBT`: none).
     failed_poll: Vec<u32>,
-    /// Per SKU: when its low-stock alert was raised, seconds (NaN: not yet).
-    pub(super) low_at: Vec<f64>,
 }
 
 impl Monitor {
@@ -64,7 +62,6 @@ impl Monitor {
             checking: vec![false; links],
             alerted: vec![false; links],
             failed_poll: vec![NO_DEBT; links],
-            low_at: vec![f64::NAN; plan.skus()],
         }
     }
 
@@ -78,7 +75,8 @@ impl Monitor {
         self.checking.fill(false);
         self.alerted.fill(false);
         self.failed_poll.fill(NO_DEBT);
-        // `low_at` is per SKU: restored with every SKU the trial changed.
+        // When a SKU's low-stock alert was raised is per SKU (`SkuState::low_at`): restored
+        // with every SKU the trial changed.
     }
 
     /// Whether link `l`'s subscription is deleted.
@@ -245,8 +243,8 @@ impl Engine<'_> {
     /// Low-stock alert: the first moment the record's view of SKU `k` is at most its threshold
     /// (checked at time 0 and at every change of the record's view).
     pub(super) fn check_low_stock(&mut self, k: usize) {
-        let threshold = self.plan.low_stock_at[k];
-        if !self.monitor.low_at[k].is_nan() || threshold.is_nan() {
+        let threshold = self.sku[k].low_stock_at;
+        if !self.sku[k].low_at.is_nan() || threshold.is_nan() {
             return;
         }
         let Some(record) = self.plan.scenario.record else {
@@ -254,7 +252,7 @@ impl Engine<'_> {
         };
         if self.views[self.at(k, record)] as f64 <= threshold {
             self.activate(k);
-            self.monitor.low_at[k] = self.now;
+            self.sku[k].low_at = self.now;
             if self.out.low_stock_alert_seconds.is_nan() {
                 self.out.low_stock_alert_seconds = self.now;
             }

@@ -2,21 +2,19 @@
 //! deterministic (stock, views, dirty sets, exposure), so an engine works it out once; a trial
 //! notes every SKU it changes (`activate`), and the next trial restores only those. With demand
 //! and shrink streams whose first draw is made without seeding their generator
-//! (`sim::rng::FirstDraw`), a trial costs time in proportion to the SKUs that sell or change,
+//! (`sim::rng::first_output`), a trial costs time in proportion to the SKUs that sell or change,
 //! not to the catalog: a long tail of SKUs that sell nothing in a trial costs a few
 //! instructions each (docs/model.md, "How fast").
 
-use super::{Engine, StreamState};
+use super::Engine;
 
 /// The per-SKU state at time 0 and the SKUs every trial must look at.
 #[derive(Debug, Default)]
 pub(super) struct Start {
-    /// Per SKU: physical stock; per SKU and node: views.
-    physical: Vec<i64>,
+    /// Per SKU and node: views (per SKU, physical stock and whether a view differs from it are
+    /// `SkuState::start_physical` and `start_recount_dirty`).
     views: Vec<i64>,
-    /// Per SKU: whether a view differs from the stock (the first recount looks at it), and
-    /// those SKUs.
-    recount_dirty: Vec<bool>,
+    /// The SKUs with a view that differs from their stock (the first recount looks at them).
     pub(super) recount: Vec<u32>,
     /// SKUs the checks at time 0 (reorder point, low-stock alert) act on.
     pub(super) checks: Vec<u32>,
@@ -51,7 +49,7 @@ impl Engine<'_> {
         let s = &plan.scenario;
         let nodes = self.nodes;
         for (k, sku) in s.catalog.skus.iter().enumerate() {
-            self.physical[k] = sku.initial;
+            self.sku[k].physical = sku.initial;
             let views = &mut self.views[k * nodes..(k + 1) * nodes];
             for (view, node) in views.iter_mut().zip(&s.nodes) {
                 *view = node.initial.unwrap_or(sku.initial);
@@ -64,9 +62,7 @@ impl Engine<'_> {
         self.refresh_all();
         self.measures.capture_start();
         let mut start = Start {
-            physical: self.physical.clone(),
             views: self.views.clone(),
-            recount_dirty: vec![false; plan.skus()],
             first_stockout_seconds: self.out.first_stockout_seconds,
             ..Start::default()
         };
@@ -74,13 +70,15 @@ impl Engine<'_> {
         for (k, special) in special.iter_mut().enumerate() {
             let views = &self.views[k * nodes..(k + 1) * nodes];
             // A view that differs from the stock: the first recount looks at it.
-            if views.iter().any(|&v| v != self.physical[k]) {
-                start.recount_dirty[k] = true;
+            let physical = self.sku[k].physical;
+            self.sku[k].start_physical = physical;
+            if views.iter().any(|&v| v != physical) {
+                self.sku[k].start_recount_dirty = true;
                 start.recount.push(k as u32);
                 *special = true;
             }
             // Out of stock: exposed, stocked out from time 0.
-            if self.physical[k] <= 0 {
+            if physical <= 0 {
                 *special = true;
             }
             if let Some(record) = s.record {
@@ -91,7 +89,7 @@ impl Engine<'_> {
                 }
             }
             if !plan.is_bundle(k) {
-                start.final_physical += self.physical[k];
+                start.final_physical += physical;
             }
         }
         for k in self.levels.dirty_at_start() {
@@ -103,14 +101,14 @@ impl Engine<'_> {
         self.start = start;
     }
 
-    /// Notes that the trial changes SKU `k`'s state (the next trial restores it).
+    /// Notes that the trial changes SKU `k`'s state (restored at the horizon, `finish`).
     #[inline(always)]
     pub(super) fn activate(&mut self, k: usize) {
         self.active[k / 64] |= 1 << (k % 64);
     }
 
-    /// Every SKU the last trial changed back to time 0; then the SKUs every trial looks at
-    /// are active.
+    /// Every SKU the last trial changed back to time 0 (none when it reached the horizon,
+    /// which restores them; a runaway's); then the SKUs every trial looks at are active.
     pub(super) fn restore_changed(&mut self) {
         let mut active = std::mem::take(&mut self.active);
         for k in bits(&active) {
@@ -126,57 +124,52 @@ impl Engine<'_> {
     }
 
     /// SKU `k` back to time 0.
-    fn restore(&mut self, k: usize) {
+    pub(super) fn restore(&mut self, k: usize) {
         let (nodes, channels) = (self.nodes, self.channels);
-        self.physical[k] = self.start.physical[k];
+        let sku = &mut self.sku[k];
+        sku.physical = sku.start_physical;
+        sku.recount_dirty = sku.start_recount_dirty;
+        sku.reorder_open = false;
+        sku.low_at = f64::NAN;
         let views = k * nodes..(k + 1) * nodes;
         self.views[views.clone()].copy_from_slice(&self.start.views[views.clone()]);
         self.committed[views].fill(0);
         let links = self.link_messages.len();
         self.last_applied[k * links..(k + 1) * links].fill(f64::NEG_INFINITY);
-        self.reorder_open[k] = false;
-        let streams = k * channels..(k + 1) * channels;
-        self.stream_state[streams].fill(StreamState::default());
-        self.recount_dirty[k] = self.start.recount_dirty[k];
+        // A demand stream's state is reset when a trial starts using it (`schedule_start`).
         self.measures.restore(k, channels);
-        self.monitor.low_at[k] = f64::NAN;
         self.levels.restore(k, &self.start.views, nodes);
     }
 
-    /// Physical units of every SKU but bundles now: those at time 0 plus the changes of the
-    /// active SKUs.
-    pub(super) fn total_physical(&self) -> i64 {
-        let changed: i64 = (bits(&self.active))
-            .filter(|&k| !self.plan.is_bundle(k))
-            .map(|k| self.physical[k] - self.start.physical[k])
-            .sum();
-        self.start.final_physical + changed
+    /// Physical units of every SKU but bundles at time 0.
+    pub(super) fn start_final_physical(&self) -> i64 {
+        self.start.final_physical
     }
 
     /// Checks that every SKU the trial did not note as active is exactly at its start, and
     /// that its start adds nothing to the horizon's sums (builds with debug assertions: every
-    /// test run).
+    /// test run). A demand stream's state is not among them: a trial resets it when it starts
+    /// using the stream (`schedule_start`), whatever the trial before left.
     #[cfg(debug_assertions)]
     pub(super) fn check_inactive(&self) {
         let (nodes, channels) = (self.nodes, self.channels);
-        let (skus, links) = (self.physical.len(), self.link_messages.len());
+        let (skus, links) = (self.sku.len(), self.link_messages.len());
         let mut active = vec![false; skus];
         bits(&self.active).for_each(|k| active[k] = true);
         for k in (0..skus).filter(|&k| !active[k]) {
             let views = k * nodes..(k + 1) * nodes;
-            let streams = k * channels..(k + 1) * channels;
-            let at_start = self.physical[k] == self.start.physical[k]
+            let sku = &self.sku[k];
+            let at_start = sku.physical == sku.start_physical
                 && self.views[views.clone()] == self.start.views[views.clone()]
                 && self.committed[views].iter().all(|&c| c == 0)
                 && (self.last_applied[k * links..(k + 1) * links].iter())
                     .all(|&t| t == f64::NEG_INFINITY)
-                && !self.reorder_open[k]
-                && (self.stream_state[streams].iter()).all(|&s| s == StreamState::default())
-                && self.recount_dirty[k] == self.start.recount_dirty[k]
+                && !sku.reorder_open
+                && sku.recount_dirty == sku.start_recount_dirty
                 && self.measures.at_start(k, channels)
-                && self.monitor.low_at[k].is_nan()
+                && sku.low_at.is_nan()
                 && self.levels.at_start(k, &self.start.views, nodes)
-                && self.physical[k] > 0;
+                && sku.physical > 0;
             assert!(
                 at_start,
                 "SKU {k} changed in trial {} without being noted active",

@@ -35,7 +35,7 @@ impl Engine<'_> {
         o.committed |= 1 << n;
         let (sku, qty) = (o.sku as usize, i64::from(o.qty));
         // A bundle's units are committed in component units.
-        for &(k, per) in &self.plan.units[sku] {
+        for (k, per) in self.plan.units_of(sku) {
             let at = self.at(k, n);
             self.committed[at] += qty * per;
         }
@@ -52,7 +52,7 @@ impl Engine<'_> {
         while nodes != 0 {
             let n = nodes.trailing_zeros() as usize;
             nodes &= nodes - 1;
-            for &(k, per) in &plan.units[sku] {
+            for (k, per) in plan.units_of(sku) {
                 let at = self.at(k, n);
                 self.committed[at] -= qty * per;
                 self.levels.mark_dirty(plan, n, k);

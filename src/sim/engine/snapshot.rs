@@ -44,7 +44,7 @@ pub struct Snapshot<'e> {
     pub channels: &'e [ChannelOutcome],
     pub(super) plan: &'e Plan,
     /// Every SKU's physical stock, and views (`sku * nodes + node`).
-    pub(super) all_physical: &'e [i64],
+    pub(super) all_skus: &'e [super::SkuState],
     pub(super) all_views: &'e [i64],
     pub(super) all_committed: &'e [i64],
     pub(super) orders: &'e [Order],
@@ -55,7 +55,7 @@ pub struct Snapshot<'e> {
 impl Snapshot<'_> {
     /// SKU `k`'s physical stock (a bundle's: `min floor(P_c / k)` over its components).
     pub fn physical_of(&self, k: usize) -> i64 {
-        self.all_physical[k]
+        self.all_skus[k].physical
     }
 
     /// SKU `k`'s view at node `n`.
@@ -70,20 +70,18 @@ impl Snapshot<'_> {
 
     /// Units channel `c` lists of SKU `k` now.
     pub fn listed_of(&self, c: usize, k: usize) -> i64 {
-        let sells = &self.plan.sells[k * self.plan.scenario.channels.len() + c];
-        if !sells.listed {
-            return 0;
+        match self.plan.listing(k * self.plan.scenario.channels.len() + c) {
+            Some((node, listing)) => listing_units(listing, self.view_of(k, node)),
+            None => 0,
         }
-        listing_units(&sells.listing, self.view_of(k, sells.node as usize))
     }
 
     /// Units channel `c` lists now.
     pub fn listed(&self, c: usize) -> i64 {
-        let sells = &self.plan.sells[c];
-        if !sells.listed {
-            return 0;
+        match self.plan.listing(c) {
+            Some((node, listing)) => listing_units(listing, self.views[node]),
+            None => 0,
         }
-        listing_units(&sells.listing, self.views[sells.node as usize])
     }
 
     /// What `event`, the one just handled, carried: an order's units (a sale, an order message

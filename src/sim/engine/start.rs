@@ -4,13 +4,13 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use super::Engine;
+use super::{DemandStream, Engine, StreamState};
 use crate::scenario::Transport;
 use crate::sim::demand::expected_arrivals;
 use crate::sim::event::Event;
 use crate::sim::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome};
 use crate::sim::plan::Plan;
-use crate::sim::rng::{FirstDraw, SYSTEM_STREAM, trial_key, trial_rng};
+use crate::sim::rng::{OneOutput, SYSTEM_STREAM, first_output, trial_key, trial_rng};
 
 impl Engine<'_> {
     pub(super) fn reset(&mut self, seed: u64, trial: u64) {
@@ -75,6 +75,10 @@ impl Engine<'_> {
         let s = &plan.scenario;
         for (i, order) in s.scheduled_orders.iter().enumerate() {
             self.schedule(order.at, Event::Scheduled { index: i as u32 });
+            // The only streams a trial uses besides those it seeds below: reset here, as those
+            // are when seeded, not when the SKU is restored.
+            let stream = order.sku * self.channels + order.channel;
+            self.demand[stream].state = StreamState::default();
         }
         for (i, receipt) in s.stock.receipts.iter().enumerate() {
             self.schedule(receipt.at, Event::Receipt { index: i as u32 });
@@ -89,17 +93,23 @@ impl Engine<'_> {
             }
         }
         let key = trial_key(self.seed, self.trial);
-        for stream in 0..self.stream_state.len() {
-            if self.first_before(key, self.first_demand[stream]) {
-                let id = self.streams.demand[stream];
-                self.demand_rngs[stream] = trial_rng(self.seed, self.trial, id);
+        for stream in 0..self.demand.len() {
+            let first = self.first_demand[stream];
+            if self.first_before(key, first) {
+                let id = first.0;
+                self.demand[stream] = DemandStream {
+                    rng: trial_rng(self.seed, self.trial, id),
+                    state: StreamState::default(),
+                    ..self.demand[stream]
+                };
                 self.activate(stream / self.channels);
                 self.schedule_demand(stream);
             }
         }
         for k in 0..self.first_shrink.len() {
-            if self.first_before(key, self.first_shrink[k]) {
-                let id = self.streams.shrink[k];
+            let first = self.first_shrink[k];
+            if self.first_before(key, first) {
+                let id = first.0;
                 self.shrink_rngs[k] = trial_rng(self.seed, self.trial, id);
                 self.schedule_shrink(k);
             }
@@ -118,18 +128,24 @@ impl Engine<'_> {
     }
 
     /// Whether the stream `(id, limit)` (`first_demand`, `first_shrink`) may have an arrival
-    /// before the horizon: whether its first `Exp1` draw, made without seeding its generator, is
-    /// below `limit`. Exact: the limits exceed the draw that reaches the horizon by a margin far
-    /// above rounding, and a stream that may is then drawn by `schedule_demand` or
-    /// `schedule_shrink` as always, from the same first draw.
+    /// before the horizon: whether its first `Exp1` draw, made from its generator's first
+    /// output without seeding it, is below `limit`. When the draw needs a second output (the
+    /// ziggurat's slow path, about once in 80) the answer is yes. Exact as used: the limits
+    /// exceed the draw that reaches the horizon by a margin far above rounding, and a stream
+    /// that may is then seeded and drawn by `schedule_demand` or `schedule_shrink` as always,
+    /// from the same first output (a stream that turns out to have no arrival schedules none).
     #[inline]
     fn first_before(&self, key: u64, (id, limit): (u64, f64)) -> bool {
         if limit == f64::INFINITY {
             return true;
         }
         limit > 0.0 && {
-            let draw: f64 = Exp1.sample(&mut FirstDraw::new(key, self.seed, self.trial, id));
-            draw < limit
+            let Some(first) = first_output(key, id) else {
+                return true;
+            };
+            let mut one = OneOutput::new(first);
+            let draw: f64 = Exp1.sample(&mut one);
+            draw < limit || one.wanted_more()
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::sim::event::Event;
 impl Engine<'_> {
     /// `qty` units of SKU `k` arrive: its physical stock and the record's view rise.
     pub(super) fn receive(&mut self, k: usize, qty: i64) {
-        self.physical[k] += qty;
+        self.sku[k].physical += qty;
         self.out.received_units += qty.unsigned_abs();
         self.touch(k);
         self.physical_changed(k);
@@ -26,12 +26,13 @@ impl Engine<'_> {
             return;
         };
         // `reorder_point` is `i64::MIN` for a SKU without a policy: never at or below it.
-        if !self.reorder_open[k] && self.views[self.at(k, record)] <= self.plan.reorder_point[k] {
+        let sku = self.sku[k];
+        if !sku.reorder_open && self.views[self.at(k, record)] <= sku.reorder_point {
             let Some(policy) = &s.catalog.skus[k].reorder else {
                 return;
             };
             self.activate(k);
-            self.reorder_open[k] = true;
+            self.sku[k].reorder_open = true;
             let lead = policy.lead_time.sample(&mut self.rng);
             let event = Event::ReorderArrival { sku: k as u32 };
             self.schedule(self.now + lead, event);
@@ -44,7 +45,7 @@ impl Engine<'_> {
         let mut list = std::mem::take(&mut self.recount_list);
         list.sort_unstable();
         for &k in &list {
-            self.recount_dirty[k as usize] = false;
+            self.sku[k as usize].recount_dirty = false;
         }
         for &k in &list {
             let k = k as usize;
@@ -53,7 +54,7 @@ impl Engine<'_> {
                 continue;
             }
             for n in 0..self.nodes {
-                let physical = self.physical[k];
+                let physical = self.sku[k].physical;
                 let gap = self.views[self.at(k, n)] - physical;
                 self.out.reconciled_units += gap.unsigned_abs();
                 if gap != 0 {
