@@ -124,9 +124,11 @@ pub struct Engine<'a> {
     orders: Vec<Order>,
     /// Each node's applied orders, in order of application (for order polls).
     order_logs: Vec<Vec<u32>>,
-    /// Per SKU and link (`sku * links + link`): the send time of the last level message applied
-    /// (for `ordered`).
+    /// Per SKU and `ordered` link (`applied_at`): the send time of the last level message
+    /// applied; per link its column (`usize::MAX`: not `ordered`), and the columns.
     last_applied: Vec<f64>,
+    ordered_column: Vec<usize>,
+    ordered: usize,
     /// Per node queued event by event: items waiting for a server, with when they joined.
     waiting: Vec<std::collections::VecDeque<(u32, f64)>>,
     /// Per node queued event by event: servers busy.
@@ -196,6 +198,14 @@ impl<'a> Engine<'a> {
         let (nodes, links, channels) = (s.nodes.len(), s.links.len(), s.channels.len());
         let skus = plan.skus();
         let streams = skus * channels;
+        let mut ordered_column = vec![usize::MAX; links];
+        let mut ordered = 0;
+        for (l, link) in s.links.iter().enumerate() {
+            if link.ordered {
+                ordered_column[l] = ordered;
+                ordered += 1;
+            }
+        }
         let mut engine = Engine {
             plan,
             horizon: s.horizon,
@@ -221,7 +231,9 @@ impl<'a> Engine<'a> {
             committed: vec![0; skus * nodes],
             orders: Vec::new(),
             order_logs: vec![Vec::new(); nodes],
-            last_applied: vec![f64::NEG_INFINITY; links * skus],
+            last_applied: vec![f64::NEG_INFINITY; ordered * skus],
+            ordered_column,
+            ordered,
             waiting: vec![Default::default(); nodes],
             busy: vec![0; nodes],
             workloads: (plan.queues.iter())
@@ -449,6 +461,13 @@ impl<'a> Engine<'a> {
     #[inline]
     fn at(&self, k: usize, n: usize) -> usize {
         k * self.nodes + n
+    }
+
+    /// The index of SKU `k`'s last applied send time on `ordered` link `l` in `last_applied`.
+    #[inline]
+    fn applied_at(&self, k: usize, l: usize) -> usize {
+        debug_assert!(self.ordered_column[l] != usize::MAX, "link {l} is not ordered");
+        k * self.ordered + self.ordered_column[l]
     }
 
     /// Units channel `c` lists of SKU `k` now, by the listing rule (docs/model.md, "Listing").

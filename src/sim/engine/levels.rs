@@ -384,13 +384,13 @@ impl Engine<'_> {
                 self.levels.last_full[l] = sent;
             }
         }
-        let links = self.plan.scenario.links.len();
         let entries = std::mem::take(&mut self.levels.batches[b as usize].entries);
         for &(k, value) in &entries {
             let k = k as usize;
             if ordered && !full {
                 self.activate(k);
-                let last = &mut self.last_applied[k * links + l];
+                let at = self.applied_at(k, l);
+                let last = &mut self.last_applied[at];
                 if sent < *last {
                     continue;
                 }

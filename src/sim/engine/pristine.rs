@@ -134,8 +134,8 @@ impl Engine<'_> {
         let views = k * nodes..(k + 1) * nodes;
         self.views[views.clone()].copy_from_slice(&self.start.views[views.clone()]);
         self.committed[views].fill(0);
-        let links = self.link_messages.len();
-        self.last_applied[k * links..(k + 1) * links].fill(f64::NEG_INFINITY);
+        let ordered = self.ordered;
+        self.last_applied[k * ordered..(k + 1) * ordered].fill(f64::NEG_INFINITY);
         // A demand stream's state is reset when a trial starts using it (`schedule_start`).
         self.measures.restore(k, channels);
         self.levels.restore(k, &self.start.views, nodes);
@@ -153,7 +153,7 @@ impl Engine<'_> {
     #[cfg(debug_assertions)]
     pub(super) fn check_inactive(&self) {
         let (nodes, channels) = (self.nodes, self.channels);
-        let (skus, links) = (self.sku.len(), self.link_messages.len());
+        let skus = self.sku.len();
         let mut active = vec![false; skus];
         bits(&self.active).for_each(|k| active[k] = true);
         for k in (0..skus).filter(|&k| !active[k]) {
@@ -162,7 +162,7 @@ impl Engine<'_> {
             let at_start = sku.physical == sku.start_physical
                 && self.views[views.clone()] == self.start.views[views.clone()]
                 && self.committed[views].iter().all(|&c| c == 0)
-                && (self.last_applied[k * links..(k + 1) * links].iter())
+                && (self.last_applied[k * self.ordered..(k + 1) * self.ordered].iter())
                     .all(|&t| t == f64::NEG_INFINITY)
                 && !sku.reorder_open
                 && sku.recount_dirty == sku.start_recount_dirty

@@ -124,10 +124,10 @@ impl Engine<'_> {
     pub(super) fn write_level(&mut self, l: usize, k: usize, sent: f64, value: i64, debt: u32) {
         self.monitor.settle(debt, self.now);
         let link = &self.plan.scenario.links[l];
-        let links = self.plan.scenario.links.len();
         if link.ordered {
             self.activate(k);
-            let last = &mut self.last_applied[k * links + l];
+            let at = self.applied_at(k, l);
+            let last = &mut self.last_applied[at];
             if sent < *last {
                 return;
             }
