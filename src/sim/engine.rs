@@ -466,7 +466,10 @@ impl<'a> Engine<'a> {
     /// The index of SKU `k`'s last applied send time on `ordered` link `l` in `last_applied`.
     #[inline]
     fn applied_at(&self, k: usize, l: usize) -> usize {
-        debug_assert!(self.ordered_column[l] != usize::MAX, "link {l} is not ordered");
+        debug_assert!(
+            self.ordered_column[l] != usize::MAX,
+            "link {l} is not ordered"
+        );
         k * self.ordered + self.ordered_column[l]
     }
 
