@@ -65,3 +65,33 @@ fn a_trial_that_starts_unquiet_is_the_same_after_other_trials() {
     assert_eq!(empty.count(), 2);
     assert_trials_independent(&plan, 6);
 }
+
+#[test]
+fn a_trial_after_a_runaway_is_the_same_as_in_a_fresh_engine() {
+    // A trial stopped as a runaway never reaches the horizon, which restores what it changed:
+    // the next trial in the same engine must do it. With the event limit near a trial's count,
+    // some trials of four days run away and others finish.
+    let toml = FOUR_WEEKS
+        .replacen("horizon = \"28d\"", "horizon = \"4d\"", 1)
+        .replacen("trials = 1000\n", "trials = 1000\nmax_events = 26200\n", 1);
+    assert!(toml.contains("max_events = 26200"));
+    let plan = plan(&toml, SKUS);
+    let mut engine = Engine::new(&plan);
+    let (mut ran_away, mut finished) = (0, 0);
+    for trial in 0..8 {
+        let after_others = engine.run_trial(2026, trial);
+        let fresh = Engine::new(&plan).run_trial(2026, trial);
+        match (&after_others, &fresh) {
+            (Ok(a), Ok(b)) => {
+                finished += 1;
+                assert!(a == b, "trial {trial} differs after others");
+            }
+            (Err(_), Err(_)) => ran_away += 1,
+            _ => panic!("trial {trial}: a runaway in one engine only"),
+        }
+    }
+    assert!(
+        ran_away > 0 && finished > 0,
+        "{ran_away} ran away, {finished} finished"
+    );
+}

@@ -1,6 +1,6 @@
 //! What every trial starts from, and what a trial changed. The per-SKU state at time 0 is
 //! deterministic (stock, views, dirty sets, exposure), so an engine works it out once; a trial
-//! notes every SKU it changes (`activate`), and the next trial restores only those. With demand
+//! notes every SKU it changes (`activate`) and restores only those at the horizon. With demand
 //! and shrink streams whose first draw is made without seeding their generator
 //! (`sim::rng::first_output`), a trial costs time in proportion to the SKUs that sell or change,
 //! not to the catalog: a long tail of SKUs that sell nothing in a trial costs a few
@@ -107,8 +107,8 @@ impl Engine<'_> {
         self.active[k / 64] |= 1 << (k % 64);
     }
 
-    /// Every SKU the last trial changed back to time 0 (none when it reached the horizon,
-    /// which restores them; a runaway's); then the SKUs every trial looks at are active.
+    /// Every SKU a trial stopped as a runaway changed back to time 0 (a trial that reached the
+    /// horizon restored its own); then the SKUs every trial looks at are active.
     pub(super) fn restore_changed(&mut self) {
         let mut active = std::mem::take(&mut self.active);
         for k in bits(&active) {
