@@ -15,6 +15,7 @@ mod monitor;
 mod polls;
 mod pristine;
 mod processing;
+mod records;
 mod ship;
 mod snapshot;
 mod start;
@@ -25,7 +26,7 @@ pub use super::event::{Event, Payload};
 use super::outcome::TrialOutcome;
 use super::plan::Plan;
 use super::queue::EventQueue;
-use super::rng::{SYSTEM_STREAM, SkuStreams, TrialRng, named_stream, trial_rng};
+use super::rng::{SYSTEM_STREAM, TrialRng, trial_rng};
 pub use super::runaway::Runaway;
 use super::workload::Workload;
 use levels::Levels;
@@ -33,76 +34,12 @@ use measure::Measures;
 use monitor::Monitor;
 use polls::Polls;
 use pristine::Start;
+use records::{DemandStream, Order, SkuState, StreamState};
 pub use snapshot::{Snapshot, listed_units, listing_units};
+use start::StreamIds;
 
 /// Marks a background order (another SKU) in a processing queue.
 const BACKGROUND: u32 = u32::MAX;
-
-/// An order on its way through the stack.
-#[derive(Debug, Clone, Copy)]
-struct Order {
-    /// Units.
-    qty: u32,
-    /// Index of its SKU.
-    sku: u32,
-    /// Bit `n` set once the order has visited node `n`.
-    seen: u64,
-    /// Bit `n` set while node `n` holds its units committed.
-    committed: u64,
-    /// When it ships (or is cancelled), seconds.
-    ship_at: f64,
-}
-
-/// A demand stream as every one of its arrivals reads it: its generator, its share of the
-/// channel's demand and what the trial changed of it, in one cache line (a large catalog's
-/// streams do not fit in the cache, and most arrivals are the first of their stream in a while).
-#[derive(Debug, Clone)]
-#[repr(align(64))]
-struct DemandStream {
-    rng: TrialRng,
-    /// `plan.scale`.
-    scale: f64,
-    state: StreamState,
-}
-
-const _: () = assert!(std::mem::size_of::<DemandStream>() == 64);
-
-/// Per SKU, what most events that touch the SKU read or write, and what restores it, in one
-/// cache line: a large catalog's SKUs do not fit in the cache, and a sale of a SKU that has not
-/// sold for a while would otherwise miss in a table for each of these.
-#[derive(Debug, Clone, Copy)]
-#[repr(align(64))]
-struct SkuState {
-    /// Physical units on hand, now and at time 0.
-    physical: i64,
-    start_physical: i64,
-    /// `plan.reorder_point` and `plan.low_stock_at`.
-    reorder_point: i64,
-    low_stock_at: f64,
-    /// When its low-stock alert was raised this trial (NaN: not yet).
-    low_at: f64,
-    /// Its price and unit margin (the horizon's money sums).
-    price: f64,
-    unit_margin: f64,
-    /// Whether its stock or a view changed since the last recount (a SKU that did not has
-    /// every view equal to its stock, so the recount skips it), and at time 0.
-    recount_dirty: bool,
-    start_recount_dirty: bool,
-    /// Whether a reorder is open.
-    reorder_open: bool,
-}
-
-const _: () = assert!(std::mem::size_of::<SkuState>() == 64);
-
-/// What a trial changes of a demand stream, side by side.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct StreamState {
-    /// The rate segment its next search starts from.
-    segment: usize,
-    /// Whether its penalty and `ship_after` generators were seeded this trial.
-    penalty_seeded: bool,
-    ship_seeded: bool,
-}
 
 /// Runs trials of one plan, reusing its memory.
 pub struct Engine<'a> {
@@ -284,8 +221,8 @@ impl<'a> Engine<'a> {
             out: TrialOutcome::default(),
         };
         let cv = !engine.day_factors.is_empty();
-        engine.first_demand = start::first_demand(plan, &engine.streams.demand, cv);
-        engine.first_shrink = start::first_shrink(plan, &engine.streams.shrink);
+        engine.first_demand = start::first_demand(plan, cv);
+        engine.first_shrink = start::first_shrink(plan);
         engine.capture_start();
         engine
     }
@@ -614,59 +551,4 @@ const EVENTS_PER_BUCKET: f64 = 256.0;
 fn queue_buckets(s: &crate::scenario::Scenario) -> usize {
     let events = crate::scenario::expected_events(s).total();
     (events / EVENTS_PER_BUCKET).clamp(1.0, 65_536.0) as usize
-}
-
-/// The stream ids of an engine's generators (MODEL.md, "Randomness" and Part 2's random streams):
-/// per demand stream (`sku * channels + c`) its demand, penalty and `ship_after` streams, per SKU
-/// its shrink stream, per node its queue's.
-struct StreamIds {
-    demand: Vec<u64>,
-    penalty: Vec<u64>,
-    /// Empty without `ship_after`.
-    ship: Vec<u64>,
-    /// Empty when no SKU shrinks.
-    shrink: Vec<u64>,
-    queue: Vec<u64>,
-}
-
-impl StreamIds {
-    fn new(plan: &Plan) -> StreamIds {
-        let s = &plan.scenario;
-        let catalog = s.catalog.is_catalog();
-        let per_stream = |purpose: &str| -> Vec<u64> {
-            let mut ids = Vec::with_capacity(s.catalog.skus.len() * s.channels.len());
-            // A catalog's prefix (purpose, channel) is hashed once per channel, not per SKU.
-            let prefixes: Vec<SkuStreams> = (s.channels.iter())
-                .map(|channel| SkuStreams::new(purpose, &channel.name))
-                .collect();
-            for sku in &s.catalog.skus {
-                for (channel, prefix) in s.channels.iter().zip(&prefixes) {
-                    ids.push(if catalog {
-                        prefix.of(&sku.name)
-                    } else {
-                        named_stream(purpose, &channel.name)
-                    });
-                }
-            }
-            ids
-        };
-        let shrinks = s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0);
-        StreamIds {
-            demand: per_stream("demand"),
-            penalty: per_stream("penalty"),
-            ship: match s.stock.ship_after {
-                Some(_) => per_stream("ship"),
-                None => Vec::new(),
-            },
-            shrink: match shrinks {
-                true => (s.catalog.skus.iter())
-                    .map(|sku| named_stream("shrink", &sku.name))
-                    .collect(),
-                false => Vec::new(),
-            },
-            queue: (s.nodes.iter())
-                .map(|node| named_stream("queue", &node.name))
-                .collect(),
-        }
-    }
 }

@@ -4,13 +4,16 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use super::{DemandStream, Engine, StreamState};
+use super::Engine;
+use super::records::{DemandStream, StreamState};
 use crate::scenario::Transport;
 use crate::sim::demand::expected_arrivals;
 use crate::sim::event::Event;
 use crate::sim::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome};
 use crate::sim::plan::Plan;
-use crate::sim::rng::{OneOutput, SYSTEM_STREAM, first_output, trial_key, trial_rng};
+use crate::sim::rng::{
+    OneOutput, SYSTEM_STREAM, SkuStreams, first_output, named_stream, trial_key, trial_rng,
+};
 
 impl Engine<'_> {
     pub(super) fn reset(&mut self, seed: u64, trial: u64) {
@@ -153,12 +156,13 @@ impl Engine<'_> {
 /// The margin of `first_before`'s limits over the exact ones (relative).
 const MARGIN: f64 = 1e-9;
 
-/// Per demand stream (`sku * channels + c`): its stream id and the largest first draw that can
+/// Per demand stream (`sku * channels + c`): its demand stream id and the largest first draw that can
 /// give an arrival before the horizon, the integral of its rate over the horizon (infinite for
 /// a SKU with a `demand_cv`, whose rate is known only once its days are drawn; negative for a
 /// stream that never sells).
-pub(super) fn first_demand(plan: &Plan, ids: &[u64], cv: bool) -> Vec<(u64, f64)> {
+pub(super) fn first_demand(plan: &Plan, cv: bool) -> Vec<(u64, f64)> {
     let s = &plan.scenario;
+    let ids = per_stream_ids(plan, "demand");
     let channels = s.channels.len();
     let need: Vec<f64> = plan.segments.iter().map(|g| expected_arrivals(g)).collect();
     (0..ids.len())
@@ -178,10 +182,14 @@ pub(super) fn first_demand(plan: &Plan, ids: &[u64], cv: bool) -> Vec<(u64, f64)
 
 /// Per SKU that shrinks (empty when none does): its shrink stream id and the largest first draw
 /// that gives a shrink before the horizon (`horizon * shrink_per_day / 1 day`).
-pub(super) fn first_shrink(plan: &Plan, ids: &[u64]) -> Vec<(u64, f64)> {
+pub(super) fn first_shrink(plan: &Plan) -> Vec<(u64, f64)> {
     let s = &plan.scenario;
-    (ids.iter().zip(&s.catalog.skus))
-        .map(|(&id, sku)| {
+    if !s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0) {
+        return Vec::new();
+    }
+    (s.catalog.skus.iter())
+        .map(|sku| {
+            let id = named_stream("shrink", &sku.name);
             let per_day = sku.shrink_per_day;
             let limit = match per_day > 0.0 {
                 true => s.horizon * per_day / 86_400.0 * (1.0 + MARGIN),
@@ -190,4 +198,53 @@ pub(super) fn first_shrink(plan: &Plan, ids: &[u64]) -> Vec<(u64, f64)> {
             (id, limit)
         })
         .collect()
+}
+
+/// The stream ids of an engine's generators besides the demand and shrink streams' (kept with
+/// their limits, `first_demand` and `first_shrink`; MODEL.md, "Randomness" and Part 2's random
+/// streams): per demand stream (`sku * channels + c`) its penalty and `ship_after` streams, per
+/// node its queue's.
+pub(super) struct StreamIds {
+    pub(super) penalty: Vec<u64>,
+    /// Empty without `ship_after`.
+    pub(super) ship: Vec<u64>,
+    pub(super) queue: Vec<u64>,
+}
+
+impl StreamIds {
+    pub(super) fn new(plan: &Plan) -> StreamIds {
+        let s = &plan.scenario;
+        StreamIds {
+            penalty: per_stream_ids(plan, "penalty"),
+            ship: match s.stock.ship_after {
+                Some(_) => per_stream_ids(plan, "ship"),
+                None => Vec::new(),
+            },
+            queue: (s.nodes.iter())
+                .map(|node| named_stream("queue", &node.name))
+                .collect(),
+        }
+    }
+}
+
+/// Per demand stream (`sku * channels + c`), the id of its stream for `purpose`: keyed by the
+/// SKU in a catalog, by the channel alone in Part 1.
+fn per_stream_ids(plan: &Plan, purpose: &str) -> Vec<u64> {
+    let s = &plan.scenario;
+    let catalog = s.catalog.is_catalog();
+    let mut ids = Vec::with_capacity(s.catalog.skus.len() * s.channels.len());
+    // A catalog's prefix (purpose, channel) is hashed once per channel, not per SKU.
+    let prefixes: Vec<SkuStreams> = (s.channels.iter())
+        .map(|channel| SkuStreams::new(purpose, &channel.name))
+        .collect();
+    for sku in &s.catalog.skus {
+        for (channel, prefix) in s.channels.iter().zip(&prefixes) {
+            ids.push(if catalog {
+                prefix.of(&sku.name)
+            } else {
+                named_stream(purpose, &channel.name)
+            });
+        }
+    }
+    ids
 }
