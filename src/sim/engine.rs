@@ -54,6 +54,8 @@ pub struct Engine<'a> {
     channels: usize,
     /// Per SKU: stock, thresholds, money and flags (`SkuState`).
     sku: Vec<SkuState>,
+    /// Per SKU: its price and unit margin (the horizon's money sums).
+    prices: Vec<(f64, f64)>,
     /// Views, `sku * nodes + node`, units.
     views: Vec<i64>,
     /// Committed units (applied, not yet shipped or cancelled), `sku * nodes + node`.
@@ -157,12 +159,16 @@ impl<'a> Engine<'a> {
                     reorder_point: plan.reorder_point[k],
                     low_stock_at: plan.low_stock_at[k],
                     low_at: f64::NAN,
-                    price: sku.price,
-                    unit_margin: sku.unit_margin,
+                    reorder_qty: sku.reorder.as_ref().map_or(0, |r| r.qty),
+                    lead_time: plan.lead_time[k],
+                    shrink_per_day: sku.shrink_per_day,
                     recount_dirty: false,
                     start_recount_dirty: false,
                     reorder_open: false,
                 })
+                .collect(),
+            prices: (s.catalog.skus.iter())
+                .map(|sku| (sku.price, sku.unit_margin))
                 .collect(),
             views: vec![0; skus * nodes],
             committed: vec![0; skus * nodes],
@@ -329,8 +335,7 @@ impl<'a> Engine<'a> {
             Event::ReorderArrival { sku } => {
                 let k = sku as usize;
                 self.sku[k].reorder_open = false;
-                let reorder = &s.catalog.skus[k].reorder;
-                let qty = reorder.as_ref().map_or(0, |r| r.qty);
+                let qty = self.sku[k].reorder_qty;
                 self.receive(k, qty);
             }
             Event::Reconcile => self.reconcile(),

@@ -29,6 +29,11 @@ pub struct Plan {
     /// Per SKU: the reorder point (`i64::MIN` without a reorder policy), read at every change of
     /// the record's view.
     pub reorder_point: Vec<i64>,
+    /// Per SKU with a reorder policy: its lead time, in `lead_times` (`u32::MAX`: no policy).
+    /// The distinct lead times (most catalogs have a few): a reorder reads neither the SKU's
+    /// (large, cold) scenario record nor a table of its own.
+    pub lead_time: Vec<u32>,
+    pub lead_times: Vec<Dist>,
     /// Per node: the levels poll links whose dirty sets a change of a view there marks (full
     /// sync: `from` and `to`; changed sync: `from`).
     pub dirty_links_of: Vec<Vec<usize>>,
@@ -143,6 +148,7 @@ impl Plan {
         let reorder_point = (scenario.catalog.skus.iter())
             .map(|sku| sku.reorder.as_ref().map_or(i64::MIN, |r| r.point))
             .collect();
+        let (lead_time, lead_times) = lead_times(&scenario);
         let (dirty_links_of, carried_by_link, full_count) = level_polls(&scenario);
         let level_poll = carried_by_link.iter().map(|c| !c.is_empty()).collect();
         let links = scenario.links.len();
@@ -184,6 +190,8 @@ impl Plan {
             scale,
             penalty,
             reorder_point,
+            lead_time,
+            lead_times,
             level_poll,
             dirty_links_of,
             carried,
@@ -248,7 +256,8 @@ impl Plan {
     /// Whether SKU `k` is a bundle.
     #[inline]
     pub fn is_bundle(&self, k: usize) -> bool {
-        self.scenario.catalog.skus[k].is_bundle()
+        // Without bundles, no SKU's (large, cold) scenario record is read.
+        self.bundled && self.scenario.catalog.skus[k].is_bundle()
     }
 }
 
@@ -311,6 +320,38 @@ fn sells(s: &Scenario) -> (Vec<SkuSells>, Vec<Listing>, Vec<f64>, Vec<Dist>) {
         }
     }
     (sells, listings, scales, penalties)
+}
+
+/// Per SKU, the index of its reorder lead time among the distinct ones (`u32::MAX`: no reorder
+/// policy), and the distinct lead times.
+fn lead_times(s: &Scenario) -> (Vec<u32>, Vec<Dist>) {
+    let mut distinct: Vec<Dist> = Vec::new();
+    // A lead time's index by its parameters' bits (f64 has no `Hash`).
+    let mut index = std::collections::HashMap::new();
+    let of_sku = (s.catalog.skus.iter())
+        .map(|sku| match &sku.reorder {
+            Some(reorder) => {
+                let lead = reorder.lead_time;
+                *index.entry(dist_bits(&lead)).or_insert_with(|| {
+                    distinct.push(lead);
+                    (distinct.len() - 1) as u32
+                })
+            }
+            None => u32::MAX,
+        })
+        .collect();
+    (of_sku, distinct)
+}
+
+/// A distribution's kind and parameters as bits: equal for equal distributions.
+fn dist_bits(dist: &Dist) -> (u8, u64, u64) {
+    match *dist {
+        Dist::Fixed(x) => (0, x.to_bits(), 0),
+        Dist::Uniform(a, b) => (1, a.to_bits(), b.to_bits()),
+        Dist::Exp(mean) => (2, mean.to_bits(), 0),
+        Dist::Normal(mean, sd) => (3, mean.to_bits(), sd.to_bits()),
+        Dist::LogNormal { mu, sigma } => (4, mu.to_bits(), sigma.to_bits()),
+    }
 }
 
 /// Per node, the levels poll links to mark dirty; per link, the SKUs a levels poll carries and

@@ -56,7 +56,7 @@ impl Engine<'_> {
 
     /// Schedules SKU `k`'s next shrink: a Poisson process at `shrink_per_day`.
     pub(super) fn schedule_shrink(&mut self, k: usize) {
-        let per_day = self.plan.scenario.catalog.skus[k].shrink_per_day;
+        let per_day = self.sku[k].shrink_per_day;
         if per_day > 0.0 {
             let gap: f64 = Exp1.sample(&mut self.shrink_rngs[k]);
             let at = self.now + gap * 86_400.0 / per_day;

@@ -331,12 +331,8 @@ impl Engine<'_> {
             state.exposed || (0..channels).all(|c| !m.exposure[k * channels + c].exposed),
             "SKU {k} exposed on a channel but not on any"
         );
-        let super::SkuState {
-            price,
-            unit_margin,
-            low_at,
-            ..
-        } = self.sku[k];
+        let low_at = self.sku[k].low_at;
+        let (price, unit_margin) = self.prices[k];
         let counts = &m.counts[k * channels..(k + 1) * channels];
         for ((lost_margin, revenue), counts) in money.iter_mut().zip(counts) {
             *lost_margin += counts.withheld_units as f64 * unit_margin;

@@ -47,9 +47,12 @@ pub(super) struct SkuState {
     pub(super) low_stock_at: f64,
     /// When its low-stock alert was raised this trial (NaN: not yet).
     pub(super) low_at: f64,
-    /// Its price and unit margin (the horizon's money sums).
-    pub(super) price: f64,
-    pub(super) unit_margin: f64,
+    /// Its reorder policy's quantity and lead time (`plan.lead_time`; `u32::MAX`: no policy),
+    /// and its `shrink_per_day`: what a reorder, its arrival and a shrink read, without the
+    /// SKU's (large, cold) scenario record.
+    pub(super) reorder_qty: i64,
+    pub(super) lead_time: u32,
+    pub(super) shrink_per_day: f64,
     /// Whether its stock or a view changed since the last recount (a SKU that did not has
     /// every view equal to its stock, so the recount skips it), and at time 0.
     pub(super) recount_dirty: bool,

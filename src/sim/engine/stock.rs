@@ -26,14 +26,14 @@ impl Engine<'_> {
             return;
         };
         // `reorder_point` is `i64::MIN` for a SKU without a policy: never at or below it.
-        let sku = self.sku[k];
+        let sku = &self.sku[k];
         if !sku.reorder_open && self.views[self.at(k, record)] <= sku.reorder_point {
-            let Some(policy) = &s.catalog.skus[k].reorder else {
+            let Some(lead) = self.plan.lead_times.get(sku.lead_time as usize) else {
                 return;
             };
             self.activate(k);
             self.sku[k].reorder_open = true;
-            let lead = policy.lead_time.sample(&mut self.rng);
+            let lead = lead.sample(&mut self.rng);
             let event = Event::ReorderArrival { sku: k as u32 };
             self.schedule(self.now + lead, event);
         }
