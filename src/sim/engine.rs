@@ -418,7 +418,7 @@ impl<'a> Engine<'a> {
     /// Units channel `c` lists of SKU `k` now, by the listing rule (docs/model.md, "Listing").
     #[inline]
     fn listed(&self, c: usize, k: usize) -> i64 {
-        match self.plan.listing(k * self.channels + c) {
+        match self.plan.listing(c, k) {
             Some((node, listing)) => listing_units(listing, self.views[self.at(k, node)]),
             None => 0,
         }
@@ -470,7 +470,7 @@ impl<'a> Engine<'a> {
         }
         self.measures.accepted(c, self.now, physical < q);
         self.touch(k);
-        let node = self.plan.sells[stream].node as usize;
+        let node = self.plan.scenario.channels[c].node;
         let order = self.orders.len() as u32;
         let ship_at = self.ship_time(stream);
         self.orders.push(Order {

@@ -19,11 +19,12 @@ pub struct Plan {
     pub order_webhooks_from: Vec<Vec<usize>>,
     /// Per node: its processing queue, flattened for the event loop.
     pub queues: Vec<QueuePlan>,
-    /// Per SKU and channel (`sku * channels + c`): how the SKU is listed there (8 bytes, read
-    /// at every sale: a large catalog's do not fit in the cache otherwise), its share of the
-    /// channel's demand (1 exactly for a scenario without a catalog) and the cost of an oversold
-    /// order (currency).
-    pub sells: Vec<SkuSells>,
+    /// Per SKU and channel (`sku * channels + c`): how the SKU is listed there, as an index in
+    /// `listings` (4 bytes, read at every sale: a large catalog's do not fit in the cache
+    /// otherwise; [`NOT_LISTED`] when the channel does not list the SKU, `listed_<c> = false`),
+    /// its share of the channel's demand (1 exactly for a scenario without a catalog) and the
+    /// cost of an oversold order (currency).
+    pub sells: Vec<u32>,
     pub scale: Vec<f64>,
     pub penalty: Vec<Dist>,
     /// Per SKU: the reorder point (`i64::MIN` without a reorder policy), read at every change of
@@ -61,20 +62,8 @@ pub struct Plan {
     pub listings: Vec<Listing>,
 }
 
-/// How one SKU is listed on one channel, as every sale reads it: 8 bytes.
-#[derive(Debug, Clone, Copy)]
-pub struct SkuSells {
-    /// The channel's node.
-    pub node: u32,
-    /// Its listing rule, in `Plan::listings` ([`NOT_LISTED`] when the channel does not list the
-    /// SKU: `listed_<c> = false`).
-    pub listing: u32,
-}
-
-/// `SkuSells::listing` of a SKU the channel does not list.
+/// `Plan::sells` of a SKU the channel does not list.
 pub const NOT_LISTED: u32 = u32::MAX;
-
-const _: () = assert!(std::mem::size_of::<SkuSells>() == 8);
 
 /// The `(sku, units per unit ordered)` pairs of [`Plan::units_of`].
 #[derive(Debug, Clone)]
@@ -244,13 +233,16 @@ impl Plan {
         }
     }
 
-    /// The listing rule of demand stream `stream` (`sku * channels + c`); `None` when the
-    /// channel does not list the SKU.
+    /// Channel `c`'s node and its listing rule for SKU `k`; `None` when the channel does not
+    /// list the SKU. The node is the channel's: a caller's read of the SKU's view there does
+    /// not wait for this read of the SKU's (often cold) listing.
     #[inline]
-    pub fn listing(&self, stream: usize) -> Option<(usize, &Listing)> {
-        let sells = self.sells[stream];
-        let listing = self.listings.get(sells.listing as usize)?;
-        Some((sells.node as usize, listing))
+    pub fn listing(&self, c: usize, k: usize) -> Option<(usize, &Listing)> {
+        let channels = &self.scenario.channels;
+        let listing = self
+            .listings
+            .get(self.sells[k * channels.len() + c] as usize)?;
+        Some((channels[c].node, listing))
     }
 
     /// Whether SKU `k` is a bundle.
@@ -279,7 +271,7 @@ fn low_stock_at(s: &Scenario) -> Vec<f64> {
         .collect()
 }
 
-fn sells(s: &Scenario) -> (Vec<SkuSells>, Vec<Listing>, Vec<f64>, Vec<Dist>) {
+fn sells(s: &Scenario) -> (Vec<u32>, Vec<Listing>, Vec<f64>, Vec<Dist>) {
     let catalog = s.catalog.is_catalog();
     let streams = s.catalog.skus.len() * s.channels.len();
     let mut sells = Vec::with_capacity(streams);
@@ -311,10 +303,7 @@ fn sells(s: &Scenario) -> (Vec<SkuSells>, Vec<Listing>, Vec<f64>, Vec<Dist>) {
                 }),
                 false => NOT_LISTED,
             };
-            sells.push(SkuSells {
-                node: channel.node as u32,
-                listing,
-            });
+            sells.push(listing);
             scales.push(scale);
             penalties.push(own.penalty);
         }

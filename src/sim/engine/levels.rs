@@ -154,6 +154,15 @@ impl Levels {
         }
     }
 
+    /// Starts loading SKU `k`'s dirty flags and last carried values.
+    #[inline]
+    pub(super) fn prefetch(&self, k: usize) {
+        if self.polls > 0 {
+            super::records::prefetch(&self.dirty[k * self.polls]);
+            super::records::prefetch(&self.last_carried[k * self.polls]);
+        }
+    }
+
     /// The index of SKU `k`'s flag and value for levels poll `l` in `dirty` and
     /// `last_carried`.
     #[inline]

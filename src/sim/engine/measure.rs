@@ -4,9 +4,14 @@
 
 use super::Engine;
 use super::pristine::bits;
+use super::records::prefetch;
 use crate::sim::outcome::{SkuOutcome, TrialOutcome};
 use crate::sim::plan::Plan;
 use crate::sim::window::worst_window_rate;
+
+/// How many SKUs ahead the horizon's pass starts loading a SKU's state: enough to cover a load
+/// from memory with the work on the SKUs in between.
+const PREFETCH_AHEAD: usize = 8;
 
 /// A channel's (or a SKU's) exposure bookkeeping.
 #[derive(Debug, Clone, Copy, Default)]
@@ -278,7 +283,10 @@ impl Engine<'_> {
         money.resize(self.channels, (0.0, 0.0));
         // A bundle's stock is its components': counted once, in theirs.
         let mut changed_physical = 0;
-        for &k in &active {
+        for (i, &k) in active.iter().enumerate() {
+            if let Some(&ahead) = active.get(i + PREFETCH_AHEAD) {
+                self.prefetch_horizon(ahead);
+            }
             self.finish_sku(k, &mut money);
             if !self.plan.bundled || !self.plan.is_bundle(k) {
                 changed_physical += self.sku[k].physical - self.sku[k].start_physical;
@@ -307,6 +315,24 @@ impl Engine<'_> {
         self.money_sums = money;
         self.active_list = active;
         self.out.clone()
+    }
+
+    /// Starts loading what the horizon's pass reads and restores of SKU `k`.
+    #[inline]
+    fn prefetch_horizon(&self, k: usize) {
+        let (m, channels, nodes) = (&self.measures, self.channels, self.nodes);
+        prefetch(&m.skus[k]);
+        prefetch(&m.counts[k * channels]);
+        prefetch(&m.counts[(k + 1) * channels - 1]);
+        prefetch(&self.sku[k]);
+        prefetch(&self.prices[k]);
+        prefetch(&self.views[k * nodes]);
+        prefetch(&self.committed[k * nodes]);
+        if self.ordered > 0 {
+            prefetch(&self.last_applied[k * self.ordered]);
+        }
+        self.start.prefetch(k, nodes);
+        self.levels.prefetch(k);
     }
 
     /// Adds SKU `k`'s open exposure, lost margin and revenue (`money`: per channel) to the

@@ -27,6 +27,14 @@ pub(super) struct Start {
     pub(super) first_stockout_seconds: f64,
 }
 
+impl Start {
+    /// Starts loading SKU `k`'s views at time 0 (`nodes` per SKU).
+    #[inline]
+    pub(super) fn prefetch(&self, k: usize, nodes: usize) {
+        super::records::prefetch(&self.views[k * nodes]);
+    }
+}
+
 /// The indices of the bits set in `words`, in increasing order.
 pub(super) fn bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
     (words.iter().enumerate()).flat_map(|(w, &word)| {

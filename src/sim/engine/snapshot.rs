@@ -70,7 +70,7 @@ impl Snapshot<'_> {
 
     /// Units channel `c` lists of SKU `k` now.
     pub fn listed_of(&self, c: usize, k: usize) -> i64 {
-        match self.plan.listing(k * self.plan.scenario.channels.len() + c) {
+        match self.plan.listing(c, k) {
             Some((node, listing)) => listing_units(listing, self.view_of(k, node)),
             None => 0,
         }
@@ -78,7 +78,7 @@ impl Snapshot<'_> {
 
     /// Units channel `c` lists now.
     pub fn listed(&self, c: usize) -> i64 {
-        match self.plan.listing(c) {
+        match self.plan.listing(c, 0) {
             Some((node, listing)) => listing_units(listing, self.views[node]),
             None => 0,
         }
