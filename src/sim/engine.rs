@@ -34,7 +34,7 @@ use measure::Measures;
 use monitor::Monitor;
 use polls::Polls;
 use pristine::Start;
-use records::{DemandStream, Order, SkuState, StreamState};
+use records::{DemandStream, Order, SkuState};
 pub use snapshot::{Snapshot, listed_units, listing_units};
 use start::StreamIds;
 
@@ -189,13 +189,7 @@ impl<'a> Engine<'a> {
             polls: Polls::new(plan),
             measures: Measures::new(plan),
             monitor: Monitor::new(plan),
-            demand: (plan.scale.iter())
-                .map(|&scale| DemandStream {
-                    rng: trial_rng(0, 0, SYSTEM_STREAM),
-                    scale,
-                    state: StreamState::default(),
-                })
-                .collect(),
+            demand: start::demand_streams(plan),
             rng: trial_rng(0, 0, SYSTEM_STREAM),
             streams: StreamIds::new(plan),
             penalty_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); streams],
@@ -540,7 +534,7 @@ impl<'a> Engine<'a> {
     fn ship_rng(&mut self, stream: usize) -> &mut TrialRng {
         if !self.demand[stream].state.ship_seeded {
             self.demand[stream].state.ship_seeded = true;
-            let id = self.streams.ship[stream];
+            let id = self.demand[stream].ship_id;
             self.ship_rngs[stream] = trial_rng(self.seed, self.trial, id);
         }
         &mut self.ship_rngs[stream]

@@ -462,3 +462,41 @@ fn a_changed_sync_never_rewrites_a_sku_whose_view_did_not_change() {
     assert_eq!(full[0].links[0].requests, 6);
     assert_eq!(changed[0].links[0].requests, 3);
 }
+
+#[test]
+fn each_sku_reorders_after_its_own_lead_time_with_its_own_quantity() {
+    // No demand; every SKU starts at its reorder point, so each orders at time 0 and its units
+    // arrive after its own lead time (A and C share one, which the engine keeps once).
+    let toml = r#"
+name = "lead times"
+description = "test"
+horizon = "1d"
+[catalog]
+file = "skus.csv"
+[stock]
+reorder = { point = 0, qty = 1, lead_time = "1d" }
+[nodes.hub]
+record = true
+[channels.shop]
+node = "hub"
+"#;
+    let csv = "sku,orders_per_day,initial,reorder_point,reorder_qty,lead_time\n\
+               A,0,2,2,5,2h\nB,0,3,3,7,5h\nC,0,1,1,9,2h\n";
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("skus.csv"), csv).expect("writes the catalog");
+    let path = dir.path().join("scenario.toml");
+    std::fs::write(&path, toml).expect("writes the scenario");
+    let plan = Plan::new(load_file(&path).unwrap_or_else(|e| panic!("{e}")));
+    let mut arrivals = Vec::new();
+    let outcome = oversell::sim::Engine::new(&plan)
+        .trace_trial(1, 0, |t, e, _| {
+            if let oversell::sim::Event::ReorderArrival { sku } = *e {
+                arrivals.push((sku, t));
+            }
+        })
+        .expect("no runaway");
+    arrivals.sort_by_key(|&(sku, _)| sku);
+    assert_eq!(arrivals, vec![(0, 7_200.0), (1, 18_000.0), (2, 7_200.0)]);
+    assert_eq!(outcome.received_units, 5 + 7 + 9);
+    assert_eq!(outcome.final_physical, 2 + 3 + 1 + 5 + 7 + 9);
+}

@@ -30,7 +30,7 @@ const CATALOG_TRIALS: u64 = 20;
 /// Rounds of the catalog series: its sizes are measured in turn, round after round, and each
 /// point is the median of its rounds. A shared machine's speed drifts and stalls by 10% and more
 /// within seconds; sizes measured side by side, several times, see the same machine.
-const CATALOG_ROUNDS: usize = 5;
+const CATALOG_ROUNDS: usize = 9;
 
 /// One measured point.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -62,6 +62,9 @@ pub struct Scaling {
     /// Generated catalogs of 200, 2,000 and 20,000 SKUs with the same total demand, four weeks,
     /// Amazon's feed on changed sync.
     pub catalog_size: Vec<ScalingPoint>,
+    /// Per point of `catalog_size`, the cost of a trial in each round, milliseconds (the
+    /// point is their median): how much the machine moved while it was measured.
+    pub catalog_rounds_ms: Vec<Vec<f64>>,
     /// The four-week catalog over 7, 28 and 112 days.
     pub horizon: Vec<ScalingPoint>,
     /// Cost of a trial of the 20,000-SKU catalog over that of the 2,000-SKU one (1: flat).
@@ -87,6 +90,9 @@ pub fn scaling(reference: &Scenario, seed: u64) -> anyhow::Result<Scaling> {
         }
     }
     let catalog_size: Vec<ScalingPoint> = rounds.iter().map(|r| median_point(r)).collect();
+    let catalog_rounds_ms = (rounds.iter())
+        .map(|r| r.iter().map(|p| p.ms_per_trial).collect())
+        .collect();
     let skus_csv = std::path::Path::new(FOUR_WEEKS).with_file_name("skus.csv");
     let skus_csv = std::fs::read_to_string(skus_csv)?;
     let mut horizon = Vec::new();
@@ -98,6 +104,7 @@ pub fn scaling(reference: &Scenario, seed: u64) -> anyhow::Result<Scaling> {
     Ok(Scaling {
         trials,
         catalog_size,
+        catalog_rounds_ms,
         horizon,
         catalog_growth,
     })
@@ -217,6 +224,7 @@ mod tests {
         let scaling = Scaling {
             trials: points([0.05, 0.05, 0.05]),
             catalog_size: points([10.0, 11.0, 12.1]),
+            catalog_rounds_ms: vec![vec![10.0], vec![11.0], vec![12.1]],
             horizon: points([3.0, 12.0, 48.0]),
             catalog_growth: 1.1,
         };

@@ -29,6 +29,9 @@ pub(super) struct DemandStream {
     /// `plan.scale`.
     pub(super) scale: f64,
     pub(super) state: StreamState,
+    /// The id of its `ship_after` stream (0 without `ship_after`): the first accepted order of
+    /// the stream seeds that generator, and its shipment's time waits for this id.
+    pub(super) ship_id: u64,
 }
 
 const _: () = assert!(std::mem::size_of::<DemandStream>() == 64);

@@ -202,12 +202,10 @@ pub(super) fn first_shrink(plan: &Plan) -> Vec<(u64, f64)> {
 
 /// The stream ids of an engine's generators besides the demand and shrink streams' (kept with
 /// their limits, `first_demand` and `first_shrink`; MODEL.md, "Randomness" and Part 2's random
-/// streams): per demand stream (`sku * channels + c`) its penalty and `ship_after` streams, per
-/// node its queue's.
+/// streams): per demand stream (`sku * channels + c`) its penalty stream (its `ship_after`
+/// stream is in its record, `DemandStream`), per node its queue's.
 pub(super) struct StreamIds {
     pub(super) penalty: Vec<u64>,
-    /// Empty without `ship_after`.
-    pub(super) ship: Vec<u64>,
     pub(super) queue: Vec<u64>,
 }
 
@@ -216,15 +214,27 @@ impl StreamIds {
         let s = &plan.scenario;
         StreamIds {
             penalty: per_stream_ids(plan, "penalty"),
-            ship: match s.stock.ship_after {
-                Some(_) => per_stream_ids(plan, "ship"),
-                None => Vec::new(),
-            },
             queue: (s.nodes.iter())
                 .map(|node| named_stream("queue", &node.name))
                 .collect(),
         }
     }
+}
+
+/// Per demand stream (`sku * channels + c`), its record at the start of an engine.
+pub(super) fn demand_streams(plan: &Plan) -> Vec<DemandStream> {
+    let ship = match plan.scenario.stock.ship_after {
+        Some(_) => per_stream_ids(plan, "ship"),
+        None => vec![0; plan.scale.len()],
+    };
+    (plan.scale.iter().zip(ship))
+        .map(|(&scale, ship_id)| DemandStream {
+            rng: trial_rng(0, 0, SYSTEM_STREAM),
+            scale,
+            state: StreamState::default(),
+            ship_id,
+        })
+        .collect()
 }
 
 /// Per demand stream (`sku * channels + c`), the id of its stream for `purpose`: keyed by the
