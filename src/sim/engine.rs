@@ -145,6 +145,7 @@ impl<'a> Engine<'a> {
                 ordered += 1;
             }
         }
+        let first_shrink = start::first_shrink(plan);
         let mut engine = Engine {
             plan,
             horizon: s.horizon,
@@ -201,11 +202,8 @@ impl<'a> Engine<'a> {
             seed: 0,
             trial: 0,
             recount_list: Vec::new(),
-            shrink_rngs: if s.catalog.skus.iter().any(|k| k.shrink_per_day > 0.0) {
-                vec![trial_rng(0, 0, SYSTEM_STREAM); skus]
-            } else {
-                Vec::new()
-            },
+            // One per entry of `first_shrink`: one per SKU when some SKU shrinks, else none.
+            shrink_rngs: vec![trial_rng(0, 0, SYSTEM_STREAM); first_shrink.len()],
             days: (s.horizon / super::demand::DAY).ceil() as usize,
             day_factors: if s.catalog.skus.iter().any(|k| k.demand_cv > 0.0) {
                 vec![1.0; skus * (s.horizon / super::demand::DAY).ceil() as usize]
@@ -213,7 +211,7 @@ impl<'a> Engine<'a> {
                 Vec::new()
             },
             first_demand: Vec::new(),
-            first_shrink: Vec::new(),
+            first_shrink,
             active: vec![0; skus.div_ceil(64)],
             active_list: Vec::new(),
             money_sums: Vec::new(),
@@ -222,7 +220,6 @@ impl<'a> Engine<'a> {
         };
         let cv = !engine.day_factors.is_empty();
         engine.first_demand = start::first_demand(plan, cv);
-        engine.first_shrink = start::first_shrink(plan);
         engine.capture_start();
         engine
     }

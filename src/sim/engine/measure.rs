@@ -288,7 +288,7 @@ impl Engine<'_> {
                 self.prefetch_horizon(ahead);
             }
             self.finish_sku(k, &mut money);
-            if !self.plan.bundled || !self.plan.is_bundle(k) {
+            if !self.plan.is_bundle(k) {
                 changed_physical += self.sku[k].physical - self.sku[k].start_physical;
             }
             self.restore(k);
