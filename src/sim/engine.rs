@@ -128,6 +128,8 @@ pub struct Engine<'a> {
     /// The per-SKU state at time 0.
     start: Start,
     out: TrialOutcome,
+    /// Rows (`TrialOutcome::skus`) of the last trial's outcome, which `finish` hands out.
+    last_rows: usize,
 }
 
 impl<'a> Engine<'a> {
@@ -217,6 +219,7 @@ impl<'a> Engine<'a> {
             money_sums: Vec::new(),
             start: Start::default(),
             out: TrialOutcome::default(),
+            last_rows: 0,
         };
         let cv = !engine.day_factors.is_empty();
         engine.first_demand = start::first_demand(plan, cv);

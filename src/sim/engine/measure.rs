@@ -314,7 +314,10 @@ impl Engine<'_> {
         }
         self.money_sums = money;
         self.active_list = active;
-        self.out.clone()
+        // Handed out, not copied: a large catalog's rows are hundreds of kilobytes a trial. The
+        // next trial's `reset` sizes its own outcome anew.
+        self.last_rows = self.out.skus.len();
+        std::mem::take(&mut self.out)
     }
 
     /// Starts loading what the horizon's pass reads and restores of SKU `k`.

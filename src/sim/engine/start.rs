@@ -59,7 +59,9 @@ impl Engine<'_> {
         self.out
             .queues
             .resize(s.nodes.len(), QueueOutcome::default());
+        // The rows of the last trial's outcome went with it: room for as many, at once.
         self.out.skus.clear();
+        self.out.skus.reserve(self.last_rows);
         self.out.any_exposure_seconds = 0.0;
         self.out.first_stockout_seconds = self.start.first_stockout_seconds;
         self.out.reconciled_units = 0;
