@@ -6,7 +6,10 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::interrupt::Interrupted;
-use crate::sim::{Engine, Plan, Runaway, TrialOutcome};
+use crate::sim::{
+    ChannelOutcome, Engine, FeedOutcome, LinkOutcome, Plan, QueueOutcome, Runaway, SkuOutcome,
+    TrialOutcome,
+};
 
 /// How many trials of which seed, on how many threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,10 +22,34 @@ pub struct RunConfig {
     pub threads: usize,
 }
 
-/// Trials run in parallel in blocks of this many; each block is handed on in trial order, so
-/// memory stays flat in the number of trials. Workers check for an interrupt before every
-/// trial, so a signal takes effect within one trial's time whatever the block's.
+/// Trials run in parallel in blocks of at most this many; each block is handed on in trial
+/// order, so memory stays flat in the number of trials. Workers check for an interrupt before
+/// every trial, so a signal takes effect within one trial's time whatever the block's.
 pub const BLOCK: u64 = 4_096;
+
+/// The most memory the outcomes of one block may hold, bytes: a catalog's outcome has a row per
+/// SKU that did something (`TrialOutcome::skus`), so a large catalog runs in smaller blocks.
+/// Two blocks are alive at once (one handed on while the next runs).
+pub const BLOCK_BYTES: u64 = 64 << 20;
+
+/// Trials per block for `plan` on `threads` threads: [`BLOCK`], or fewer when that many
+/// outcomes could hold more than [`BLOCK_BYTES`] (every SKU with a row), but never fewer than
+/// four per thread, so that every block keeps every thread busy.
+pub fn block_len(plan: &Plan, threads: usize) -> u64 {
+    let s = &plan.scenario;
+    let rows = if s.catalog.is_catalog() {
+        plan.skus()
+    } else {
+        0
+    };
+    let outcome = std::mem::size_of::<TrialOutcome>()
+        + rows * std::mem::size_of::<SkuOutcome>()
+        + s.channels.len() * std::mem::size_of::<ChannelOutcome>()
+        + s.links.len() * std::mem::size_of::<LinkOutcome>()
+        + s.nodes.len()
+            * (std::mem::size_of::<FeedOutcome>() + std::mem::size_of::<QueueOutcome>());
+    (BLOCK_BYTES / outcome as u64).clamp(4 * threads as u64, BLOCK)
+}
 
 /// Why a trial has no outcome.
 #[derive(Debug, Clone)]
@@ -47,9 +74,14 @@ impl From<&Skipped> for anyhow::Error {
 /// state at time 0, `sim::engine::pristine`) costs time in proportion to the catalog to build,
 /// so a piece borrows its thread's engine instead and hands it back when done. A trial's
 /// outcome does not depend on the trials its engine ran before (tests/it/lazy_reset.rs).
+///
+/// It also keeps the outcomes of the last block handed on, for the engines to make the next
+/// outcomes in (`Engine::recycle`): a catalog's outcome is a vector of rows, and memory taken
+/// anew for every trial costs page faults.
 struct Engines<'a> {
     plan: &'a Plan,
     slots: Vec<Mutex<Option<Engine<'a>>>>,
+    spares: Mutex<Vec<TrialOutcome>>,
 }
 
 /// A thread's engine, borrowed by one piece of a block.
@@ -64,6 +96,25 @@ impl<'a> Engines<'a> {
         Engines {
             plan,
             slots: (0..threads.max(1)).map(|_| Mutex::new(None)).collect(),
+            spares: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Keeps the outcomes of `block`, handed on, for the engines to reuse (those with rows;
+    /// the others hold a few small vectors).
+    fn keep(&self, block: &mut Vec<Result<TrialOutcome, Skipped>>) {
+        if let Ok(mut spares) = self.spares.lock() {
+            let outcomes = block.drain(..).filter_map(Result::ok);
+            spares.extend(outcomes.filter(|o| o.skus.capacity() > 0));
+        }
+    }
+
+    /// Hands `engine` a kept outcome to make its next one in, when it would take memory anew.
+    fn lend_outcome(&self, engine: &mut Engine) {
+        if engine.wants_outcome()
+            && let Some(outcome) = self.spares.lock().ok().and_then(|mut s| s.pop())
+        {
+            engine.recycle(outcome);
         }
     }
 
@@ -123,13 +174,28 @@ pub fn for_each_trial_in(
     config: RunConfig,
     range: std::ops::Range<u64>,
     progress: &(dyn Fn(u64) + Sync),
+    sink: impl FnMut(u64, &TrialOutcome) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<()> {
+    let block = block_len(plan, config.threads);
+    for_each_trial_in_blocks(plan, config, range, block, progress, sink)
+}
+
+/// Like [`for_each_trial_in`], in blocks of `block` trials (at least 1) whatever the plan: the
+/// outcomes are the same for any block length (tests/it/lazy_reset.rs).
+pub fn for_each_trial_in_blocks(
+    plan: &Plan,
+    config: RunConfig,
+    range: std::ops::Range<u64>,
+    block: u64,
+    progress: &(dyn Fn(u64) + Sync),
     mut sink: impl FnMut(u64, &TrialOutcome) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()?;
     let engines = Engines::new(plan, config.threads);
-    let block_at = |start: u64| start..(start + BLOCK).min(range.end);
+    let block = block.max(1);
+    let block_at = |start: u64| start..(start + block).min(range.end);
     let run_block = |trials: std::ops::Range<u64>,
                      into: &mut Vec<Result<TrialOutcome, Skipped>>| {
         (0..(trials.end - trials.start) as usize)
@@ -137,6 +203,7 @@ pub fn for_each_trial_in(
             .map_init(
                 || engines.lease(),
                 |lease, i| {
+                    engines.lend_outcome(lease.engine());
                     let outcome = run_trial(lease.engine(), config.seed, trials.start + i as u64);
                     progress(1);
                     outcome
@@ -157,6 +224,7 @@ pub fn for_each_trial_in(
                     for (trial, outcome) in trials.clone().zip(&done) {
                         sink(trial, outcome.as_ref().map_err(anyhow::Error::from)?)?;
                     }
+                    engines.keep(&mut done);
                     Ok(())
                 },
             );
@@ -195,7 +263,9 @@ pub fn for_each_trial_sequential(
     let mut engine = Engine::new(plan);
     for trial in 0..config.trials {
         let outcome = run_trial(&mut engine, config.seed, trial);
-        sink(trial, outcome.as_ref().map_err(anyhow::Error::from)?)?;
+        let outcome = outcome.map_err(|skipped| anyhow::Error::from(&skipped))?;
+        sink(trial, &outcome)?;
+        engine.recycle(outcome);
     }
     Ok(())
 }

@@ -233,6 +233,19 @@ impl<'a> Engine<'a> {
         self.trace_trial(seed, trial, |_, _, _| {})
     }
 
+    /// Hands back an outcome of this plan no longer needed: the next trial's outcome is made
+    /// in its memory. A large catalog's outcome holds thousands of rows, and memory taken anew
+    /// every trial costs the kernel's page faults.
+    pub fn recycle(&mut self, outcome: TrialOutcome) {
+        self.out = outcome;
+    }
+
+    /// Whether the next trial's outcome would take memory anew: the last trial had rows and
+    /// no outcome was handed back since (`recycle`).
+    pub fn wants_outcome(&self) -> bool {
+        self.out.skus.capacity() < self.last_rows
+    }
+
     /// Runs one trial and calls `observe` after every event with the time, the event and the
     /// state after it (for tracing a trial).
     pub fn trace_trial(

@@ -7,9 +7,11 @@
 //! SKU that sells little else). Part 1's views that disagree at time 0 (a node's `initial`) are
 //! the golden scenarios'. Builds with debug assertions (every test
 //! run) also check after each trial that every SKU not noted as changed is exactly at time 0.
+//! A trial made in the memory of an outcome handed back (`Engine::recycle`) is the same too.
 
+use oversell::montecarlo::{BLOCK, BLOCK_BYTES, RunConfig, block_len, for_each_trial_in_blocks};
 use oversell::scenario::load_file;
-use oversell::sim::{Engine, Plan};
+use oversell::sim::{Engine, Plan, TrialOutcome};
 
 const FOUR_WEEKS: &str = include_str!("../../scenarios/catalog/four-weeks.toml");
 const SKUS: &str = include_str!("../../scenarios/catalog/skus.csv");
@@ -94,4 +96,97 @@ fn a_trial_after_a_runaway_is_the_same_as_in_a_fresh_engine() {
         ran_away > 0 && finished > 0,
         "{ran_away} ran away, {finished} finished"
     );
+}
+
+#[test]
+fn a_trial_made_in_a_handed_back_outcome_is_the_same_as_in_a_fresh_engine() {
+    // A run hands each outcome it is done with back to an engine (`Engine::recycle`), which
+    // makes its next outcome in that memory: nothing of the old one may show. Every field of
+    // the outcome handed back is set to a value no trial gives, and its vectors have the wrong
+    // lengths.
+    let toml = FOUR_WEEKS.replacen("horizon = \"28d\"", "horizon = \"4d\"", 1);
+    let plan = plan(&toml, SKUS);
+    let mut engine = Engine::new(&plan);
+    let first = engine.run_trial(2026, 0).expect("no runaway");
+    assert!(first.skus.len() > 10, "{} rows", first.skus.len());
+    let junk = |o: &TrialOutcome| {
+        let mut channels = o.channels.clone();
+        channels.iter_mut().for_each(|c| c.penalty = -1.0);
+        channels.push(o.channels[0]);
+        let mut skus = o.skus.clone();
+        skus.iter_mut().for_each(|row| row.oversold = 999);
+        TrialOutcome {
+            channels,
+            links: o.links.iter().chain(&o.links).copied().collect(),
+            feeds: Vec::new(),
+            queues: o.queues.iter().chain(&o.queues).copied().collect(),
+            skus,
+            any_exposure_seconds: -1.0,
+            first_stockout_seconds: -1.0,
+            reconciled_units: 999,
+            received_units: 999,
+            shrunk_units: 999,
+            final_physical: -999,
+            events: 999,
+            alerts: 999,
+            disabled_seconds: -1.0,
+            low_stock_alert_seconds: -1.0,
+        }
+    };
+    let mut last = first;
+    for trial in [3, 1, 2] {
+        engine.recycle(junk(&last));
+        let made_in_junk = engine.run_trial(2026, trial).expect("no runaway");
+        let fresh = Engine::new(&plan)
+            .run_trial(2026, trial)
+            .expect("no runaway");
+        assert!(
+            made_in_junk == fresh,
+            "trial {trial} differs in a recycled outcome"
+        );
+        last = made_in_junk;
+    }
+}
+
+#[test]
+fn a_large_catalog_runs_in_blocks_whose_outcomes_fit_the_memory_bound() {
+    // A block's outcomes are alive together; a catalog's has up to one row per SKU.
+    let plan = plan(FOUR_WEEKS, SKUS);
+    let row = std::mem::size_of::<oversell::sim::SkuOutcome>() as u64;
+    for threads in [1, 2, 64] {
+        let block = block_len(&plan, threads);
+        assert!(block < BLOCK, "{block} trials a block");
+        assert!(block * plan.skus() as u64 * row <= BLOCK_BYTES || block == 4 * threads as u64);
+        assert!(block >= 4 * threads as u64);
+    }
+    // Part 1's outcome is small: whole blocks.
+    let reference =
+        oversell::scenario::load_str("reference.toml", oversell::scenario::BUILTIN_REFERENCE);
+    let reference = Plan::new(reference.expect("the built-in reference"));
+    assert_eq!(block_len(&reference, 2), BLOCK);
+}
+
+#[test]
+fn outcomes_are_the_same_for_any_block_length() {
+    // Blocks of 5 on 2 threads, each block's outcomes handed back to the engines for the next
+    // ones (`Engine::recycle`), against one block: the same outcomes in the same order.
+    let toml = FOUR_WEEKS.replacen("horizon = \"28d\"", "horizon = \"2d\"", 1);
+    let plan = plan(&toml, SKUS);
+    let config = RunConfig {
+        trials: 23,
+        seed: 7,
+        threads: 2,
+    };
+    let run = |block: u64| {
+        let mut outcomes = Vec::new();
+        for_each_trial_in_blocks(&plan, config, 0..23, block, &|_| {}, |trial, outcome| {
+            outcomes.push((trial, outcome.clone()));
+            Ok(())
+        })
+        .expect("runs");
+        outcomes
+    };
+    let (small, whole) = (run(5), run(BLOCK));
+    assert_eq!(small.len(), 23);
+    assert!(small == whole, "blocks of 5 differ from one block");
 }

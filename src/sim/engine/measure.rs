@@ -315,7 +315,8 @@ impl Engine<'_> {
         self.money_sums = money;
         self.active_list = active;
         // Handed out, not copied: a large catalog's rows are hundreds of kilobytes a trial. The
-        // next trial's `reset` sizes its own outcome anew.
+        // next trial's `reset` makes its own outcome, in the memory of one handed back
+        // (`recycle`) if there is one, with room for as many rows.
         self.last_rows = self.out.skus.len();
         std::mem::take(&mut self.out)
     }

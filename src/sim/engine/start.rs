@@ -9,7 +9,7 @@ use super::records::{DemandStream, StreamState};
 use crate::scenario::Transport;
 use crate::sim::demand::expected_arrivals;
 use crate::sim::event::Event;
-use crate::sim::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome};
+use crate::sim::outcome::{ChannelOutcome, FeedOutcome, LinkOutcome, QueueOutcome, TrialOutcome};
 use crate::sim::plan::Plan;
 use crate::sim::rng::{
     OneOutput, SYSTEM_STREAM, SkuStreams, first_output, named_stream, trial_key, trial_rng,
@@ -47,30 +47,36 @@ impl Engine<'_> {
         if !self.day_factors.is_empty() {
             self.draw_day_factors(seed, trial);
         }
-        self.out.channels.clear();
-        self.out
-            .channels
-            .resize(s.channels.len(), ChannelOutcome::default());
-        self.out.links.clear();
-        self.out.links.resize(s.links.len(), LinkOutcome::default());
-        self.out.feeds.clear();
-        self.out.feeds.resize(s.nodes.len(), FeedOutcome::default());
-        self.out.queues.clear();
-        self.out
-            .queues
-            .resize(s.nodes.len(), QueueOutcome::default());
-        // The rows of the last trial's outcome went with it: room for as many, at once.
-        self.out.skus.clear();
-        self.out.skus.reserve(self.last_rows);
-        self.out.any_exposure_seconds = 0.0;
-        self.out.first_stockout_seconds = self.start.first_stockout_seconds;
-        self.out.reconciled_units = 0;
-        self.out.received_units = 0;
-        self.out.shrunk_units = 0;
-        self.out.events = 0;
-        self.out.alerts = 0;
-        self.out.disabled_seconds = 0.0;
-        self.out.low_stock_alert_seconds = f64::NAN;
+        // A fresh outcome in the memory of the last one handed back (`recycle`), if any: its
+        // vectors keep their room, every other field starts anew.
+        let TrialOutcome {
+            mut channels,
+            mut links,
+            mut feeds,
+            mut queues,
+            mut skus,
+            ..
+        } = std::mem::take(&mut self.out);
+        channels.clear();
+        channels.resize(s.channels.len(), ChannelOutcome::default());
+        links.clear();
+        links.resize(s.links.len(), LinkOutcome::default());
+        feeds.clear();
+        feeds.resize(s.nodes.len(), FeedOutcome::default());
+        queues.clear();
+        queues.resize(s.nodes.len(), QueueOutcome::default());
+        skus.clear();
+        skus.reserve(self.last_rows);
+        self.out = TrialOutcome {
+            channels,
+            links,
+            feeds,
+            queues,
+            skus,
+            first_stockout_seconds: self.start.first_stockout_seconds,
+            low_stock_alert_seconds: f64::NAN,
+            ..TrialOutcome::default()
+        };
     }
 
     /// Schedules what is known at time 0, in docs/model.md's order: scheduled orders, receipts,
