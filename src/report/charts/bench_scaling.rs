@@ -3,6 +3,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::frame::{draw_title, draw_title_and_note};
 use super::style::{self, Figure, HouseMesh, plot_err};
@@ -67,7 +68,8 @@ fn log_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     }
     // At least a factor of 10 top to bottom, so that a flat series looks flat.
     let middle = (low * high).sqrt();
-    let half = (high / low).sqrt().max(10f64.sqrt()) * 1.3;
+    // Room on each side for the value written centred over the first and last points.
+    let half = (high / low).sqrt().max(10f64.sqrt()) * 1.7;
     middle / half..middle * half
 }
 
@@ -83,7 +85,7 @@ fn draw_panel<DB: DrawingBackend>(
         .margin(8)
         .margin_right(16)
         .x_label_area_size(44)
-        .y_label_area_size(60)
+        .y_label_area_size(72)
         .build_cartesian_2d(x.log_scale(), y.log_scale())
         .map_err(plot_err)?;
     chart
@@ -104,12 +106,12 @@ fn draw_panel<DB: DrawingBackend>(
     chart
         .draw_series(points.iter().map(|&p| Circle::new(p, 4, colour.filled())))
         .map_err(plot_err)?;
-    let label_font = style::tick_font();
+    let label_font = style::tick_font().pos(Pos::new(HPos::Center, VPos::Bottom));
     chart
         .draw_series(
             points
                 .iter()
-                .map(|&(x, y)| Text::new(significant(y), (x, y * 1.25), label_font.clone())),
+                .map(|&(x, y)| Text::new(significant(y), (x, y * 1.12), label_font.clone())),
         )
         .map_err(plot_err)?;
     Ok(())
