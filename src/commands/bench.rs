@@ -361,9 +361,15 @@ fn print_report(report: &BenchReport, out: &mut dyn Write) -> anyhow::Result<()>
                 .collect();
             writeln!(out, "  {name}: {}", cells.join(", "))?;
         }
+        let mut rounds = scaling.catalog_growth_rounds.clone();
+        rounds.sort_by(f64::total_cmp);
+        let spread = match (rounds.first(), rounds.last()) {
+            (Some(low), Some(high)) => format!(" (within a round: {low:.2}x to {high:.2}x)"),
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "  20,000 SKUs cost {:.2}x a trial of 2,000 at the same total demand",
+            "  20,000 SKUs cost {:.2}x a trial of 2,000 at the same total demand{spread}",
             scaling.catalog_growth
         )?;
     }

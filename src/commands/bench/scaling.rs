@@ -67,8 +67,12 @@ pub struct Scaling {
     pub catalog_rounds_ms: Vec<Vec<f64>>,
     /// The four-week catalog over 7, 28 and 112 days.
     pub horizon: Vec<ScalingPoint>,
-    /// Cost of a trial of the 20,000-SKU catalog over that of the 2,000-SKU one (1: flat).
+    /// Cost of a trial of the 20,000-SKU catalog over that of the 2,000-SKU one (1: flat): the
+    /// ratio of the two points' medians.
     pub catalog_growth: f64,
+    /// The same ratio within each round, the two sizes measured a moment apart: how much of
+    /// `catalog_growth` the machine's drift could move.
+    pub catalog_growth_rounds: Vec<f64>,
 }
 
 /// Runs the three series; `reference` is the reference workload's scenario.
@@ -101,12 +105,16 @@ pub fn scaling(reference: &Scenario, seed: u64) -> anyhow::Result<Scaling> {
         horizon.push(point(&plan, f64::from(days), CATALOG_TRIALS, seed)?);
     }
     let catalog_growth = catalog_size[2].ms_per_trial / catalog_size[1].ms_per_trial;
+    let catalog_growth_rounds = (rounds[2].iter().zip(&rounds[1]))
+        .map(|(large, small)| large.ms_per_trial / small.ms_per_trial)
+        .collect();
     Ok(Scaling {
         trials,
         catalog_size,
         catalog_rounds_ms,
         horizon,
         catalog_growth,
+        catalog_growth_rounds,
     })
 }
 
@@ -227,6 +235,7 @@ mod tests {
             catalog_rounds_ms: vec![vec![10.0], vec![11.0], vec![12.1]],
             horizon: points([3.0, 12.0, 48.0]),
             catalog_growth: 1.1,
+            catalog_growth_rounds: vec![1.1],
         };
         let chart = chart(&scaling);
         assert_eq!(chart.panels.len(), 3);
