@@ -328,7 +328,8 @@ pub enum BenchWorkload {
     /// buffer, 0 to 10).
     Tune,
     /// The cost of one trial against trials (reference), catalog size at the same total demand
-    /// (200, 2,000, 20,000 SKUs) and horizon (7, 28, 112 days); single-threaded.
+    /// (200, 2,000, 20,000 SKUs; and 2,000 with 18,000 that never sell) and horizon (7, 28, 112
+    /// days); single-threaded.
     Scaling,
     /// The live page (`oversell serve`): 200 slider moves answered one after another with the
     /// trial counts fitted to the default budget; median, 95th percentile and slowest answer.

@@ -372,6 +372,11 @@ fn print_report(report: &BenchReport, out: &mut dyn Write) -> anyhow::Result<()>
             "  20,000 SKUs cost {:.2}x a trial of 2,000 at the same total demand{spread}",
             scaling.catalog_growth
         )?;
+        writeln!(
+            out,
+            "  18,000 SKUs that never sell added to the 2,000: {:.2}x ({:.3} ms)",
+            scaling.idle_growth, scaling.catalog_idle.ms_per_trial
+        )?;
     }
     Ok(())
 }

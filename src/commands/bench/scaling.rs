@@ -2,7 +2,9 @@
 //! size of the catalog at the same total demand (generated catalogs of 200, 2,000 and 20,000
 //! SKUs on the four-week stack, Amazon's feed on changed sync) and with the horizon (the four-week catalog over 7, 28 and 112
 //! days). Every point runs single-threaded with the statistics a run keeps; the catalog sizes are
-//! measured in turn over several rounds, each point the median of its rounds.
+//! measured in turn over several rounds, each point the median of its rounds. Beside them, in the
+//! same rounds, the 2,000-SKU catalog with 18,000 SKUs added that never sell: what the catalog's
+//! size alone costs, apart from the same demand spread over more SKUs.
 
 use serde::Serialize;
 
@@ -10,7 +12,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use super::measure_with;
-use super::workloads::{FOUR_WEEKS, four_weeks_with, long_tail_catalog};
+use super::workloads::{FOUR_WEEKS, four_weeks_with, long_tail_catalog, with_idle_skus};
 use crate::montecarlo::RunConfig;
 use crate::report::charts::bench_scaling::{BenchScaling, CostPanel, CostPoint};
 use crate::report::format::significant;
@@ -23,6 +25,8 @@ const TRIAL_COUNTS: [u64; 3] = [1_000, 10_000, 100_000];
 const CATALOG_SIZES: [usize; 3] = [200, 2_000, 20_000];
 /// Orders a day of every generated catalog together (about the four-week catalog's).
 const CATALOG_ORDERS_PER_DAY: f64 = 1_500.0;
+/// SKUs that never sell added to the 2,000-SKU catalog for the idle point: 20,000 in all.
+const IDLE_SKUS: usize = 18_000;
 /// Horizons of the horizon series, days.
 const HORIZON_DAYS: [u32; 3] = [7, 28, 112];
 /// Trials per point of the catalog and horizon series (per round of the catalog series).
@@ -65,6 +69,10 @@ pub struct Scaling {
     /// Per point of `catalog_size`, the cost of a trial in each round, milliseconds (the
     /// point is their median): how much the machine moved while it was measured.
     pub catalog_rounds_ms: Vec<Vec<f64>>,
+    /// The 2,000-SKU catalog with 18,000 SKUs that never sell (x: 20,000), measured in the same
+    /// rounds, and the cost of a trial in each round.
+    pub catalog_idle: ScalingPoint,
+    pub catalog_idle_rounds_ms: Vec<f64>,
     /// The four-week catalog over 7, 28 and 112 days.
     pub horizon: Vec<ScalingPoint>,
     /// Cost of a trial of the 20,000-SKU catalog over that of the 2,000-SKU one (1: flat): the
@@ -73,6 +81,9 @@ pub struct Scaling {
     /// The same ratio within each round, the two sizes measured a moment apart: how much of
     /// `catalog_growth` the machine's drift could move.
     pub catalog_growth_rounds: Vec<f64>,
+    /// Cost of a trial of `catalog_idle` over that of the 2,000-SKU catalog alone: what ten
+    /// times the catalog costs when the SKUs added change nothing.
+    pub idle_growth: f64,
 }
 
 /// Runs the three series; `reference` is the reference workload's scenario.
@@ -81,18 +92,24 @@ pub fn scaling(reference: &Scenario, seed: u64) -> anyhow::Result<Scaling> {
     let trials = (TRIAL_COUNTS.iter())
         .map(|&n| point(&plan, n as f64, n, seed))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let plans = (CATALOG_SIZES.iter())
-        .map(|&skus| {
-            let csv = long_tail_catalog(skus, CATALOG_ORDERS_PER_DAY);
-            Ok(Plan::new(four_weeks_with(&csv, "28d", true)?))
-        })
+    let idle = with_idle_skus(
+        &long_tail_catalog(CATALOG_SIZES[1], CATALOG_ORDERS_PER_DAY),
+        IDLE_SKUS,
+    );
+    let catalogs = (CATALOG_SIZES.iter())
+        .map(|&skus| (skus, long_tail_catalog(skus, CATALOG_ORDERS_PER_DAY)))
+        .chain([(CATALOG_SIZES[1] + IDLE_SKUS, idle)]);
+    let plans = catalogs
+        .map(|(skus, csv)| Ok((skus, Plan::new(four_weeks_with(&csv, "28d", true)?))))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let mut rounds = vec![Vec::new(); plans.len()];
     for _ in 0..CATALOG_ROUNDS {
-        for ((plan, &skus), rounds) in plans.iter().zip(&CATALOG_SIZES).zip(&mut rounds) {
-            rounds.push(point(plan, skus as f64, CATALOG_TRIALS, seed)?);
+        for ((skus, plan), rounds) in plans.iter().zip(&mut rounds) {
+            rounds.push(point(plan, *skus as f64, CATALOG_TRIALS, seed)?);
         }
     }
+    let idle_rounds = rounds.pop().expect("the idle point's rounds");
+    let catalog_idle = median_point(&idle_rounds);
     let catalog_size: Vec<ScalingPoint> = rounds.iter().map(|r| median_point(r)).collect();
     let catalog_rounds_ms = (rounds.iter())
         .map(|r| r.iter().map(|p| p.ms_per_trial).collect())
@@ -108,13 +125,17 @@ pub fn scaling(reference: &Scenario, seed: u64) -> anyhow::Result<Scaling> {
     let catalog_growth_rounds = (rounds[2].iter().zip(&rounds[1]))
         .map(|(large, small)| large.ms_per_trial / small.ms_per_trial)
         .collect();
+    let idle_growth = catalog_idle.ms_per_trial / catalog_size[1].ms_per_trial;
     Ok(Scaling {
         trials,
         catalog_size,
         catalog_rounds_ms,
+        catalog_idle,
+        catalog_idle_rounds_ms: idle_rounds.iter().map(|p| p.ms_per_trial).collect(),
         horizon,
         catalog_growth,
         catalog_growth_rounds,
+        idle_growth,
     })
 }
 
@@ -190,10 +211,12 @@ pub fn chart(scaling: &Scaling) -> BenchScaling {
         ],
         note: format!(
             "100x the trials: {}x the cost of a trial; 100x the SKUs at the same demand: {}x \
-             (2,000 to 20,000: {}x); 16x the horizon: {}x",
+             (2,000 to 20,000: {}x; 18,000 SKUs that never sell added to 2,000: {}x); 16x the \
+             horizon: {}x",
             ratio(&scaling.trials),
             ratio(&scaling.catalog_size),
             significant(scaling.catalog_growth),
+            significant(scaling.idle_growth),
             ratio(&scaling.horizon)
         ),
     }
@@ -234,15 +257,20 @@ mod tests {
             catalog_size: points([10.0, 11.0, 12.1]),
             catalog_rounds_ms: vec![vec![10.0], vec![11.0], vec![12.1]],
             horizon: points([3.0, 12.0, 48.0]),
+            catalog_idle: points([11.2, 11.2, 11.2])[0],
+            catalog_idle_rounds_ms: vec![11.2],
             catalog_growth: 1.1,
             catalog_growth_rounds: vec![1.1],
+            idle_growth: 1.02,
         };
         let chart = chart(&scaling);
         assert_eq!(chart.panels.len(), 3);
         assert_eq!(chart.panels[1].points[2].ms_per_trial, 12.1);
         assert!(chart.note.contains("100x the trials: 1x"), "{}", chart.note);
         assert!(
-            chart.note.contains("(2,000 to 20,000: 1.1x)"),
+            chart.note.contains(
+                "(2,000 to 20,000: 1.1x; 18,000 SKUs that never sell added to 2,000: 1.02x)"
+            ),
             "{}",
             chart.note
         );

@@ -49,6 +49,17 @@ pub fn long_tail_catalog(skus: usize, orders_per_day: f64) -> String {
     csv
 }
 
+/// `catalog` (CSV text with a header, `long_tail_catalog`) with `idle` more SKUs that never
+/// sell: no demand, no shrink, stock above their reorder point. They change nothing in a trial,
+/// so what they cost is what the catalog's size alone costs.
+pub fn with_idle_skus(catalog: &str, idle: usize) -> String {
+    let mut csv = catalog.to_owned();
+    for i in 1..=idle {
+        csv.push_str(&format!("IDLE-{i:05},0,14,0,14,0\n"));
+    }
+    csv
+}
+
 /// The four-week stack with its catalog replaced by `catalog` (CSV text) and its horizon by
 /// `horizon` (a duration like `7d`), loaded through a temporary folder like any scenario file.
 /// With `changed_sync`, Amazon's feed carries the SKUs that changed instead of every SKU: a full
@@ -176,6 +187,29 @@ mod tests {
         let scenario = four_weeks_with(&long_tail_catalog(50, 100.0), "2d", true).unwrap();
         assert_eq!(scenario.catalog.skus.len(), 50);
         assert_eq!(scenario.horizon, 2.0 * 86_400.0);
+    }
+
+    #[test]
+    fn skus_that_never_sell_change_no_trial() {
+        // The idle point of the scaling series measures what the catalog's size alone costs:
+        // its added SKUs must leave every trial as it was, but for their stock on hand.
+        let csv = long_tail_catalog(40, 300.0);
+        let plain = crate::sim::Plan::new(four_weeks_with(&csv, "3d", true).unwrap());
+        let idle = with_idle_skus(&csv, 200);
+        let idle = crate::sim::Plan::new(four_weeks_with(&idle, "3d", true).unwrap());
+        assert_eq!(idle.skus(), 240);
+        let (mut a, mut b) = (
+            crate::sim::Engine::new(&plain),
+            crate::sim::Engine::new(&idle),
+        );
+        for trial in 0..3 {
+            let a = a.run_trial(2026, trial).unwrap();
+            let mut b = b.run_trial(2026, trial).unwrap();
+            assert!(a.events > 1_000 && !a.skus.is_empty());
+            assert_eq!(b.final_physical, a.final_physical + 200 * 14);
+            b.final_physical = a.final_physical;
+            assert_eq!(a, b, "trial {trial}");
+        }
     }
 
     #[test]
