@@ -18,16 +18,29 @@ pub(crate) fn draw_title_and_note<DB: DrawingBackend>(
     let body = draw_title(area, title)?;
     let (width, height) = body.dim_in_pixel();
     let (plot, footer) = body.split_vertically(height.saturating_sub(NOTE_HEIGHT));
+    // A long note is drawn smaller, down to `NOTE_MIN_SIZE`, so that it stays within the width.
+    let room = width.saturating_sub(24);
+    let mut size = style::TICK_SIZE;
+    while size > NOTE_MIN_SIZE {
+        let font = (style::FONT, size).into_text_style(&footer);
+        if footer.estimate_text_size(note, &font).map_err(plot_err)?.0 <= room {
+            break;
+        }
+        size -= 1;
+    }
     let anchor = Pos::new(HPos::Center, VPos::Top);
+    let font = (style::FONT, size)
+        .into_font()
+        .color(&style::INK)
+        .pos(anchor);
     footer
-        .draw(&Text::new(
-            note,
-            (width as i32 / 2, 6),
-            style::tick_font().pos(anchor),
-        ))
+        .draw(&Text::new(note, (width as i32 / 2, 6), font))
         .map_err(plot_err)?;
     Ok(plot)
 }
+
+/// The smallest size a chart's note is drawn at.
+const NOTE_MIN_SIZE: u32 = 9;
 
 /// Draws `title` across the top of `area` and returns the area below it. Long titles (scenario
 /// names can be long) are drawn smaller, down to the axis-label size, then cut with "…" at the
@@ -103,6 +116,30 @@ mod tests {
         let text = &svg[start..];
         let text = &text[text.find('>').unwrap() + 1..text.find("</text>").unwrap()];
         text.trim().to_owned()
+    }
+
+    #[test]
+    fn a_long_note_is_drawn_smaller_to_fit() {
+        style::register_fonts();
+        let size_of = |note: &str| {
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, (640, 300)).into_drawing_area();
+                draw_title_and_note(&area, "Title", note).unwrap();
+            }
+            let at = svg.rfind("font-size=\"").expect("the note's text") + 11;
+            let size = &svg[at..at + svg[at..].find('"').unwrap()];
+            size.parse::<f64>().unwrap()
+        };
+        // The SVG gives sizes in its own unit: compare a long note's with a short one's.
+        let short = size_of("A short note");
+        assert_eq!(short, size_of("Another short note"));
+        let long = size_of(&"a note of some length; ".repeat(5));
+        let least = short * NOTE_MIN_SIZE as f64 / style::TICK_SIZE as f64;
+        assert!(
+            long < short && long >= least - 1e-9,
+            "{long} against {short}"
+        );
     }
 
     #[test]
