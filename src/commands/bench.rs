@@ -361,11 +361,12 @@ fn print_report(report: &BenchReport, out: &mut dyn Write) -> anyhow::Result<()>
                 .collect();
             writeln!(out, "  {name}: {}", cells.join(", "))?;
         }
-        let mut rounds = scaling.catalog_growth_rounds.clone();
-        rounds.sort_by(f64::total_cmp);
-        let spread = match (rounds.first(), rounds.last()) {
-            (Some(low), Some(high)) => format!(" (within a round: {low:.2}x to {high:.2}x)"),
-            _ => String::new(),
+        let rounds = &scaling.catalog_growth_rounds;
+        let low = rounds.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = rounds.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let spread = match rounds.is_empty() {
+            true => String::new(),
+            false => format!(" (within a round: {low:.2}x to {high:.2}x)"),
         };
         writeln!(
             out,

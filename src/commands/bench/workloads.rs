@@ -55,10 +55,13 @@ pub fn long_tail_catalog(skus: usize, orders_per_day: f64) -> String {
 pub fn with_idle_skus(catalog: &str, idle: usize) -> String {
     let mut csv = catalog.to_owned();
     for i in 1..=idle {
-        csv.push_str(&format!("IDLE-{i:05},0,14,0,14,0\n"));
+        csv.push_str(&format!("IDLE-{i:05},0,{IDLE_STOCK},0,{IDLE_STOCK},0\n"));
     }
     csv
 }
+
+/// Units on hand of each SKU `with_idle_skus` adds.
+const IDLE_STOCK: i64 = 14;
 
 /// The four-week stack with its catalog replaced by `catalog` (CSV text) and its horizon by
 /// `horizon` (a duration like `7d`), loaded through a temporary folder like any scenario file.
@@ -206,7 +209,7 @@ mod tests {
             let a = a.run_trial(2026, trial).unwrap();
             let mut b = b.run_trial(2026, trial).unwrap();
             assert!(a.events > 1_000 && !a.skus.is_empty());
-            assert_eq!(b.final_physical, a.final_physical + 200 * 14);
+            assert_eq!(b.final_physical, a.final_physical + 200 * IDLE_STOCK);
             b.final_physical = a.final_physical;
             assert_eq!(a, b, "trial {trial}");
         }

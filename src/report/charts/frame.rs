@@ -19,13 +19,8 @@ pub(crate) fn draw_title_and_note<DB: DrawingBackend>(
     let (width, height) = body.dim_in_pixel();
     let (plot, footer) = body.split_vertically(height.saturating_sub(NOTE_HEIGHT));
     // A long note is drawn smaller, down to `NOTE_MIN_SIZE`, so that it stays within the width.
-    let room = width.saturating_sub(24);
     let mut size = style::TICK_SIZE;
-    while size > NOTE_MIN_SIZE {
-        let font = (style::FONT, size).into_text_style(&footer);
-        if footer.estimate_text_size(note, &font).map_err(plot_err)?.0 <= room {
-            break;
-        }
+    while size > NOTE_MIN_SIZE && !fits_width(&footer, note, size)? {
         size -= 1;
     }
     let anchor = Pos::new(HPos::Center, VPos::Top);
@@ -42,6 +37,17 @@ pub(crate) fn draw_title_and_note<DB: DrawingBackend>(
 /// The smallest size a chart's note is drawn at.
 const NOTE_MIN_SIZE: u32 = 9;
 
+/// Whether `text` at font size `size` fits across `area`, less a margin of 12 pixels each side.
+fn fits_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    size: u32,
+) -> anyhow::Result<bool> {
+    let room = area.dim_in_pixel().0.saturating_sub(24);
+    let font = (style::FONT, size).into_text_style(area);
+    Ok(area.estimate_text_size(text, &font).map_err(plot_err)?.0 <= room)
+}
+
 /// Draws `title` across the top of `area` and returns the area below it. Long titles (scenario
 /// names can be long) are drawn smaller, down to the axis-label size, then cut with "…" at the
 /// longest prefix that fits, found by bisection: O(n log n) in the title's length, not O(n^2).
@@ -50,10 +56,7 @@ pub(crate) fn draw_title<DB: DrawingBackend>(
     title: &str,
 ) -> anyhow::Result<DrawingArea<DB, Shift>> {
     let room = area.dim_in_pixel().0.saturating_sub(24);
-    let fits = |text: &str, size: u32| -> anyhow::Result<bool> {
-        let font = (style::FONT, size).into_text_style(area);
-        Ok(area.estimate_text_size(text, &font).map_err(plot_err)?.0 <= room)
-    };
+    let fits = |text: &str, size: u32| fits_width(area, text, size);
     let chars: Vec<char> = title.chars().collect();
     // No glyph is narrower than a pixel: more characters than pixels of room never fit, so
     // nothing longer is ever measured.
